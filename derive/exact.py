@@ -1,0 +1,473 @@
+"""Exact numbers for the fast path: rationals and b + c·√r, with correct decimal rounding.
+
+A normalized row only ever needs one surd: every entry of (x − μ)/√(σ² + ε) is
+b + c·√r with rationals b, c and r the squarefree part of σ² + ε.  Working in that
+form with `fractions.Fraction` is hundreds of times faster than SymPy and just as
+exact; values become SymPy objects only where the API hands them to a user.
+
+Decimals are rounded once, from the exact value, half away from zero (what students
+are taught): one `math.isqrt` brackets √r, exact comparisons settle the rest.
+
+>>> x = Surd(-1, Fraction(-2, 3), 3)          # −1 − 2√3/3
+>>> str(x)
+'-1 - 2*sqrt(3)/3'
+>>> round_decimal(x, 2)
+'-2.15'
+>>> inv_sqrt(Fraction(3))                      # 1/√3 = √3/3
+Surd(0, 1/3, 3)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
+from math import isqrt
+import numbers
+
+from .errors import InputError
+
+__all__ = [
+    "Surd",
+    "Exact",
+    "to_fraction",
+    "sqrt_rational",
+    "inv_sqrt",
+    "squarefree_split",
+    "sign",
+    "floor_exact",
+    "round_decimal",
+    "round_sigfigs",
+    "approx",
+    "is_terminating",
+    "exact_str",
+    "to_sympy",
+    "to_float",
+]
+
+# Guard bits for the first bracket of √r; exact comparisons fix the rare close calls.
+_GUARD_BITS = 64
+
+
+class Surd:
+    """The exact number b + c·√r (b, c rational; r ≥ 2 squarefree, or r = 1 and c = 0).
+
+    Immutable and hashable.  Arithmetic with a rational or with a Surd of the same r
+    stays exact; mixing two different surds raises, because no problem here needs it.
+    """
+
+    __slots__ = ("b", "c", "r")
+
+    def __init__(self, b=0, c=0, r: int = 1):
+        b = Fraction(b)
+        c = Fraction(c)
+        if r == 1 or c == 0:
+            b, c, r = b + c, Fraction(0), 1
+        object.__setattr__(self, "b", b)
+        object.__setattr__(self, "c", c)
+        object.__setattr__(self, "r", r)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Surd is immutable")
+
+    # -- structure -----------------------------------------------------------
+    @property
+    def is_rational(self) -> bool:
+        return self.c == 0
+
+    def __repr__(self):
+        return f"Surd({self.b}, {self.c}, {self.r})"
+
+    def __str__(self):
+        return exact_str(self)
+
+    def __hash__(self):
+        return hash(self.b) if self.c == 0 else hash((self.b, self.c, self.r))
+
+    def __eq__(self, other):
+        other = _coerce(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return self.b == other.b and self.c == other.c and self.r == other.r
+
+    def _common(self, other: "Surd") -> int:
+        if self.c == 0:
+            return other.r
+        if other.c == 0 or other.r == self.r:
+            return self.r
+        raise ValueError(f"cannot combine √{self.r} and √{other.r} in one Surd")
+
+    # -- arithmetic ----------------------------------------------------------
+    def __add__(self, other):
+        other = _coerce(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return Surd(self.b + other.b, self.c + other.c, self._common(other))
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Surd(-self.b, -self.c, self.r)
+
+    def __pos__(self):
+        return self
+
+    def __sub__(self, other):
+        other = _coerce(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return Surd(self.b - other.b, self.c - other.c, self._common(other))
+
+    def __rsub__(self, other):
+        return (-self).__add__(other)
+
+    def __mul__(self, other):
+        other = _coerce(other)
+        if other is NotImplemented:
+            return NotImplemented
+        r = self._common(other)
+        return Surd(self.b * other.b + self.c * other.c * r,
+                    self.b * other.c + self.c * other.b, r)
+
+    __rmul__ = __mul__
+
+    def conjugate(self) -> "Surd":
+        return Surd(self.b, -self.c, self.r)
+
+    def __truediv__(self, other):
+        other = _coerce(other)
+        if other is NotImplemented:
+            return NotImplemented
+        if other.c == 0:
+            if other.b == 0:
+                raise ZeroDivisionError("division by zero")
+            return Surd(self.b / other.b, self.c / other.b, self.r)
+        # Rationalize: (x)(b − c√r) / (b² − c²r); the norm is non-zero since √r is irrational.
+        norm = other.b * other.b - other.c * other.c * other.r
+        num = self * other.conjugate()
+        return Surd(num.b / norm, num.c / norm, num.r)
+
+    def __rtruediv__(self, other):
+        other = _coerce(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return other / self
+
+    def __abs__(self):
+        return -self if sign(self) < 0 else self
+
+    def __lt__(self, other):
+        return sign(self - other) < 0
+
+    def __le__(self, other):
+        return sign(self - other) <= 0
+
+    def __gt__(self, other):
+        return sign(self - other) > 0
+
+    def __ge__(self, other):
+        return sign(self - other) >= 0
+
+    def __float__(self):
+        return to_float(self)
+
+
+Exact = Surd | Fraction | int
+
+
+def _coerce(x):
+    if isinstance(x, Surd):
+        return x
+    if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+        return Surd(x)
+    return NotImplemented
+
+
+def _as_surd(x) -> Surd:
+    s = _coerce(x)
+    if s is NotImplemented:
+        raise TypeError(f"not an exact number: {x!r}")
+    return s
+
+
+# -- conversion at the boundary ---------------------------------------------------
+def to_fraction(value, field: str) -> Fraction:
+    """Convert one user number to an exact Fraction, naming `field` in any error.
+
+    Decimal strings and floats are read by their decimal digits: "0.75" and 0.75 are
+    3/4, "1e-5" and 1e-5 are 1/100000 (a float means its shortest repr, never its
+    binary expansion).  Fractions may be written "5/3".  bool, NaN and ±inf are refused.
+
+    >>> to_fraction("1e-5", "eps"), to_fraction(0.1, "p"), to_fraction("-5/3", "x")
+    (Fraction(1, 100000), Fraction(1, 10), Fraction(-5, 3))
+    """
+    if isinstance(value, bool) or value is None:
+        raise InputError(field, f"expected a number, got {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InputError(field, f"must be a finite number, got {value!r}")
+        return Fraction(repr(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InputError(field, f"must be a finite number, got {value}")
+        return Fraction(value)
+    if isinstance(value, str):
+        return _parse_number_text(value.strip(), field)
+    if isinstance(value, numbers.Rational):  # SymPy Rational, numpy integers
+        return Fraction(int(value.numerator), int(value.denominator))
+    if type(value).__module__.startswith("numpy") and isinstance(value, numbers.Real):
+        return to_fraction(float(value), field)
+    raise InputError(field, f"expected a number, got {type(value).__name__} {value!r}")
+
+
+_MAX_NUMBER_CHARS = 400
+
+
+def _parse_number_text(text: str, field: str) -> Fraction:
+    if not text:
+        raise InputError(field, "empty number")
+    if len(text) > _MAX_NUMBER_CHARS:
+        raise InputError(field, f"number has more than {_MAX_NUMBER_CHARS} characters")
+    text = text.replace("\u2212", "-")
+    num, slash, den = text.partition("/")
+    try:
+        if slash:
+            n, d = _decimal(num.strip()), _decimal(den.strip())
+            if d == 0:
+                raise InputError(field, f"zero denominator in {text!r}")
+            return Fraction(n) / Fraction(d)
+        return Fraction(_decimal(text))
+    except (InvalidOperation, ValueError):
+        raise InputError(field, f"not a number: {text!r}") from None
+
+
+def _decimal(text: str) -> Decimal:
+    d = Decimal(text)  # a grammar for decimal literals, no eval
+    if not d.is_finite():
+        raise ValueError(text)
+    if abs(d.adjusted()) > 1000:
+        raise ValueError(text)
+    return d
+
+
+# -- square roots -------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def squarefree_split(n: int) -> tuple[int, int]:
+    """Return (s, r) with n = s²·r and r squarefree, for n ≥ 1.
+
+    Trial division up to n^(1/3) leaves a cofactor with at most two prime factors,
+    which is then either a perfect square or squarefree; larger n go to SymPy.
+    """
+    if n < 1:
+        raise ValueError("squarefree_split needs n >= 1")
+    if n.bit_length() > 80:
+        from sympy import factorint
+
+        s = r = 1
+        for p, e in factorint(n).items():
+            s *= p ** (e // 2)
+            r *= p ** (e % 2)
+        return s, r
+    s, r, m, p = 1, 1, n, 2
+    while p * p * p <= m:
+        if m % p == 0:
+            e = 0
+            while m % p == 0:
+                m //= p
+                e += 1
+            s *= p ** (e // 2)
+            r *= p ** (e % 2)
+        p += 1 if p == 2 else 2
+    q = isqrt(m)
+    if q * q == m:
+        s *= q
+    else:
+        r *= m
+    return s, r
+
+
+def sqrt_rational(v: Fraction) -> Surd:
+    """√v for a rational v ≥ 0, as s√r/d with r squarefree."""
+    v = Fraction(v)
+    if v < 0:
+        raise ValueError("square root of a negative number")
+    if v == 0:
+        return Surd(0)
+    s, r = squarefree_split(v.numerator * v.denominator)
+    return Surd(0, Fraction(s, v.denominator), r)
+
+
+def inv_sqrt(v: Fraction) -> Surd:
+    """1/√v for a rational v > 0, rationalized: d/(s√r) = d√r/(s·r)."""
+    v = Fraction(v)
+    if v <= 0:
+        raise ZeroDivisionError("1/sqrt of a non-positive number")
+    s, r = squarefree_split(v.numerator * v.denominator)
+    return Surd(0, Fraction(v.denominator, s * r), r)
+
+
+# -- comparisons, floor, rounding ---------------------------------------------------
+def sign(x) -> int:
+    """Exact sign of b + c√r, without floats."""
+    x = _as_surd(x)
+    sb = (x.b > 0) - (x.b < 0)
+    sc = (x.c > 0) - (x.c < 0)
+    if sc == 0 or sb == sc:
+        return sb or sc
+    if sb == 0:
+        return sc
+    # Opposite signs: the larger square wins; equality is impossible for squarefree r ≥ 2.
+    return sb if x.b * x.b > x.c * x.c * x.r else sc
+
+
+def floor_exact(x) -> int:
+    """⌊b + c√r⌋ exactly: bracket c√r with one isqrt, then settle by exact comparisons."""
+    x = _as_surd(x)
+    if x.c == 0:
+        return x.b.numerator // x.b.denominator
+    t = x.c * x.c * x.r  # (c√r)² as a rational
+    scale = 1 << _GUARD_BITS
+    root = isqrt(t.numerator * scale * scale // t.denominator)  # ≈ |c|√r · 2^g, from below
+    approx_val = x.b + (Fraction(root, scale) if x.c > 0 else -Fraction(root, scale))
+    k = approx_val.numerator // approx_val.denominator
+    while sign(x - k) < 0:
+        k -= 1
+    while sign(x - (k + 1)) >= 0:
+        k += 1
+    return k
+
+
+def _round_scaled(x: Surd, places: int) -> int:
+    """Round x·10^places to an integer, half away from zero."""
+    scaled = x * (Fraction(10) ** places)
+    if sign(scaled) >= 0:
+        return floor_exact(scaled + Fraction(1, 2))
+    return -floor_exact(-scaled + Fraction(1, 2))
+
+
+def _format_scaled(n: int, places: int) -> str:
+    digits = str(abs(n))
+    if places > 0:
+        digits = digits.rjust(places + 1, "0")
+        digits = digits[:-places] + "." + digits[-places:]
+    elif places < 0:
+        digits += "0" * (-places)
+    return ("-" if n < 0 else "") + digits
+
+
+def round_decimal(x, places: int) -> str:
+    """The decimal string of x correctly rounded (half away from zero) to `places`.
+
+    >>> round_decimal(Fraction(5, 3), 2), round_decimal(Fraction(-5, 2), 0), round_decimal(Surd(1, -1, 3), 4)
+    ('1.67', '-3', '-0.7321')
+    """
+    x = _as_surd(x)
+    n = _round_scaled(x, places)
+    return _format_scaled(n, places)
+
+
+def _decimal_exponent(x: Surd) -> int:
+    """e with 10^e ≤ |x| < 10^(e+1), for x ≠ 0."""
+    ax = abs(x)
+    e = len(str(floor_exact(ax))) - 1 if ax >= 1 else -1
+    while ax < Fraction(10) ** e:
+        e -= 1
+    while ax >= Fraction(10) ** (e + 1):
+        e += 1
+    return e
+
+
+def round_sigfigs(x, figures: int) -> str:
+    """x correctly rounded to `figures` significant figures, as a plain decimal string.
+
+    >>> round_sigfigs(Fraction(20, 3), 3), round_sigfigs(Fraction(9996, 1000), 3), round_sigfigs(Fraction(-1, 700), 2)
+    ('6.67', '10.0', '-0.0014')
+    """
+    if figures < 1:
+        raise InputError("sigfigs", "must be at least 1")
+    x = _as_surd(x)
+    if sign(x) == 0:
+        return "0"
+    e = _decimal_exponent(x)
+    places = figures - 1 - e
+    n = _round_scaled(x, places)
+    if len(str(abs(n))) > figures:  # rounding carried into a new digit: 9.996 → 10.0
+        places -= 1
+        n = _round_scaled(x, places)
+    return _format_scaled(n, max(places, 0)) if places >= 0 else _format_scaled(n, places)
+
+
+def is_terminating(x, places: int) -> bool:
+    """True when x is rational with at most `places` decimals (so it can be shown exactly)."""
+    x = _as_surd(x)
+    if x.c != 0:
+        return False
+    return (x.b * 10**places).denominator == 1
+
+
+def approx(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:
+    """The decimal shown beside an exact value: exact when it terminates, else rounded once.
+
+    >>> approx(Fraction(1, 2)), approx(Fraction(5, 3)), approx(4), approx(Fraction(5, 3), sigfigs=3)
+    ('0.5', '1.67', '4', '1.67')
+    """
+    x = _as_surd(x)
+    if sigfigs is not None:
+        return round_sigfigs(x, sigfigs)
+    if is_terminating(x, decimals):
+        text = _format_scaled(int(x.b * 10**decimals), decimals)
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return round_decimal(x, decimals)
+
+
+# -- output forms -----------------------------------------------------------------
+def _frac_str(q: Fraction) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def exact_str(x) -> str:
+    """A SymPy-parsable string: '-1 - 2*sqrt(3)/3', '4*sqrt(3)', '20/3'."""
+    x = _as_surd(x)
+    if x.c == 0:
+        return _frac_str(x.b)
+    c = abs(x.c)
+    num = "" if c.numerator == 1 else f"{c.numerator}*"
+    radical = f"{num}sqrt({x.r})" + ("" if c.denominator == 1 else f"/{c.denominator}")
+    if x.b == 0:
+        return ("-" if x.c < 0 else "") + radical
+    return f"{_frac_str(x.b)} {'-' if x.c < 0 else '+'} {radical}"
+
+
+def to_sympy(x):
+    """The SymPy number for an exact value (Surd, Fraction, int); others pass through."""
+    import sympy
+
+    if isinstance(x, Fraction):
+        return sympy.Rational(x.numerator, x.denominator)
+    if isinstance(x, bool):
+        raise TypeError("bool is not a number")
+    if isinstance(x, int):
+        return sympy.Integer(x)
+    if isinstance(x, Surd):
+        b = sympy.Rational(x.b.numerator, x.b.denominator)
+        if x.c == 0:
+            return b
+        return b + sympy.Rational(x.c.numerator, x.c.denominator) * sympy.sqrt(x.r)
+    return x
+
+
+def to_float(x) -> float:
+    """A float for numeric comparisons only (never fed back into exact math).
+
+    √r is bracketed to 64 fractional bits and the sum rounded once by Fraction → float,
+    so the result is within an ulp or so of the truth without float cancellation.
+    """
+    x = _as_surd(x)
+    if x.c == 0:
+        return float(x.b)
+    root = Fraction(isqrt(x.r << (2 * _GUARD_BITS)), 1 << _GUARD_BITS)
+    return float(x.b + x.c * root)

@@ -1,0 +1,1 @@
+"""One module per problem kind: params, solve, reference, mistakes, generate, KIND."""

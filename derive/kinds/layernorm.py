@@ -1,0 +1,188 @@
+"""LayerNorm: normalize each row (one example's features), then scale by γ and shift by β.
+
+>>> from derive.params import build
+>>> sol = solve(build(LayerNormParams, {"X": [[1, 1, 1, 5]], "gamma": [1, 2, 3, 4], "beta": [0, -1, 1, 0]}))
+>>> [str(v) for v in sol.results[0].value[0]]
+['-sqrt(3)/3', '-1 - 2*sqrt(3)/3', '1 - sqrt(3)', '4*sqrt(3)']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .. import definitions
+from ..errors import InputError
+from ..forms import Sym
+from ..model import Relation, Result, Solution, Step
+from ..params import Matrix, Vector, param
+from ..registry import Kind, MistakeAnswer
+from .normalization import (
+    MAX_DETAILED, Undefined, affine, affine_relation, mistake_variants, moments, normalize,
+    normalize_relation, statistics_relations, transpose,
+)
+
+__all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "KIND"]
+
+
+def check_affine(gamma, beta, width: int, what: str):
+    """Default γ = 1, β = 0; otherwise they must have one entry per normalized feature."""
+    gamma = gamma if gamma is not None else (Fraction(1),) * width
+    beta = beta if beta is not None else (Fraction(0),) * width
+    for name, v in (("gamma", gamma), ("beta", beta)):
+        if len(v) != width:
+            raise InputError(name, f"has {len(v)} entries but X has {width} {what}")
+    return gamma, beta
+
+
+def check_eps(eps):
+    if eps < 0:
+        raise InputError("eps", f"must be non-negative, got {eps}")
+
+
+@dataclass(frozen=True)
+class LayerNormParams:
+    X: Matrix = param("matrix", "input X, shape [batch, features], e.g. [[4,4,8,8],[0,2,2,8]]")
+    gamma: Vector | None = param("vector", "scale γ, one per feature (default all ones)", None)
+    beta: Vector | None = param("vector", "shift β, one per feature (default all zeros)", None)
+    eps: Fraction = param("scalar", "ε ≥ 0 added to the variance, taken exactly (default 0)", Fraction(0))
+
+    def __post_init__(self):
+        gamma, beta = check_affine(self.gamma, self.beta, len(self.X[0]), "features (columns)")
+        object.__setattr__(self, "gamma", gamma)
+        object.__setattr__(self, "beta", beta)
+        check_eps(self.eps)
+
+
+CONVENTIONS = (
+    "μ and σ² are taken over each row (the features of one example), independent of batch size.",
+    "σ² is the biased (population) variance, dividing by the number of features N, as PyTorch normalizes.",
+)
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def indexed(text: str, latex: str, i: int) -> Sym:
+    """The symbol for row/column i: text 'μ₃', LaTeX with '#' replaced by the index."""
+    return Sym(text.replace("#", str(i).translate(_SUBSCRIPTS)), latex.replace("#", str(i)))
+
+
+def solve(p: LayerNormParams) -> Solution:
+    rows = p.X
+    n_rows, width = len(rows), len(rows[0])
+    stats = [moments(r) for r in rows]
+    xhats = [normalize(m, p.eps) for m in stats]
+    outs = [affine(x, p.gamma, p.beta) for x in xhats]
+    shown = range(min(n_rows, MAX_DETAILED))
+
+    stat_rel, norm_rel, aff_rel = [], [], []
+    for i, m in enumerate(stats, 1):
+        mu_s, var_s = indexed("μ#", r"\mu_{#}", i), indexed("σ#²", r"\sigma^2_{#}", i)
+        if i - 1 in shown:
+            stat_rel.extend(statistics_relations(m, mu_s, var_s))
+        else:  # summarized: the values, not the sums
+            stat_rel.extend((Relation(mu_s, (m.mean,)), Relation(var_s, (m.var,))))
+    for i in shown:
+        m = stats[i]
+        norm_rel.append(normalize_relation(m, m.mean, m.var, p.eps,
+                                           indexed("x̂#", r"\hat{X}_{#}", i + 1), xhats[i]))
+        aff_rel.append(affine_relation(indexed("LayerNorm(X)#", r"\mathrm{LayerNorm}(X)_{#}", i + 1),
+                                       xhats[i], p.gamma, p.beta, outs[i]))
+
+    more = f" Rows {MAX_DETAILED + 1}–{n_rows} follow the same pattern; only the first {MAX_DETAILED} are written out." \
+        if n_rows > MAX_DETAILED else ""
+    steps = (
+        Step("Statistics", tuple(stat_rel),
+             f"Mean and variance of each row of X (over its N = {width} features)."),
+        Step("Normalize", tuple(norm_rel),
+             "Subtract the row mean and divide by √(σ² + ε)." + more),
+        Step("Scale and shift", tuple(aff_rel),
+             "Multiply element-wise by γ and add β (both broadcast over the rows)." + more),
+    )
+    notes = []
+    for i, m in enumerate(stats, 1):
+        if m.var + p.eps == 0:
+            notes.append(f"Row {i} is constant and ε = 0, so σ² + ε = 0 and its LayerNorm is undefined "
+                         "(division by zero); any ε > 0 would make the row equal to β.")
+    if n_rows == 1:
+        notes.append("Batch size 1 works: LayerNorm's statistics come from one example's features.")
+    return Solution(
+        kind="layernorm",
+        params=p,
+        results=(Result("output", Sym("LayerNorm(X)", r"\mathrm{LayerNorm}(X)"), tuple(outs),
+                        "LayerNorm(X), one row per example"),),
+        steps=steps,
+        conventions=CONVENTIONS + (f"ε = {p.eps} (taken exactly).",),
+        notes=tuple(notes),
+        definition=definitions.layer_norm,
+    )
+
+
+def _arrays(p: LayerNormParams):
+    import numpy as np
+
+    return (np.array([[float(v) for v in r] for r in p.X]), np.array([float(v) for v in p.gamma]),
+            np.array([float(v) for v in p.beta]), float(p.eps))
+
+
+def reference(p: LayerNormParams) -> dict:
+    """numpy float64, through the same definition the solution displays."""
+    X, g, b, eps = _arrays(p)
+    with __import__("numpy").errstate(divide="ignore", invalid="ignore"):
+        return {"output": definitions.layer_norm(X, g, b, eps)}
+
+
+def torch_reference(p: LayerNormParams) -> dict:
+    """torch.nn.LayerNorm in float64 with weight = γ, bias = β and the same ε."""
+    import torch
+
+    X, g, b, eps = _arrays(p)
+    layer = torch.nn.LayerNorm(X.shape[1], eps=eps, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(g))
+        layer.bias.copy_(torch.from_numpy(b))
+        return {"output": layer(torch.from_numpy(X)).numpy()}
+
+
+MISTAKE_MESSAGES = {
+    "wrong_axis": ("Normalized each column (across the batch) instead of each row; LayerNorm "
+                   "normalizes over the features of one example.", "Statistics"),
+    "unbiased_variance": ("Used the unbiased variance (divide by N − 1); normalization uses the "
+                          "population variance (divide by N).", "Statistics"),
+    "divided_by_variance": ("Divided by σ² + ε instead of its square root √(σ² + ε).", "Normalize"),
+    "forgot_gamma": ("Forgot to multiply by γ.", "Scale and shift"),
+    "forgot_beta": ("Forgot to add β.", "Scale and shift"),
+    "gamma_beta_order": ("Added β before multiplying by γ; the order is x̂ ⊙ γ + β.", "Scale and shift"),
+    "rounded_intermediates": ("Rounded x̂ to 2 decimals before scaling by γ; rounding early shifts "
+                              "the final digits, so round only the final answer.", "Scale and shift"),
+    "not_normalized": ("Skipped the normalization: applied γ and β to X itself.", "Normalize"),
+    "centered_not_scaled": ("Subtracted the mean but did not divide by √(σ² + ε).", "Normalize"),
+}
+
+
+def mistakes(p: LayerNormParams) -> tuple[MistakeAnswer, ...]:
+    variants = mistake_variants(p.X, lambda i: p.gamma, lambda i: p.beta, p.eps)
+    cols = transpose(p.X)
+    if len(p.X) > 1:
+        col_out = [affine(normalize(moments(c), p.eps), (p.gamma[j],) * len(c), (p.beta[j],) * len(c))
+                   for j, c in enumerate(cols)]
+        variants["wrong_axis"] = [tuple(r) for r in transpose(col_out)]
+    return tuple(
+        MistakeAnswer(name, MISTAKE_MESSAGES[name][0], {"output": tuple(tuple(r) for r in rows)},
+                      MISTAKE_MESSAGES[name][1])
+        for name, rows in variants.items()
+        if not any(isinstance(v, Undefined) for r in rows for v in r)
+    )
+
+
+KIND = Kind(
+    name="layernorm",
+    title="Layer normalization",
+    params=LayerNormParams,
+    solve=solve,
+    reference=reference,
+    torch_reference=torch_reference,
+    mistakes=mistakes,
+    template="layernorm.tex.j2",
+)

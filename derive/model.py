@@ -1,0 +1,150 @@
+"""The kind-agnostic data model: steps, results, checks and solutions.
+
+Everything here is a frozen dataclass holding exact values (int, Fraction, Surd,
+SymPy) and display forms from `derive.forms` — never rendered strings, so one
+solution renders to text, LaTeX, JSON and PDF alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = ["Relation", "Step", "Result", "Check", "Precision", "Solution"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """lhs = forms[0] = forms[1] = …  (≈ decimals of the last form when `approx`).
+
+    `lhs` may be None for a continuation line; `note` is a short gloss shown to the
+    right, like the seed's "Linear1 weights and biases".
+    """
+
+    lhs: Any
+    forms: tuple[Any, ...]
+    approx: bool = True
+    note: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.forms, tuple) or not self.forms:
+            raise TypeError("Relation.forms must be a non-empty tuple")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage of a worked solution: a title, a sentence of prose, its relations."""
+
+    title: str
+    relations: tuple[Relation, ...] = ()
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    """A named final answer: `name` is the JSON key, `symbol` how it is written."""
+
+    name: str
+    symbol: Any
+    value: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One numeric cross-check of the exact answer (numpy, torch, …)."""
+
+    backend: str
+    detail: str
+    max_abs_error: float | None
+    ok: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How decimals beside exact values are shown: `decimals` places or `sigfigs` figures."""
+
+    decimals: int = 2
+    sigfigs: int | None = None
+
+    def __post_init__(self):
+        from .errors import InputError
+
+        if not 0 <= self.decimals <= 50:
+            raise InputError("decimals", "must be between 0 and 50")
+        if self.sigfigs is not None and not 1 <= self.sigfigs <= 50:
+            raise InputError("sigfigs", "must be between 1 and 50")
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved problem: exact results, ordered steps, conventions and numeric checks."""
+
+    kind: str
+    params: Any
+    results: tuple[Result, ...]
+    steps: tuple[Step, ...]
+    conventions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    definition: Callable | None = field(default=None, compare=False)
+
+    @property
+    def answer(self):
+        """The main result as a SymPy object (Matrix, Rational or Expr)."""
+        from .render.values import to_sympy_value
+
+        return to_sympy_value(self.results[0].value)
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """Every named result as SymPy objects, in order."""
+        from .render.values import to_sympy_value
+
+        return {r.name: to_sympy_value(r.value) for r in self.results}
+
+    def result(self, name: str) -> Result:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    # -- renderers (imported lazily: plain solves pay for none of them) ----------
+    def to_text(self, precision: Precision = Precision()) -> str:
+        from .render.text import render_text
+
+        return render_text(self, precision)
+
+    def to_latex(self, precision: Precision = Precision(), standalone: bool = True) -> str:
+        from .render.latex import render_latex
+
+        return render_latex(self, precision, standalone=standalone)
+
+    def to_json(self, precision: Precision = Precision(), indent: int | None = 2) -> str:
+        from .render.json import render_json
+
+        return render_json(self, precision, indent=indent)
+
+    def to_dict(self, precision: Precision = Precision()) -> dict:
+        from .render.json import solution_dict
+
+        return solution_dict(self, precision)
+
+    def to_pdf(self, path=None, precision: Precision = Precision()) -> bytes:
+        from .render.pdf import compile_pdf, write_pdf
+
+        tex = self.to_latex(precision)
+        if path is not None:
+            write_pdf(tex, path)
+            with open(path, "rb") as f:
+                return f.read()
+        return compile_pdf(tex)
+
+    def _repr_latex_(self) -> str:
+        from .render.latex import render_latex_fragment
+
+        return render_latex_fragment(self, Precision())
+
+    def __str__(self) -> str:
+        return self.to_text()

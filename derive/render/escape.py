@@ -1,0 +1,265 @@
+"""Escape user text for LaTeX, so that it is typeset as text and never run as TeX.
+
+A worksheet title, a problem's prose or a student's name ends up inside a LaTeX document.
+TeX is a programming language: with Debian's defaults a title of
+``\\catcode95=12 \\input{/etc/passwd}`` put the whole file into the PDF, even with
+``-no-shell-escape``; ``^^5cinput`` (TeX's hex notation for a backslash) did the same, and
+``\\def\\x{\\x}\\x`` never stops.  Every character that TeX gives a meaning is therefore
+replaced by a command that only prints it, so no control sequence, group, parameter,
+superscript or comment can be formed from user text.  (`derive.render.pdf` also runs
+pdflatex with ``openin_any=p`` and a time limit: two walls, not one.)
+
+The documents derive writes use ``\\usepackage[T1]{fontenc}`` and
+``\\usepackage[utf8]{inputenc}``: Latin-1 letters (é, ß, ñ...) pass through unchanged.
+Other characters are mapped when there is a standard command for them (− – — “ ” × · ≈ and
+the Greek letters, as ``\\ensuremath{...}`` so they work in text and math); pdflatex stops
+with an error on any other one, so an unmapped character is refused with `InputError`
+naming the field (``strict=True``, the default) or replaced by ``?``.
+
+Control characters are dropped (newlines and tabs become spaces: a blank line would end a
+paragraph inside a title), and so are invisible format characters, among them the bidi
+overrides (U+202A–U+202E, U+2066–U+2069) that make text read differently from what it is.
+
+TeX's ligatures are left alone: ``--`` prints an en dash and ``''`` a closing quote, as a
+person typing LaTeX-ish prose expects.
+"""
+
+import unicodedata
+
+from derive.errors import InputError
+
+__all__ = ["escape_latex", "latex_escape"]
+
+
+# The ten characters with a special meaning in TeX, and < > | which print as other glyphs
+# (¡ ¿ —) in the OT1 encoding and are worth being explicit about in any.  [ and ] are
+# braced so that text right after a template's ``\\`` or ``\item`` cannot be read as an
+# optional argument (``\\[-9cm]``).  A single pass over the characters matters: the
+# replacements themselves contain backslashes and braces.
+_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "[": "{[}",
+    "]": "{]}",
+}
+
+# Whitespace controls become a space; a blank line (\par) inside a \title or a \section
+# argument is an error, and a lone one would silently start a paragraph.
+_WHITESPACE = {c: " " for c in "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"}
+
+# Typographic characters with a text command (T1 / TS1, in the LaTeX kernel since 2020).
+_TEXT = {
+    "\u2212": r"\textminus{}",  # − MINUS SIGN: pdflatex stops on it unless mapped
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": r"\textendash{}",
+    "\u2013": r"\textendash{}",
+    "\u2014": r"\textemdash{}",
+    "\u2015": r"\textemdash{}",
+    "\u2018": r"\textquoteleft{}",
+    "\u2019": r"\textquoteright{}",
+    "\u201a": r"\quotesinglbase{}",
+    "\u201c": r"\textquotedblleft{}",
+    "\u201d": r"\textquotedblright{}",
+    "\u201e": r"\quotedblbase{}",
+    "\u2039": r"\guilsinglleft{}",
+    "\u203a": r"\guilsinglright{}",
+    "\u2020": r"\textdagger{}",
+    "\u2021": r"\textdaggerdbl{}",
+    "\u2022": r"\textbullet{}",
+    "\u2026": r"\textellipsis{}",
+    "\u2030": r"\textperthousand{}",
+    "\u20ac": r"\texteuro{}",
+    "\u2122": r"\texttrademark{}",
+    "\u202f": r"\,",  # narrow no-break space (as in "10 000")
+    "\u2007": "~",  # figure space, non-breaking
+    "\u00a0": "~",
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+}
+
+# Math symbols, wrapped in \ensuremath so they work in running text and in math mode.
+_MATH = {
+    "\u00d7": r"\times",
+    "\u00b7": r"\cdot",
+    "\u22c5": r"\cdot",
+    "\u2219": r"\cdot",
+    "\u00f7": r"\div",
+    "\u00b1": r"\pm",
+    "\u2213": r"\mp",
+    "\u00b5": r"\mu",  # MICRO SIGN: in this field it is a mean, like μ
+    "\u2248": r"\approx",
+    "\u2243": r"\simeq",
+    "\u2245": r"\cong",
+    "\u223c": r"\sim",
+    "\u2260": r"\neq",
+    "\u2261": r"\equiv",
+    "\u2264": r"\leq",
+    "\u2265": r"\geq",
+    "\u226a": r"\ll",
+    "\u226b": r"\gg",
+    "\u221d": r"\propto",
+    "\u2192": r"\rightarrow",
+    "\u2190": r"\leftarrow",
+    "\u2194": r"\leftrightarrow",
+    "\u21d2": r"\Rightarrow",
+    "\u21d0": r"\Leftarrow",
+    "\u21d4": r"\Leftrightarrow",
+    "\u21a6": r"\mapsto",
+    "\u221e": r"\infty",
+    "\u2211": r"\sum",
+    "\u220f": r"\prod",
+    "\u222b": r"\int",
+    "\u221a": r"\surd",
+    "\u2202": r"\partial",
+    "\u2207": r"\nabla",
+    "\u2208": r"\in",
+    "\u2209": r"\notin",
+    "\u2200": r"\forall",
+    "\u2203": r"\exists",
+    "\u2205": r"\emptyset",
+    "\u2227": r"\wedge",
+    "\u2228": r"\vee",
+    "\u2229": r"\cap",
+    "\u222a": r"\cup",
+    "\u2282": r"\subset",
+    "\u2286": r"\subseteq",
+    "\u2299": r"\odot",
+    "\u2297": r"\otimes",
+    "\u2295": r"\oplus",
+    "\u2016": r"\Vert",
+    "\u2225": r"\parallel",
+    "\u2217": r"\ast",
+    "\u2218": r"\circ",
+    "\u22ee": r"\vdots",
+    "\u22ef": r"\cdots",
+    "\u2032": r"{}^{\prime}",
+    "\u2033": r"{}^{\prime\prime}",
+    # Greek.  U+03B5 ε is drawn like \varepsilon, U+03F5 ϵ like \epsilon; likewise φ/ϕ.
+    "\u03b1": r"\alpha",
+    "\u03b2": r"\beta",
+    "\u03b3": r"\gamma",
+    "\u03b4": r"\delta",
+    "\u03b5": r"\varepsilon",
+    "\u03f5": r"\epsilon",
+    "\u03b6": r"\zeta",
+    "\u03b7": r"\eta",
+    "\u03b8": r"\theta",
+    "\u03d1": r"\vartheta",
+    "\u03b9": r"\iota",
+    "\u03ba": r"\kappa",
+    "\u03bb": r"\lambda",
+    "\u03bc": r"\mu",
+    "\u03bd": r"\nu",
+    "\u03be": r"\xi",
+    "\u03bf": "o",
+    "\u03c0": r"\pi",
+    "\u03d6": r"\varpi",
+    "\u03c1": r"\rho",
+    "\u03f1": r"\varrho",
+    "\u03c2": r"\varsigma",
+    "\u03c3": r"\sigma",
+    "\u03c4": r"\tau",
+    "\u03c5": r"\upsilon",
+    "\u03c6": r"\varphi",
+    "\u03d5": r"\phi",
+    "\u03c7": r"\chi",
+    "\u03c8": r"\psi",
+    "\u03c9": r"\omega",
+    "\u0393": r"\Gamma",
+    "\u0394": r"\Delta",
+    "\u0398": r"\Theta",
+    "\u039b": r"\Lambda",
+    "\u039e": r"\Xi",
+    "\u03a0": r"\Pi",
+    "\u03a3": r"\Sigma",
+    "\u03a5": r"\Upsilon",
+    "\u03a6": r"\Phi",
+    "\u03a8": r"\Psi",
+    "\u03a9": r"\Omega",
+}
+# Capital Greek letters drawn like Latin ones (Α Β Ε ...) are upright Latin in math.
+_MATH.update({g: rf"\mathrm{{{latin}}}" for g, latin in zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")})
+# Superscript and subscript digits and signs, common in σ², x₁, 10⁻⁵.
+_MATH.update({sup: f"^{{{d}}}" for sup, d in zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0456789+-=()ni")})
+_MATH.update({sub: f"_{{{d}}}" for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")})
+
+_MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
+_MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
+
+
+def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
+    r"""Return *text* as LaTeX source that prints it, and can do nothing else.
+
+    *field* names the input in error messages (``title: character ...``).  With
+    *strict* (the default) a character that pdflatex cannot typeset raises `InputError`;
+    with ``strict=False`` it becomes ``?``.
+
+    >>> print(escape_latex(r"50% of x_1 & \$5 {ok}"))
+    50\% of x\_1 \& \textbackslash{}\$5 \{ok\}
+    >>> print(escape_latex("μ = −2, σ² ≈ 1.73"))
+    \ensuremath{\mu} = \textminus{}2, \ensuremath{\sigma}² \ensuremath{\approx} 1.73
+    >>> print(escape_latex("^^5cinput{/etc/passwd}"))
+    \textasciicircum{}\textasciicircum{}5cinput\{/etc/passwd\}
+    >>> escape_latex("层归一化", field="title")
+    Traceback (most recent call last):
+      ...
+    derive.errors.InputError: title: character '层' (U+5C42) at position 1 cannot be typeset by pdflatex (only Latin-1 letters and common symbols can)
+    >>> escape_latex("层 norm", strict=False)
+    '? norm'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"escape_latex() needs a str, not {type(text).__name__}")
+    # NFC first: "e" + COMBINING ACUTE becomes the Latin-1 "é" that T1 can print.
+    text = unicodedata.normalize("NFC", text)
+    out = []
+    for position, ch in enumerate(text):
+        replacement = _MAP.get(ch)
+        if replacement is not None:
+            out.append(replacement)
+        elif " " <= ch <= "~" or "\u00a0" <= ch <= "\u00ff":
+            out.append(ch)  # printable ASCII (specials handled above) and Latin-1
+        else:
+            category = unicodedata.category(ch)
+            if category in ("Cc", "Cf"):
+                continue  # controls, bidi overrides, zero-width and other invisibles
+            if category == "Zs":
+                out.append(" ")
+            elif strict:
+                shown = f"{ch!r} " if ch.isprintable() else ""
+                raise InputError(
+                    field,
+                    f"character {shown}(U+{ord(ch):04X}) at position {position + 1} cannot"
+                    " be typeset by pdflatex (only Latin-1 letters and common symbols can)",
+                )
+            else:
+                out.append("?")
+    return "".join(out)
+
+
+def latex_escape(value: object, field: str = "text", strict: bool = True) -> str:
+    r"""`escape_latex` as a Jinja2 filter: ``env.filters["tex"] = latex_escape``.
+
+    Takes any value a template may hold (an ``int``, a ``Fraction``, a name) and escapes
+    its ``str()``.  ``None`` is refused: printing "None" into a worksheet is a bug.
+
+    >>> latex_escape(3)
+    '3'
+    >>> latex_escape("A & B", "title")
+    'A \\& B'
+    """
+    if value is None:
+        raise TypeError(f"{field}: None reached a LaTeX template")
+    return escape_latex(str(value), field=field, strict=strict)

@@ -1,0 +1,301 @@
+"""Text and LaTeX printers for exact values and display forms.
+
+Following SymPy's design, printing lives outside the math classes: each printer is a
+SymPy `Printer` subclass with one `_print_<Class>` method per type (Surd, Fraction,
+the `derive.forms` nodes, and any SymPy expression through the parent class).
+Long vectors are elided (first few, …, last) so a 64×768 step stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import precedence as sympy_precedence
+from sympy.printing.str import StrPrinter
+
+from ..exact import Surd, exact_str
+from .escape import escape_latex
+
+__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "ELIDE_AFTER"]
+
+ELIDE_AFTER = 12  # vectors and sums longer than this show their first entries, …, the last
+
+ATOM, POW, MUL, NEG, ADD = 4, 3, 2, 1.5, 1
+
+
+@dataclass(frozen=True)
+class Dec:
+    """A decimal shown after ≈ (already correctly rounded text)."""
+
+    text: str
+
+
+def _prec(x, latex: bool) -> float:
+    """How tightly x binds, for deciding parentheses (higher binds tighter)."""
+    from .. import forms as F
+
+    if isinstance(x, bool):
+        return ATOM
+    if isinstance(x, int):
+        return NEG if x < 0 else ATOM
+    if isinstance(x, Fraction):
+        if x < 0:
+            return NEG
+        return ATOM if (x.denominator == 1 or latex) else MUL
+    if isinstance(x, Dec):
+        return NEG if x.text.startswith("-") else ATOM
+    if isinstance(x, Surd):
+        if x.c == 0:
+            return _prec(x.b, latex)
+        if x.b != 0:
+            return ADD
+        if x.c < 0:
+            return NEG
+        return ATOM if latex or x.c == 1 else MUL
+    if isinstance(x, (F.Add, F.Sub)):
+        return ADD
+    if isinstance(x, F.Mul):
+        return MUL
+    if isinstance(x, F.Div):
+        return ATOM if latex else MUL
+    if isinstance(x, F.Pow):
+        return POW
+    if hasattr(x, "is_Number"):  # SymPy
+        if x.is_Number and x.is_negative:
+            return NEG
+        p = sympy_precedence(x)
+        return ATOM if p >= 1000 else POW if p >= 60 else MUL if p >= 50 else ADD
+    return ATOM
+
+
+def _is_negative(x) -> bool:
+    if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+        return x < 0
+    if isinstance(x, Surd):
+        return (x.b < 0) if x.b != 0 else (x.c < 0)
+    if isinstance(x, Dec):
+        return x.text.startswith("-")
+    return False
+
+
+def _negate(x):
+    if isinstance(x, Dec):
+        return Dec(x.text[1:])
+    return -x
+
+
+class _FormsMixin:
+    """The printing rules shared by text and LaTeX; subclasses supply the symbols."""
+
+    latex_mode = False
+
+    def _p(self, x, min_prec: float) -> str:
+        s = self._print(x)
+        return self._paren(s) if _prec(x, self.latex_mode) < min_prec else s
+
+    def _elide(self, items):
+        items = list(items)
+        if len(items) > ELIDE_AFTER:
+            return items[: ELIDE_AFTER - 2], items[-1]
+        return items, None
+
+    def _print_bool(self, x):
+        return str(x)
+
+    def _print_Dec(self, x):
+        return x.text
+
+    def _print_Words(self, x):
+        return self._words(x.text)
+
+    def _print_Undefined(self, x):
+        return self._words("undefined")
+
+    def _print_Add(self, x):
+        from .. import forms as F
+
+        if not isinstance(x, F.Add):  # a SymPy Add
+            return super()._print_Add(x)
+        head, last = self._elide(x.terms)
+        parts = []
+        for i, t in enumerate(head + ([last] if last is not None else [])):
+            if last is not None and i == len(head):
+                parts.append(" + " + self._dots)
+            if i > 0 and _is_negative(t) and _prec(_negate(t), self.latex_mode) > ADD:
+                parts.append(" - " + self._print(_negate(t)))
+            else:
+                parts.append(("" if i == 0 else " + ") + self._p(t, ADD if i == 0 else NEG))
+        return "".join(parts)
+
+    def _print_Sub(self, x):
+        return f"{self._p(x.left, ADD)} - {self._p(x.right, MUL)}"
+
+    def _print_Sym(self, x):
+        return x.latex if self.latex_mode else x.text
+
+    def _print_Call(self, x):
+        args = ", ".join(self._print(a) for a in x.args)
+        return f"{self._print(x.func)}{self._open(x.brackets[0])}{args}{self._close(x.brackets[1])}"
+
+
+class TextPrinter(_FormsMixin, StrPrinter):
+    """Plain text for terminals: `-1 - 2√3/3`, `[-1, -5/3, 0, 20/3]`, `(1 + 1 + 1 + 5)/4`."""
+
+    _dots = "…"
+    _ops = {"dot": " · ", "hadamard": " ⊙ ", "times": " × ", "juxtapose": " "}
+
+    def _paren(self, s):
+        return f"({s})"
+
+    def _open(self, b):
+        return b
+
+    def _close(self, b):
+        return b
+
+    def _words(self, s):
+        return s
+
+    def _print_int(self, x):
+        return str(x)
+
+    def _print_Fraction(self, x):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+    def _print_Surd(self, x):
+        return exact_str(x).replace("*sqrt(", "√(").replace("sqrt(", "√(").replace(f"√({x.r})", f"√{x.r}")
+
+    def _print_Mul(self, x):
+        from .. import forms as F
+
+        if not isinstance(x, F.Mul):
+            return super()._print_Mul(x)
+        return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
+
+    def _print_Div(self, x):
+        return f"{self._p(x.num, MUL)}/{self._p(x.den, ATOM)}"
+
+    def _print_Sqrt(self, x):
+        a = x.arg
+        plain = isinstance(a, int) and a >= 0 or isinstance(a, Fraction) and a >= 0 and a.denominator == 1
+        return f"√{self._print(a)}" if plain else f"√({self._print(a)})"
+
+    def _print_Pow(self, x):
+        from .. import forms as F
+
+        if not isinstance(x, F.Pow):
+            return super()._print_Pow(x)
+        exp = {2: "²", 3: "³"}.get(x.exp) if isinstance(x.exp, int) else None
+        base = self._p(x.base, ATOM)
+        return base + exp if exp else f"{base}^{self._p(x.exp, ATOM)}"
+
+    def _print_Vec(self, x):
+        head, last = self._elide(x.items)
+        body = ", ".join(self._print(v) for v in head)
+        if last is not None:
+            body += f", {self._dots}, {self._print(last)}"
+        return f"[{body}]"
+
+    def _print_Mat(self, x):
+        from .. import forms as F
+
+        rows = [self._print_Vec(F.Vec(r)) for r in x.rows]
+        return "[" + ",\n ".join(rows) + "]"
+
+
+class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
+    """LaTeX for the same values: `-1 - \\frac{2 \\sqrt{3}}{3}`, bmatrix for matrices."""
+
+    latex_mode = True
+    _dots = r"\dots"
+    _ops = {"dot": r" \cdot ", "hadamard": r" \odot ", "times": r" \times ", "juxtapose": r" \, "}
+
+    def _paren(self, s):
+        return rf"\left({s}\right)"
+
+    def _open(self, b):
+        return {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}[b]
+
+    def _close(self, b):
+        return {")": r"\right)", "]": r"\right]", "}": r"\right\}"}[b]
+
+    def _words(self, s):
+        return rf"\text{{{escape_latex(s)}}}"
+
+    def _print_int(self, x):
+        return str(x)
+
+    def _print_Fraction(self, x):
+        if x.denominator == 1:
+            return str(x.numerator)
+        sign = "-" if x < 0 else ""
+        return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+
+    def _print_Surd(self, x):
+        if x.c == 0:
+            return self._print_Fraction(x.b)
+        c = abs(x.c)
+        coeff = "" if c.numerator == 1 else f"{c.numerator} "
+        radical = rf"{coeff}\sqrt{{{x.r}}}"
+        if c.denominator != 1:
+            radical = rf"\frac{{{radical}}}{{{c.denominator}}}"
+        if x.b == 0:
+            return ("-" if x.c < 0 else "") + radical
+        return f"{self._print_Fraction(x.b)} {'-' if x.c < 0 else '+'} {radical}"
+
+    def _print_Mul(self, x):
+        from .. import forms as F
+
+        if not isinstance(x, F.Mul):
+            return super()._print_Mul(x)
+        return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
+
+    def _print_Div(self, x):
+        return rf"\frac{{{self._print(x.num)}}}{{{self._print(x.den)}}}"
+
+    def _print_Sqrt(self, x):
+        return rf"\sqrt{{{self._print(x.arg)}}}"
+
+    def _print_Pow(self, x):
+        from .. import forms as F
+
+        if not isinstance(x, F.Pow):
+            return super()._print_Pow(x)
+        return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._print(x.exp)}}}"
+
+    def _print_Vec(self, x):
+        head, last = self._elide(x.items)
+        body = ", ".join(self._print(v) for v in head)
+        if last is not None:
+            body += rf", \dots, {self._print(last)}"
+        return rf"\left[{body}\right]"
+
+    def _print_Mat(self, x):
+        rows = x.rows
+        if len(rows) > ELIDE_AFTER:
+            rows = list(rows[: ELIDE_AFTER - 2]) + [None] + [rows[-1]]
+        lines = []
+        for r in rows:
+            if r is None:
+                lines.append(r"\vdots")
+                continue
+            head, last = self._elide(r)
+            cells = [self._print(v) for v in head]
+            if last is not None:
+                cells += [r"\cdots", self._print(last)]
+            lines.append(" & ".join(cells))
+        return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+_TEXT = TextPrinter()
+_LATEX = DeriveLatexPrinter()
+
+
+def text(x) -> str:
+    return _TEXT.doprint(x)
+
+
+def latex(x) -> str:
+    return _LATEX.doprint(x)

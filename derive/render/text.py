@@ -1,0 +1,62 @@
+"""Plain-text rendering of a solution: what a TA would write on the board."""
+
+from __future__ import annotations
+
+from ..definitions import definition_text
+from ..model import Precision, Relation, Solution
+from .printers import text
+from .values import approx_display, display, is_exactly_shown
+
+__all__ = ["render_text", "relation_text", "checks_text"]
+
+
+def relation_text(rel: Relation, precision: Precision) -> str:
+    """`lhs = f1 = f2 ≈ d`, one form per line, aligned under the first '='."""
+    head = text(rel.lhs) if rel.lhs is not None else ""
+    pad = " " * len(head)
+    lines = []
+    for i, form in enumerate(rel.forms):
+        body = text(form).replace("\n", "\n" + pad + "   ")
+        lines.append(f"{head if i == 0 else pad} = {body}")
+    last = rel.forms[-1]
+    if rel.approx and not is_exactly_shown(last, precision):
+        shown = approx_display(last, precision)
+        if shown is not None:
+            lines.append(f"{pad} ≈ " + text(shown).replace("\n", "\n" + pad + "   "))
+    if rel.note:
+        lines[0] += f"    ({rel.note})"
+    return "\n".join(lines)
+
+
+def checks_text(sol: Solution) -> list[str]:
+    out = []
+    for c in sol.checks:
+        err = "" if c.max_abs_error is None else f": max |error| {c.max_abs_error:.1e}"
+        verdict = "agrees" if c.ok else "DISAGREES"
+        out.append(f"  {c.detail}{err} — {verdict}" + (f" ({c.note})" if c.note else ""))
+    return out
+
+
+def render_text(sol: Solution, precision: Precision = Precision()) -> str:
+    from ..registry import get_kind
+
+    out = [get_kind(sol.kind).title, "=" * len(get_kind(sol.kind).title)]
+    if sol.definition is not None:
+        out += ["Definition", "  " + definition_text(sol.definition)]
+    for step in sol.steps:
+        out += ["", step.title]
+        if step.explanation:
+            out.append("  " + step.explanation)
+        for rel in step.relations:
+            out.append("  " + relation_text(rel, precision).replace("\n", "\n  "))
+    out += ["", "Answer"]
+    for r in sol.results:
+        rel = Relation(r.symbol, (display(r.value),))
+        out.append("  " + relation_text(rel, precision).replace("\n", "\n  "))
+    if sol.conventions:
+        out += ["", "Conventions"] + [f"  - {c}" for c in sol.conventions]
+    if sol.notes:
+        out += ["", "Notes"] + [f"  - {n}" for n in sol.notes]
+    if sol.checks:
+        out += ["", "Numeric checks"] + checks_text(sol)
+    return "\n".join(out) + "\n"

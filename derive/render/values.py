@@ -1,0 +1,152 @@
+"""Exact values in the shapes renderers and the API need: SymPy, strings, decimals.
+
+Values are scalars (int, Fraction, Surd, SymPy), vectors (tuples) or matrices
+(tuples of tuples).  Decimals are always rounded once from the exact value.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..exact import Surd, approx, exact_str, to_sympy
+from ..forms import Mat, Vec
+from ..model import Precision
+from .printers import Dec
+
+__all__ = [
+    "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings",
+    "display", "approx_display", "is_exactly_shown",
+]
+
+
+def is_exact_scalar(x) -> bool:
+    return isinstance(x, (int, Fraction, Surd)) and not isinstance(x, bool)
+
+
+def map_value(fn, value):
+    """Apply fn to every scalar of a scalar, vector or matrix value."""
+    if isinstance(value, tuple):
+        return tuple(map_value(fn, v) for v in value)
+    if isinstance(value, list):
+        return [map_value(fn, v) for v in value]
+    return fn(value)
+
+
+def _undefined(x) -> bool:
+    return type(x).__name__ == "Undefined"
+
+
+def to_sympy_value(value):
+    """SymPy form: Matrix for vectors/matrices, Rational/Expr for scalars."""
+    import sympy
+
+    from ..errors import UndefinedError
+
+    def conv(x):
+        if _undefined(x):
+            raise UndefinedError(f"the answer is undefined: {x.reason}")
+        return to_sympy(x)
+
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return sympy.ImmutableMatrix([[conv(x) for x in row] for row in value])
+    if isinstance(value, tuple):
+        return sympy.ImmutableMatrix([[conv(x) for x in value]])
+    return conv(value)
+
+
+def _scalar_exact_str(x) -> str:
+    if _undefined(x):
+        return "undefined"
+    if is_exact_scalar(x):
+        return exact_str(x)
+    if isinstance(x, str):
+        return x
+    return str(x)  # SymPy's own str is SymPy-parsable
+
+
+def exact_strings(value):
+    """SymPy-parsable strings, nested like the value (lists for JSON)."""
+    return _listify(map_value(_scalar_exact_str, value))
+
+
+def _scalar_decimal(x, precision: Precision) -> str:
+    if _undefined(x):
+        return "undefined"
+    if is_exact_scalar(x):
+        return approx(x, precision.decimals, precision.sigfigs)
+    if hasattr(x, "is_number") and x.is_number:
+        from ..verify import round_half_away
+
+        if x.is_Rational:
+            return approx(Fraction(int(x.p), int(x.q)), precision.decimals, precision.sigfigs)
+        if precision.sigfigs is not None:
+            return str(x.evalf(precision.sigfigs + 5).round(precision.sigfigs))  # pragma: no cover
+        q = round_half_away(x, precision.decimals)
+        return approx(Fraction(int(q.p), int(q.q)), precision.decimals)
+    return str(x)
+
+
+def decimal_strings(value, precision: Precision):
+    """Correctly rounded decimal strings, nested like the value."""
+    return _listify(map_value(lambda x: _scalar_decimal(x, precision), value))
+
+
+def _listify(value):
+    if isinstance(value, tuple):
+        return [_listify(v) for v in value]
+    return value
+
+
+def display(value):
+    """A value as a display form: tuples become Vec / Mat."""
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return Mat(value)
+    if isinstance(value, tuple):
+        return Vec(value)
+    return value
+
+
+def _shown_exactly(x, precision: Precision) -> bool:
+    if _undefined(x):
+        return True
+    if is_exact_scalar(x):
+        s = x if isinstance(x, Surd) else Surd(x)
+        if s.c != 0:
+            return False
+        if precision.sigfigs is not None:
+            return approx(s, sigfigs=precision.sigfigs) == approx(s, 50)
+        return (s.b * 10**precision.decimals).denominator == 1
+    if hasattr(x, "is_Rational"):
+        return bool(x.is_Rational) and (x * 10**precision.decimals).is_Integer
+    return True  # words, symbols: nothing to approximate
+
+
+def _flat(value):
+    if isinstance(value, tuple):
+        for v in value:
+            yield from _flat(v)
+    else:
+        yield value
+
+
+def is_exactly_shown(form, precision: Precision) -> bool:
+    """True when every number in a value form terminates within the shown decimals."""
+    if isinstance(form, Vec):
+        return all(_shown_exactly(x, precision) for x in form.items)
+    if isinstance(form, Mat):
+        return all(_shown_exactly(x, precision) for x in _flat(form.rows))
+    if is_exact_scalar(form) or hasattr(form, "is_number"):
+        return _shown_exactly(form, precision)
+    return True
+
+
+def approx_display(form, precision: Precision):
+    """The ≈ form of a value form (Vec/Mat/scalar) with decimals, or None if not numeric."""
+    dec = lambda x: Dec(_scalar_decimal(x, precision))  # noqa: E731
+    if isinstance(form, Vec):
+        return Vec(tuple(dec(x) for x in form.items))
+    if isinstance(form, Mat):
+        return Mat(tuple(tuple(dec(x) for x in r) for r in form.rows))
+    if is_exact_scalar(form) or (hasattr(form, "is_number") and form.is_number):
+        return dec(form)
+    return None
