@@ -212,10 +212,15 @@ def _failure_message(workdir: Path, command, returncode: int) -> str:
         match = _ERROR_LINE.match(line)
         if match:
             error = match.group(1).strip().removeprefix("LaTeX Error: ")
-            if error == "Emergency stop." and i and lines[i - 1].startswith("*** "):
-                error = lines[i - 1][4:].strip()  # e.g. "(cannot \read from terminal ...)"
+            context = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if error == "Emergency stop." and context.startswith("<*>"):
+                error += " The document ended too early (no \\end{document})."
+            elif error == "Emergency stop." and context.startswith("<read"):
+                error += " TeX tried to read from the terminal (\\read)."
             message = "LaTeX error: " + error
             for following in lines[i + 1 : i + 30]:
+                if _ERROR_LINE.match(following):
+                    break  # the next error's location is not this one's
                 if _LOCATION_LINE.match(following):
                     message += " (" + following.strip() + ")"
                     break
@@ -234,14 +239,19 @@ def _failure_message(workdir: Path, command, returncode: int) -> str:
 
 
 def _last_line(path: Path) -> str:
+    lines = _tail_lines(path)
+    return lines[-1] if lines else ""
+
+
+def _tail_lines(path: Path) -> list[str]:
+    """The non-blank lines of the last 4 KiB of *path* (the output may be huge)."""
     try:
         with open(path, "rb") as f:
             f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
             text = f.read().decode("utf-8", errors="replace")
     except OSError:
-        return ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _one_line(message: str, limit: int = 300) -> str:

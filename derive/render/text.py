@@ -11,18 +11,23 @@ __all__ = ["render_text", "relation_text", "checks_text"]
 
 
 def relation_text(rel: Relation, precision: Precision) -> str:
-    """`lhs = f1 = f2 ≈ d`, one form per line, aligned under the first '='."""
+    """`lhs = f1 = f2 ≈ d`: one line when short, else one form per line under the '='."""
+    from .latex import SHORT_RELATION
+
     head = text(rel.lhs) if rel.lhs is not None else ""
     pad = " " * len(head)
-    lines = []
-    for i, form in enumerate(rel.forms):
-        body = text(form).replace("\n", "\n" + pad + "   ")
-        lines.append(f"{head if i == 0 else pad} = {body}")
+    parts = [("=", text(f)) for f in rel.forms]
     last = rel.forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)
         if shown is not None:
-            lines.append(f"{pad} ≈ " + text(shown).replace("\n", "\n" + pad + "   "))
+            parts.append(("≈", text(shown)))
+    if sum(len(body) for _, body in parts[: len(rel.forms)]) <= SHORT_RELATION and not any(
+            "\n" in body for _, body in parts):
+        line = head + "".join(f" {op} {body}" for op, body in parts)
+        return line + (f"    ({rel.note})" if rel.note else "")
+    lines = [f"{head if i == 0 else pad} {op} " + body.replace("\n", "\n" + pad + "   ")
+             for i, (op, body) in enumerate(parts)]
     if rel.note:
         lines[0] += f"    ({rel.note})"
     return "\n".join(lines)

@@ -1,0 +1,18 @@
+"""derive: exact, step-by-step solutions to deep-learning worksheet problems.
+
+    >>> import derive
+    >>> derive.solve("layernorm", X=[[0, 2, 2, 8]], gamma=[1, 2, 3, 4], beta=[0, -1, 1, 0]).answer
+    Matrix([[-1, -5/3, 0, 20/3]])
+"""
+
+from .api import make_params, solve, solve_params
+from .errors import DeriveError, InputError, UndefinedError
+from .model import Check, Precision, Relation, Result, Solution, Step
+from .registry import get_kind, kind_names
+
+__all__ = [
+    "solve", "solve_params", "make_params", "get_kind", "kind_names",
+    "Solution", "Step", "Relation", "Result", "Check", "Precision",
+    "DeriveError", "InputError", "UndefinedError",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""One module per CLI subcommand: `run(parser, argv) -> exit status`."""

@@ -1,0 +1,45 @@
+"""Argument helpers shared by the subcommands that take a problem kind and its params."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..params import field_specs
+from ..registry import get_kind, kind_names
+
+__all__ = ["take_kind", "add_param_options", "raw_params", "precision_from"]
+
+
+def take_kind(parser: argparse.ArgumentParser, argv: list[str]):
+    """The KIND positional, read before the kind-specific options can be declared."""
+    if not argv or argv[0].startswith("-"):
+        if argv and argv[0] in ("-h", "--help"):
+            parser.add_argument("kind", choices=kind_names(), help="problem kind")
+            parser.print_help()
+            raise SystemExit(0)
+        parser.error(f"missing KIND (one of: {', '.join(kind_names())})")
+    return get_kind(argv[0]), argv[1:]
+
+
+def add_param_options(parser: argparse.ArgumentParser, kind) -> None:
+    group = parser.add_argument_group(f"{kind.name} parameters")
+    for f in field_specs(kind.params):
+        if not f.metadata.get("cli", True):
+            continue
+        flags = [f"--{f.name}"]
+        if "_" in f.name:
+            flags.append(f"--{f.name.replace('_', '-')}")
+        group.add_argument(*flags, dest=f"param_{f.name}", metavar=f.name.upper() if len(f.name) > 1 else f.name,
+                           help=f.metadata["help"] + (f" ({'|'.join(f.metadata['choices'])})"
+                                                       if f.metadata["choices"] else ""))
+
+
+def raw_params(args, kind) -> dict:
+    return {f.name: getattr(args, f"param_{f.name}") for f in field_specs(kind.params)
+            if getattr(args, f"param_{f.name}", None) is not None}
+
+
+def precision_from(args):
+    from ..model import Precision
+
+    return Precision(decimals=args.decimals, sigfigs=args.sigfigs)

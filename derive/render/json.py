@@ -1,0 +1,81 @@
+"""The JSON contract (see DESIGN.md): exact strings, LaTeX and correctly rounded decimals.
+
+Autograders and LMS importers read this; keys are stable and values are strings, so
+no float ever stands in for an exact value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from fractions import Fraction
+
+from ..model import Precision, Solution
+from .latex import relation_latex
+from .printers import latex
+from .text import relation_text
+from .values import decimal_strings, display, exact_strings, is_exact_scalar
+
+__all__ = ["solution_dict", "render_json", "jsonable", "value_dict"]
+
+SCHEMA_VERSION = 1
+
+
+def jsonable(value):
+    """Params as JSON: exact numbers as strings ("5/3"), tuples as lists."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction) or is_exact_scalar(value):
+        return exact_strings(value)
+    if isinstance(value, (tuple, list)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return str(value)
+
+
+def value_dict(value, precision: Precision) -> dict:
+    return {
+        "exact": exact_strings(value),
+        "latex": latex(display(value)),
+        "decimal": decimal_strings(value, precision),
+    }
+
+
+def solution_dict(sol: Solution, precision: Precision = Precision()) -> dict:
+    main = sol.results[0]
+    return {
+        "schema": SCHEMA_VERSION,
+        "kind": sol.kind,
+        "params": jsonable(sol.params),
+        "answer": value_dict(main.value, precision),
+        "answers": {
+            r.name: {**value_dict(r.value, precision), "description": r.description}
+            for r in sol.results
+        },
+        "steps": [
+            {
+                "title": s.title,
+                "explanation": s.explanation,
+                "latex": " \\\\\n".join(row for rel in s.relations for row in relation_latex(rel, precision)),
+                "text": "\n".join(relation_text(rel, precision) for rel in s.relations),
+            }
+            for s in sol.steps
+        ],
+        "conventions": list(sol.conventions),
+        "notes": list(sol.notes),
+        "checks": {
+            c.backend: {"detail": c.detail, "max_abs_error": c.max_abs_error, "ok": c.ok, "note": c.note}
+            for c in sol.checks
+        },
+        "precision": {"decimals": precision.decimals, "sigfigs": precision.sigfigs,
+                      "rounding": "half away from zero, from the exact value"},
+    }
+
+
+def render_json(sol: Solution, precision: Precision = Precision(), indent: int | None = 2) -> str:
+    return json.dumps(solution_dict(sol, precision), indent=indent, ensure_ascii=False) + "\n"

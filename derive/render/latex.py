@@ -1,0 +1,138 @@
+"""LaTeX rendering: values through `DeriveLatexPrinter`, layout through Jinja2 templates.
+
+Templates use LaTeX-safe delimiters (`\\VAR{...}`, `\\BLOCK{...}`, `\\#{...}`) so TeX's
+own braces and percent signs need no escaping, `StrictUndefined` so a missing variable
+fails loudly, and the `e` filter (escape_latex) for any user text.  Templates only lay
+out strings prepared here; they do no arithmetic.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..model import Precision, Relation, Solution
+from .escape import escape_latex
+from .printers import latex, text
+
+# Relations whose forms print shorter than this (in plain text) stay on one line.
+SHORT_RELATION = 60
+from .values import approx_display, display, is_exactly_shown
+
+__all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
+           "solution_context", "escape_latex"]
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("derive", "templates"),
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        line_statement_prefix="%%",
+        line_comment_prefix="%#",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["e"] = escape_latex
+    env.filters["math"] = latex
+    return env
+
+
+def relation_latex(rel: Relation, precision: Precision) -> list[str]:
+    """Rows of an align* block: `lhs &= f1`, `&= f2`, `&\\approx d` (one row when short)."""
+    lhs = latex(rel.lhs) if rel.lhs is not None else ""
+    parts = [f"= {latex(f)}" for f in rel.forms]
+    last = rel.forms[-1]
+    if rel.approx and not is_exactly_shown(last, precision):
+        shown = approx_display(last, precision)
+        if shown is not None:
+            parts.append(r"\approx " + latex(shown))
+    if len(rel.forms) == 1 or sum(len(text(f)) for f in rel.forms) <= SHORT_RELATION:
+        rows = [f"{lhs} &" + " ".join(parts)]
+    else:
+        rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
+    if rel.note:
+        rows[0] += rf" && \text{{{escape_latex(rel.note)}}}"
+    return rows
+
+
+def _checks(sol: Solution) -> list[str]:
+    out = []
+    for c in sol.checks:
+        err = "" if c.max_abs_error is None else f": max $|\\text{{error}}|$ = {c.max_abs_error:.1e}"
+        verdict = "agrees" if c.ok else r"\textbf{disagrees}"
+        note = f" ({escape_latex(c.note)})" if c.note else ""
+        out.append(f"{escape_latex(c.detail)}{err} --- {verdict}{note}")
+    return out
+
+
+def solution_context(sol: Solution, precision: Precision) -> dict:
+    """Everything a template needs, as ready LaTeX strings."""
+    from ..definitions import definition_latex
+    from ..registry import get_kind
+
+    from dataclasses import fields
+
+    kind = get_kind(sol.kind)
+    params = {}
+    for f in fields(sol.params):
+        value = getattr(sol.params, f.name)
+        params[f.name] = latex(display(value)) if not isinstance(value, str) else escape_latex(value)
+    return {
+        "title": kind.title,
+        "kind": sol.kind,
+        "p": sol.params,
+        "params": params,
+        "definition": definition_latex(sol.definition) if sol.definition is not None else None,
+        "steps": [
+            {"title": s.title, "explanation": s.explanation,
+             "rows": [row for rel in s.relations for row in relation_latex(rel, precision)]}
+            for s in sol.steps
+        ],
+        "results": [
+            {"name": r.name, "description": r.description,
+             "rows": relation_latex(Relation(r.symbol, (display(r.value),)), precision)}
+            for r in sol.results
+        ],
+        "conventions": list(sol.conventions),
+        "notes": list(sol.notes),
+        "checks": _checks(sol),
+    }
+
+
+def _kind_template(sol: Solution) -> str:
+    from ..registry import get_kind
+
+    name = get_kind(sol.kind).template
+    return f"kinds/{name}" if name else "solution_body.tex.j2"
+
+
+def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
+                          *, show_statement: bool = True, show_solution: bool = True) -> str:
+    """The problem statement and its worked solution, without a document preamble."""
+    ctx = solution_context(sol, precision)
+    ctx.update(show_statement=show_statement, show_solution=show_solution)
+    return environment().get_template(_kind_template(sol)).render(ctx)
+
+
+def render_latex(sol: Solution, precision: Precision = Precision(), *, standalone: bool = True) -> str:
+    body = render_latex_fragment(sol, precision)
+    if not standalone:
+        return body
+    return environment().get_template("document.tex.j2").render(
+        title=get_title(sol), body=body, subtitle="Worked solution")
+
+
+def get_title(sol: Solution) -> str:
+    from ..registry import get_kind
+
+    return get_kind(sol.kind).title
