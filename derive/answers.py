@@ -35,6 +35,7 @@ so a grader can accept "-1.66" as a 2-decimal answer::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
@@ -58,6 +59,8 @@ class Limits:
     max_bits: int = 100_000  # bound on the size of any intermediate value
     max_root_bits: int = 256  # radicands: SymPy factors them to pull out squares
     max_root_index: int = 12  # largest q in x^(p/q) and \sqrt[q]{x}
+    max_symbolic: int = 64  # roots, pi and operations on them in one entry: SymPy's
+    #                         simplification is superlinear in the number of surds
     max_entries: int = 10_000  # scalars in one answer
 
 
@@ -174,120 +177,115 @@ def _strip_dollars(text: str) -> str:
     return text
 
 
+# One compiled pattern does the scanning; Python only looks at each token once.
+# [0-9] (not \d) because \d also matches other scripts' digits.
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_NUMBER_COMMA = r"(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|[.,][0-9]+)"
+_SCAN = r"""
+    (?P<ws>\s+)
+  | (?P<num>{number}(?:[eE][+\-\u2212]?[0-9]+)?)
+  | (?P<cmd>\\(?:[A-Za-z]+|.?))
+  | (?P<word>[A-Za-z]+)
+  | (?P<pow>\*\*)
+  | (?P<char>.)
+"""
+_SCANNERS = {
+    False: re.compile(_SCAN.format(number=_NUMBER), re.X | re.S),
+    True: re.compile(_SCAN.format(number=_NUMBER_COMMA), re.X | re.S),
+}
+_CHARS = {c: "-" for c in _MINUS}
+_CHARS.update({c: "*" for c in "*" + _TIMES})
+_CHARS.update({c: "/" for c in _DIVIDE})
+_CHARS.update(_SIMPLE)
+_ENVIRONMENT = re.compile(r"\s*\{([A-Za-z]*)\}")
+_CLOSERS = frozenset((")", "]", "}", "end"))
+
+
 def _tokenize(text: str, limits: Limits, decimal_comma: bool) -> list[_Tok]:
     src = _strip_dollars(text)
-    n = len(src)
     toks: list[_Tok] = []
-    closers: list[str] = []
-    i = 0
-    while i < n:
-        if len(toks) >= limits.max_tokens:
-            raise _fail(f"too many tokens (limit {limits.max_tokens})", text, i)
-        c = src[i]
-        if c.isspace():
-            i += 1
+    append = toks.append
+    closers = 0
+    max_tokens, max_depth = limits.max_tokens, limits.max_depth
+    match = _SCANNERS[decimal_comma].match
+    pos, n = 0, len(src)
+    while pos < n:
+        m = match(src, pos)
+        pos = m.end()
+        group = m.lastgroup
+        if group == "ws":
             continue
-        if c.isdigit() and c.isascii() or (c in ".," and i + 1 < n and src[i + 1].isdigit()
-                                           and (c == "." or decimal_comma)):
-            tok, i = _lex_number(src, i, text, limits, decimal_comma)
-        elif c == "\\":
-            tok, i = _lex_command(src, i, text)
-            if tok is None:
-                continue
-        elif c == "*":
-            if src.startswith("**", i):
-                tok, i = _Tok("^", i, "**"), i + 2
-            else:
-                tok, i = _Tok("*", i, c), i + 1
-        elif c in _MINUS:
-            tok, i = _Tok("-", i, c), i + 1
-        elif c in _TIMES:
-            tok, i = _Tok("*", i, c), i + 1
-        elif c in _DIVIDE:
-            tok, i = _Tok("/", i, c), i + 1
-        elif c in _SIMPLE:
-            kind = _SIMPLE[c]
+        i = m.start()
+        if len(toks) >= max_tokens:
+            raise _fail(f"too many tokens (limit {max_tokens})", text, i)
+        if group == "num":
+            tok = _number(m.group(), i, text, limits)
+        elif group == "char":
+            c = m.group()
+            kind = _CHARS.get(c)
+            if kind is None:
+                raise _fail(f"unexpected character {c!r}", text, i)
             if kind == "," and decimal_comma:
                 raise _fail("with decimal commas, separate entries with ';'", text, i)
             if kind == ";" and not decimal_comma:
                 raise _fail("unexpected ';': separate entries with ','", text, i)
-            tok, i = _Tok(kind, i, c), i + 1
-        elif c.isalpha() and c.isascii():
-            j = i
-            while j < n and src[j].isalpha() and src[j].isascii():
-                j += 1
-            word = src[i:j]
+            tok = _Tok(kind, i, c)
+        elif group == "pow":
+            tok = _Tok("^", i, "**")
+        elif group == "word":
+            word = m.group()
             if word not in _NAMES:
                 raise _fail(f"unknown name {word!r}: expected a number, sqrt(...) or pi", text, i)
-            tok, i = _Tok(_NAMES[word], i, word), j
+            tok = _Tok(_NAMES[word], i, word)
         else:
-            raise _fail(f"unexpected character {c!r}", text, i)
+            tok, pos = _command(src, m, text)
+            if tok is None:
+                continue
+        kind = tok.kind
         # Nesting is checked here, in one flat pass, so the parser's recursion is bounded.
-        if tok.kind in _OPENERS:
-            closers.append(_OPENERS[tok.kind])
-            if len(closers) > limits.max_depth:
-                raise _fail(f"nested more than {limits.max_depth} levels deep", text, tok.pos)
-        elif tok.kind in (")", "]", "}", "end") and closers:
-            closers.pop()
-        toks.append(tok)
-    toks.append(_Tok("eof", n, ""))
+        if kind in _OPENERS:
+            closers += 1
+            if closers > max_depth:
+                raise _fail(f"nested more than {max_depth} levels deep", text, i)
+        elif kind in _CLOSERS and closers:
+            closers -= 1
+        append(tok)
+    toks.append(_Tok("eof", len(src), ""))
     return toks
 
 
-def _lex_number(src: str, i: int, text: str, limits: Limits, decimal_comma: bool):
-    n = len(src)
-    start = i
-    while i < n and src[i].isdigit() and src[i].isascii():
-        i += 1
-    whole = src[start:i]
-    frac = None
-    if i < n and (src[i] == "." or (decimal_comma and src[i] == ",")):
-        if src[i] == "." or (i + 1 < n and src[i + 1].isdigit()):
-            i += 1
-            j = i
-            while i < n and src[i].isdigit() and src[i].isascii():
-                i += 1
-            frac = src[j:i]
-    exp = None
-    if i < n and src[i] in "eE":
-        j = i + 1
-        if j < n and src[j] in "+-\u2212":
-            j += 1
-        k = j
-        while k < n and src[k].isdigit() and src[k].isascii():
-            k += 1
-        if k > j:  # "2e" is left for the name check: a bare e is not allowed
-            if k - j > len(str(limits.max_exponent)) or int(src[j:k]) > limits.max_exponent:
-                raise _fail(f"exponent larger than {limits.max_exponent}", text, i)
-            exp = int(src[j:k]) * (-1 if src[i + 1] in "-\u2212" else 1)
-            i = k
-    digits = whole + (frac or "")
+def _number(s: str, i: int, text: str, limits: Limits) -> _Tok:
+    if s.isdigit():  # the common case: a plain integer, exact
+        if len(s) > limits.max_digits:
+            raise _fail(f"number longer than {limits.max_digits} digits", text, i)
+        value = Integer(int(s))
+        return _Tok("num", i, s, _Num(value, None, None, max(value.p.bit_length(), 1), True))
+    mantissa, exp = s, 0
+    for k, c in enumerate(s):
+        if c in "eE":
+            mantissa, digits = s[:k], s[k + 1:].lstrip("+-\u2212")
+            if len(digits) > len(str(limits.max_exponent)) or int(digits) > limits.max_exponent:
+                raise _fail(f"exponent larger than {limits.max_exponent}", text, i + k)
+            exp = -int(digits) if s[k + 1] in "-\u2212" else int(digits)
+            break
+    whole, _, frac = mantissa.replace(",", ".").partition(".")
+    digits = whole + frac
     if len(digits) > limits.max_digits:
-        raise _fail(f"number longer than {limits.max_digits} digits", text, start)
-    mantissa = int(digits)
-    shift = (exp or 0) - len(frac or "")
-    value = Integer(mantissa * 10**shift) if shift >= 0 else Rational(mantissa, 10**-shift)
+        raise _fail(f"number longer than {limits.max_digits} digits", text, i)
+    shift = exp - len(frac)
+    m = int(digits)
+    value = Integer(m * 10**shift) if shift >= 0 else Rational(m, 10**-shift)
     bits = max(abs(value.p).bit_length(), value.q.bit_length(), 1)
-    if frac is None and exp is None:
-        num = _Num(value, None, None, bits, True)
-    else:
-        significant = digits.lstrip("0")
-        num = _Num(value, -shift, max(len(significant), 1), bits, False)
-    return _Tok("num", start, src[start:i], num), i
+    return _Tok("num", i, s, _Num(value, -shift, max(len(digits.lstrip("0")), 1), bits, False))
 
 
-def _lex_command(src: str, i: int, text: str):
+def _command(src: str, m: re.Match, text: str) -> tuple[_Tok | None, int]:
+    """A backslash command; returns the token (None for spacing) and where to go on."""
+    i, j = m.start(), m.end()
+    name = m.group()[1:]
     n = len(src)
-    j = i + 1
-    if j < n and src[j] == "\\":
-        return _Tok("rowsep", i, "\\\\"), j + 1
-    if j < n and not src[j].isalpha():
-        if src[j] in _SPACING:
-            return None, j + 1
-        raise _fail(f"unsupported LaTeX command \\{src[j]}", text, i)
-    while j < n and src[j].isalpha() and src[j].isascii():
-        j += 1
-    name = src[i + 1:j]
+    if name == "\\":
+        return _Tok("rowsep", i, "\\\\"), j
     if name in _SPACING:
         return None, j
     if name in _COMMANDS:
@@ -301,14 +299,10 @@ def _lex_command(src: str, i: int, text: str):
             return _Tok(src[k], i, src[i:k + 1]), k + 1
         raise _fail(f"\\{name} must be followed by one of {' '.join(allowed)}", text, k)
     if name in ("begin", "end"):
-        k = j
-        while k < n and src[k].isspace():
-            k += 1
-        close = src.find("}", k)
-        env = src[k + 1:close] if k < n and src[k] == "{" and close > k else ""
-        if env not in _ENVIRONMENTS:
-            raise _fail(f"\\{name} must name one of {', '.join(sorted(_ENVIRONMENTS))}", text, k)
-        return _Tok(name, i, env), close + 1
+        env = _ENVIRONMENT.match(src, j)
+        if env is None or env.group(1) not in _ENVIRONMENTS:
+            raise _fail(f"\\{name} must name one of {', '.join(sorted(_ENVIRONMENTS))}", text, j)
+        return _Tok(name, i, env.group(1)), env.end()
     raise _fail(f"unsupported LaTeX command \\{name}", text, i)
 
 
@@ -320,14 +314,20 @@ class _Node(NamedTuple):
 
     value: sympy.Expr
     bits: int  # upper bound on the bit size of the numbers inside value
-    prec: tuple | None  # None: exact; (decimals, sigfigs, is_literal) otherwise
+    prec: tuple | None  # None: exact; (decimals, sigfigs) otherwise
+    cost: int = 0  # roots, pi and operations on irrational values inside
 
 
 def _combine(a: tuple | None, b: tuple | None) -> tuple | None:
     if a is None and b is None:
         return None
     sig = [p[1] for p in (a, b) if p is not None and p[1] is not None]
-    return (None, min(sig) if sig else None, False)
+    return (None, min(sig) if sig else None)
+
+
+def _is_zero(value: sympy.Expr) -> bool:
+    """Zero test that skips SymPy's assumption system for plain rationals (the hot path)."""
+    return value.p == 0 if value.is_Rational else bool(value.is_zero)
 
 
 def _size(value: sympy.Expr, bound: int) -> int:
@@ -390,13 +390,13 @@ class _Parser:
             raise self.error(f"more than {self.limits.max_entries} entries", start)
         value = node.value
         if not value.is_Rational:
+            # Reals by construction (roots of non-negatives, rational powers, pi);
+            # this catches a zero divisor SymPy could not see as zero up front.
             if value.has(S.ComplexInfinity, S.NaN, S.Infinity):
                 raise self.error("the value is undefined (division by zero)", start)
-            if value.is_real is False:
-                raise self.error("the value is not a real number", start)
         end = self.toks[self.i - 1]
         text = self.text[start.pos:end.pos + len(end.text)].strip()
-        decimals, sigfigs = (None, None) if node.prec is None else node.prec[:2]
+        decimals, sigfigs = (None, None) if node.prec is None else node.prec
         return Scalar(value, text, start.pos, decimals, sigfigs)
 
     def list_(self):
@@ -486,7 +486,7 @@ class _Parser:
         node = self.power()
         bare = self.i == start + 1 and self.toks[start].kind == "num"
         if negative:
-            node = node._replace(value=-node.value)
+            node = node._replace(value=-node.value)  # negation never grows an expression
         return node, bare
 
     def power(self) -> _Node:
@@ -516,11 +516,11 @@ class _Parser:
         if kind == "num":
             self.take()
             num = tok.num
-            prec = None if num.decimals is None else (num.decimals, num.sigfigs, True)
+            prec = None if num.decimals is None else (num.decimals, num.sigfigs)
             return _Node(num.value, num.bits, prec)
         if kind == "pi":
             self.take()
-            return _Node(S.Pi, 2, None)
+            return _Node(S.Pi, 2, None, 1)
         if kind in ("(", "{"):
             self.take()
             node = self.expr()
@@ -573,10 +573,21 @@ class _Parser:
         raise self.error(f"expected a {{...}} argument but found {_describe(tok)}")
 
     # -- arithmetic with limits checked first
+    def symbolic(self, op: _Tok, *nodes: _Node, always: bool = False) -> int:
+        """Cost of an operation: free on rationals, one unit per step on surds and pi."""
+        cost = sum(node.cost for node in nodes)
+        if not always and cost == 0 and all(node.value.is_Rational for node in nodes):
+            return 0
+        if cost + 1 > self.limits.max_symbolic:
+            raise self.error(f"expression too complex (more than {self.limits.max_symbolic} "
+                             "roots, pi and operations on them in one entry)", op)
+        return cost + 1
+
     def arith(self, op: _Tok, a: _Node, b: _Node) -> _Node:
         bound = a.bits + b.bits + 1
         if bound > self.limits.max_bits:
             raise self.error(f"intermediate value too large (over {self.limits.max_bits} bits)", op)
+        cost = self.symbolic(op, a, b)
         if op.kind == "+":
             value = a.value + b.value
         elif op.kind == "-":
@@ -584,10 +595,10 @@ class _Parser:
         elif op.kind == "*":
             value = a.value * b.value
         else:
-            if b.value.is_zero:
+            if _is_zero(b.value):
                 raise self.error("division by zero", op)
             value = a.value / b.value
-        return _Node(value, _size(value, bound), _combine(a.prec, b.prec))
+        return _Node(value, _size(value, bound), _combine(a.prec, b.prec), cost)
 
     def pow(self, op: _Tok, base: _Node, exp: _Node) -> _Node:
         e = exp.value
@@ -600,15 +611,15 @@ class _Parser:
         bound = base.bits * max(abs(e.p), 1)
         if bound > self.limits.max_bits:
             raise self.error(f"power too large (over {self.limits.max_bits} bits)", op)
-        if e.is_negative and base.value.is_zero:
+        if e.p < 0 and _is_zero(base.value):
             raise self.error("division by zero (zero to a negative power)", op)
         if e.q != 1:
-            node = self.root(op, base, int(e.q))
-            base = node
+            base = self.root(op, base, int(e.q))
             e = Integer(e.p)
-            bound = node.bits * max(abs(e.p), 1)
+            bound = base.bits * max(abs(e.p), 1)
+        cost = self.symbolic(op, base, exp)
         value = base.value ** e
-        return _Node(value, _size(value, bound), _combine(base.prec, exp.prec))
+        return _Node(value, _size(value, bound), _combine(base.prec, exp.prec), cost)
 
     def root(self, tok: _Tok, arg: _Node, index: int) -> _Node:
         x = arg.value
@@ -616,10 +627,11 @@ class _Parser:
             raise self.error(f"number under the root too large (over {self.limits.max_root_bits} bits)", tok)
         if not x.is_Rational and arg.bits > self.limits.max_root_bits:
             raise self.error(f"expression under the root too large", tok)
-        if x.is_negative:
+        if (x.p < 0) if x.is_Rational else x.is_negative:
             raise self.error("root of a negative number is not a real number", tok)
+        cost = self.symbolic(tok, arg, always=True)
         value = sympy.sqrt(x) if index == 2 else sympy.Pow(x, Rational(1, index))
-        return _Node(value, _size(value, arg.bits), _combine(arg.prec, None))
+        return _Node(value, _size(value, arg.bits), _combine(arg.prec, None), cost)
 
 
 def _describe(tok: _Tok) -> str:
