@@ -16,6 +16,7 @@ from .printers import latex, text
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
+from .text import _distinct
 from .values import approx_display, display, is_exactly_shown
 
 __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
@@ -50,7 +51,7 @@ def environment():
 def relation_latex(rel: Relation, precision: Precision) -> list[str]:
     """Rows of an align* block: `lhs &= f1`, `&= f2`, `&\\approx d` (one row when short)."""
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = [f"= {latex(f)}" for f in rel.forms]
+    parts = _distinct([f"= {latex(f)}" for f in rel.forms])
     last = rel.forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)

@@ -16,13 +16,13 @@ def relation_text(rel: Relation, precision: Precision) -> str:
 
     head = text(rel.lhs) if rel.lhs is not None else ""
     pad = " " * len(head)
-    parts = [("=", text(f)) for f in rel.forms]
+    parts = _distinct([("=", text(f)) for f in rel.forms])
     last = rel.forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)
         if shown is not None:
             parts.append(("≈", text(shown)))
-    if sum(len(body) for _, body in parts[: len(rel.forms)]) <= SHORT_RELATION and not any(
+    if sum(len(body) for _, body in parts) <= SHORT_RELATION and not any(
             "\n" in body for _, body in parts):
         line = head + "".join(f" {op} {body}" for op, body in parts)
         return line + (f"    ({rel.note})" if rel.note else "")
@@ -31,6 +31,15 @@ def relation_text(rel: Relation, precision: Precision) -> str:
     if rel.note:
         lines[0] += f"    ({rel.note})"
     return "\n".join(lines)
+
+
+def _distinct(parts):
+    """Drop a form that prints exactly like the one before it (`x · 1 + 0 = x + 0 = x`)."""
+    out = []
+    for part in parts:
+        if not out or out[-1] != part:
+            out.append(part)
+    return out
 
 
 def checks_text(sol: Solution) -> list[str]:

@@ -1,0 +1,282 @@
+"""BatchNorm: normalize each column (one feature across the batch), then γ and β per feature.
+
+Training mode uses the batch's own mean and biased variance and updates the running
+statistics with the *unbiased* variance, as PyTorch does; eval mode uses the running
+statistics.  Batch size 1 is derived, not asserted: the variance is 0.
+
+>>> from derive.params import build
+>>> sol = solve(build(BatchNormParams, {"X": [[2, 2], [2, 5], [5, 5]], "gamma": [1, 2], "beta": [0, -1]}))
+>>> [str(row[1]) for row in sol.results[0].value]
+['-1 - 2*sqrt(2)', '-1 + sqrt(2)', '-1 + sqrt(2)']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .. import definitions
+from ..errors import InputError
+from ..forms import Add, Mul, Sym, Vec, Words
+from ..model import Relation, Result, Solution, Step
+from ..params import Matrix, Vector, param
+from ..registry import Kind, MistakeAnswer
+from .layernorm import check_affine, check_eps, indexed
+from .normalization import (
+    MAX_DETAILED, Moments, Undefined, affine, mistake_variants, moments, normalize,
+    normalize_relation, statistics_relations, transpose,
+)
+
+__all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "KIND"]
+
+
+@dataclass(frozen=True)
+class BatchNormParams:
+    X: Matrix = param("matrix", "input X, shape [batch, features], e.g. [[2,2,1,1],[2,5,4,1]]")
+    gamma: Vector | None = param("vector", "scale γ, one per feature/column (default all ones)", None)
+    beta: Vector | None = param("vector", "shift β, one per feature/column (default all zeros)", None)
+    eps: Fraction = param("scalar", "ε ≥ 0 added to the variance, taken exactly (default 0)", Fraction(0))
+    mode: str = param("choice", "train uses batch statistics, eval uses running statistics",
+                      "train", choices=("train", "eval"))
+    running_mean: Vector | None = param("vector", "running mean per feature (default zeros, PyTorch's start)", None)
+    running_var: Vector | None = param("vector", "running variance per feature (default ones, PyTorch's start)", None)
+    momentum: Fraction = param("scalar", "running-statistics momentum m: new = (1 − m)·old + m·batch (default 0.1)",
+                               Fraction(1, 10))
+
+    def __post_init__(self):
+        width = len(self.X[0])
+        gamma, beta = check_affine(self.gamma, self.beta, width, "features (columns)")
+        object.__setattr__(self, "gamma", gamma)
+        object.__setattr__(self, "beta", beta)
+        check_eps(self.eps)
+        rm = self.running_mean if self.running_mean is not None else (Fraction(0),) * width
+        rv = self.running_var if self.running_var is not None else (Fraction(1),) * width
+        for name, v in (("running_mean", rm), ("running_var", rv)):
+            if len(v) != width:
+                raise InputError(name, f"has {len(v)} entries but X has {width} features (columns)")
+        if any(v < 0 for v in rv):
+            raise InputError("running_var", "variances must be non-negative")
+        if not 0 <= self.momentum <= 1:
+            raise InputError("momentum", f"must be between 0 and 1, got {self.momentum}")
+        object.__setattr__(self, "running_mean", rm)
+        object.__setattr__(self, "running_var", rv)
+
+
+def _column_steps(p: BatchNormParams, stats, xhats, outs, mean_of, var_of):
+    """Relations for the normalize and scale-and-shift steps, one column at a time."""
+    norm_rel, aff_rel = [], []
+    for j in range(min(len(stats), MAX_DETAILED)):
+        m = stats[j]
+        norm_rel.append(normalize_relation(m, mean_of(j), var_of(j), p.eps, indexed("x̂#", r"\hat{X}_{#}", j + 1),
+                                           xhats[j]))
+        lhs = indexed("BatchNorm(X)#", r"\mathrm{BatchNorm}(X)_{#}", j + 1)
+        shifted = Add((Mul(Vec(xhats[j]), p.gamma[j], "dot"), p.beta[j]))
+        if any(isinstance(x, Undefined) for x in xhats[j]):
+            aff_rel.append(Relation(lhs, (shifted, Words("undefined")), approx=False))
+            continue
+        scaled = tuple(x * p.gamma[j] for x in xhats[j])
+        aff_rel.append(Relation(lhs, (shifted, Add((Vec(scaled), p.beta[j])), Vec(outs[j]))))
+    return norm_rel, aff_rel
+
+
+def _running_update(p: BatchNormParams, stats: list[Moments]):
+    """PyTorch's update: running ← (1 − m)·running + m·batch, with the unbiased batch variance."""
+    n = len(p.X)
+    m = p.momentum
+    new_mean = tuple((1 - m) * r + m * s.mean for r, s in zip(p.running_mean, stats))
+    mean_sym = Sym("μ_run", r"\mu_{\mathrm{run}}")
+    var_sym = Sym("σ²_run", r"\sigma^2_{\mathrm{run}}")
+    rels = [Relation(mean_sym, (Add((Mul(1 - m, Vec(p.running_mean)), Mul(m, Vec(tuple(s.mean for s in stats))))),
+                                Vec(new_mean)))]
+    if n == 1:
+        new_var = tuple(Undefined("the unbiased variance divides by N − 1 = 0") for _ in stats)
+        rels.append(Relation(Sym("s²", "s^2"), (Words("undefined: the unbiased variance divides by N − 1 = 0"),),
+                             approx=False))
+        return new_mean, new_var, rels
+    unbiased = tuple(s.var_unbiased for s in stats)
+    new_var = tuple((1 - m) * r + m * u for r, u in zip(p.running_var, unbiased))
+    rels.append(Relation(Sym("s²", "s^2"), (Mul(Fraction(n, n - 1), Vec(tuple(s.var for s in stats))),
+                                            Vec(unbiased)), note="unbiased batch variance, N/(N − 1)·σ²"))
+    rels.append(Relation(var_sym, (Add((Mul(1 - m, Vec(p.running_var)), Mul(m, Vec(unbiased)))), Vec(new_var))))
+    return new_mean, new_var, rels
+
+
+def solve(p: BatchNormParams) -> Solution:
+    cols = transpose(p.X)
+    n, width = len(p.X), len(cols)
+    stats = [moments(c) for c in cols]
+    train = p.mode == "train"
+    if train:
+        xhats = [normalize(s, p.eps) for s in stats]
+        mean_of, var_of = (lambda j: stats[j].mean), (lambda j: stats[j].var)
+    else:
+        xhats = [_normalize_with(s, p.running_mean[j], p.running_var[j], p.eps) for j, s in enumerate(stats)]
+        mean_of, var_of = (lambda j: p.running_mean[j]), (lambda j: p.running_var[j])
+    outs = [affine(x, (p.gamma[j],) * n, (p.beta[j],) * n) for j, x in enumerate(xhats)]
+    norm_rel, aff_rel = _column_steps(p, stats, xhats, outs, mean_of, var_of)
+    more = (f" Columns {MAX_DETAILED + 1}–{width} follow the same pattern; only the first {MAX_DETAILED} "
+            "are written out.") if width > MAX_DETAILED else ""
+    rows = tuple(tuple(r) for r in transpose(outs))
+    output = Result("output", Sym("BatchNorm(X)", r"\mathrm{BatchNorm}(X)"), rows, "BatchNorm(X), same shape as X")
+
+    steps, results, notes = [], [output], []
+    if train:
+        stat_rel = []
+        for j, s in enumerate(stats, 1):
+            mu_s, var_s = indexed("μ#", r"\mu_{#}", j), indexed("σ#²", r"\sigma^2_{#}", j)
+            stat_rel.extend(statistics_relations(s, mu_s, var_s) if j <= MAX_DETAILED
+                            else (Relation(mu_s, (s.mean,)), Relation(var_s, (s.var,))))
+        steps.append(Step("Statistics", tuple(stat_rel),
+                          f"Mean and variance of each column of X (over the batch of N = {n})."))
+    else:
+        steps.append(Step("Running statistics", (
+            Relation(Sym("μ_run", r"\mu_{\mathrm{run}}"), (Vec(p.running_mean),)),
+            Relation(Sym("σ²_run", r"\sigma^2_{\mathrm{run}}"), (Vec(p.running_var),)),
+        ), "In eval mode BatchNorm uses the running statistics, not the batch's own."))
+    steps.append(Step("Normalize", tuple(norm_rel),
+                      "Subtract each column's mean and divide by √(σ² + ε)." + more))
+    steps.append(Step("Scale and shift", tuple(aff_rel),
+                      "Multiply column j by γⱼ and add βⱼ (γ and β broadcast across the batch)." + more))
+    if train:
+        new_mean, new_var, rels = _running_update(p, stats)
+        steps.append(Step("Running statistics update", tuple(rels),
+                          f"PyTorch updates the running statistics with momentum m = {p.momentum}, "
+                          "using the unbiased (N − 1) batch variance."))
+        results += [Result("running_mean", Sym("μ_run", r"\mu_{\mathrm{run}}"), new_mean, "updated running mean"),
+                    Result("running_var", Sym("σ²_run", r"\sigma^2_{\mathrm{run}}"), new_var,
+                           "updated running variance")]
+    if train and n == 1:
+        notes.append(
+            "Batch size 1: each column's only value is its own mean, so σ² = 0. "
+            + ("With ε = 0, x̂ = 0/√0 is undefined (division by zero)." if p.eps == 0 else
+               f"With ε = {p.eps} > 0, x̂ = 0/√ε = 0, so every output equals β: the input is erased.")
+            + " PyTorch refuses to train BatchNorm with one value per channel for this reason.")
+    for j, x in enumerate(xhats, 1):
+        if n > 1 and any(isinstance(v, Undefined) for v in x):
+            notes.append(f"Column {j}: σ² + ε = 0, so its output is undefined (division by zero).")
+    conventions = (
+        ("μ and σ² are taken over each column (one feature across the batch)." if train else
+         "Eval mode: the running mean and variance replace the batch statistics; nothing is updated."),
+        "σ² is the biased (population) variance, dividing by N, as PyTorch normalizes.",
+        f"ε = {p.eps} (taken exactly).",
+    )
+    return Solution(
+        kind="batchnorm", params=p, results=tuple(results), steps=tuple(steps),
+        conventions=conventions, notes=tuple(notes),
+        definition=definitions.batch_norm if train else definitions.batch_norm_eval,
+    )
+
+
+def _normalize_with(m: Moments, mean: Fraction, var: Fraction, eps: Fraction):
+    """Eval mode: normalize with given statistics instead of the vector's own."""
+    shifted = Moments(m.values, mean, tuple(v - mean for v in m.values), var, None)
+    return normalize(shifted, eps)
+
+
+def _arrays(p: BatchNormParams):
+    import numpy as np
+
+    f = lambda v: np.array([float(x) for x in v])  # noqa: E731
+    return (np.array([[float(v) for v in r] for r in p.X]), f(p.gamma), f(p.beta), float(p.eps),
+            f(p.running_mean), f(p.running_var), float(p.momentum))
+
+
+def reference(p: BatchNormParams) -> dict:
+    """numpy float64 through the definitions the solution displays."""
+    import numpy as np
+
+    X, g, b, eps, rm, rv, m = _arrays(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if p.mode == "eval":
+            return {"output": definitions.batch_norm_eval(X, rm, rv, g, b, eps)}
+        out = {"output": definitions.batch_norm(X, g, b, eps),
+               "running_mean": definitions.running_update(rm, X.mean(axis=0), m)}
+        if len(X) > 1:
+            out["running_var"] = definitions.running_update(rv, X.var(axis=0, ddof=1), m)
+        return out
+
+
+def torch_reference(p: BatchNormParams) -> dict:
+    """torch.nn.BatchNorm1d in float64 (train or eval), with the same ε and momentum."""
+    import torch
+
+    X, g, b, eps, rm, rv, m = _arrays(p)
+    if p.mode == "train" and len(X) == 1:
+        return {"_note": "torch refuses BatchNorm training with one value per channel"}
+    note = ""
+    layer_eps = eps
+    if eps == 0 and p.mode == "train":
+        layer_eps, note = 1e-300, "run with ε = 1e-300: recent torch refuses ε = 0"
+    layer = torch.nn.BatchNorm1d(X.shape[1], eps=layer_eps, momentum=m, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(g))
+        layer.bias.copy_(torch.from_numpy(b))
+        layer.running_mean.copy_(torch.from_numpy(rm))
+        layer.running_var.copy_(torch.from_numpy(rv))
+        layer.train(p.mode == "train")
+        out = {"output": layer(torch.from_numpy(X)).numpy()}
+    if p.mode == "train":
+        out["running_mean"] = layer.running_mean.numpy()
+        out["running_var"] = layer.running_var.numpy()
+    if note:
+        out["_note"] = note
+    return out
+
+
+MISTAKE_MESSAGES = {
+    "wrong_axis": ("Normalized each row (one example's features) instead of each column; BatchNorm "
+                   "normalizes each feature across the batch.", "Statistics"),
+    "unbiased_variance": ("Normalized with the unbiased variance (divide by N − 1); BatchNorm normalizes "
+                          "with the population variance (divide by N).", "Statistics"),
+    "divided_by_variance": ("Divided by σ² + ε instead of its square root √(σ² + ε).", "Normalize"),
+    "forgot_gamma": ("Forgot to multiply by γ.", "Scale and shift"),
+    "forgot_beta": ("Forgot to add β.", "Scale and shift"),
+    "gamma_beta_order": ("Added β before multiplying by γ; the order is x̂ ⊙ γ + β.", "Scale and shift"),
+    "rounded_intermediates": ("Rounded x̂ to 2 decimals before scaling by γ; round only the final answer.",
+                              "Scale and shift"),
+    "not_normalized": ("Skipped the normalization: applied γ and β to X itself.", "Normalize"),
+    "centered_not_scaled": ("Subtracted the mean but did not divide by √(σ² + ε).", "Normalize"),
+    "used_batch_statistics": ("Used the batch's own mean and variance; in eval mode BatchNorm uses the "
+                              "running statistics.", "Running statistics"),
+    "running_var_biased": ("Updated the running variance with the biased variance; PyTorch uses the "
+                           "unbiased (N − 1) batch variance for the running estimate.", "Running statistics update"),
+}
+
+
+def mistakes(p: BatchNormParams) -> tuple[MistakeAnswer, ...]:
+    cols = transpose(p.X)
+    n = len(p.X)
+    found = {}
+    if p.mode == "train":
+        variants = mistake_variants(cols, lambda j: (p.gamma[j],) * n, lambda j: (p.beta[j],) * n, p.eps)
+        found = {k: {"output": tuple(tuple(r) for r in transpose(v))} for k, v in variants.items()}
+        if len(p.X[0]) > 1:
+            found["wrong_axis"] = {"output": tuple(affine(normalize(moments(r), p.eps), p.gamma, p.beta)
+                                                   for r in p.X)}
+        stats = [moments(c) for c in cols]
+        if n > 1:
+            m = p.momentum
+            found["running_var_biased"] = {"running_var": tuple((1 - m) * r + m * s.var
+                                                                for r, s in zip(p.running_var, stats))}
+    else:
+        train_out = solve(BatchNormParams(p.X, p.gamma, p.beta, p.eps, "train", p.running_mean, p.running_var,
+                                          p.momentum))
+        found["used_batch_statistics"] = {"output": train_out.results[0].value}
+    return tuple(
+        MistakeAnswer(name, MISTAKE_MESSAGES[name][0], results, MISTAKE_MESSAGES[name][1])
+        for name, results in found.items()
+        if not any(isinstance(v, Undefined) for value in results.values() for r in value
+                   for v in (r if isinstance(r, tuple) else (r,)))
+    )
+
+
+KIND = Kind(
+    name="batchnorm",
+    title="Batch normalization",
+    params=BatchNormParams,
+    solve=solve,
+    reference=reference,
+    torch_reference=torch_reference,
+    mistakes=mistakes,
+    template="batchnorm.tex.j2",
+)
