@@ -74,7 +74,7 @@ def compile_pdf(tex_source: str, *, timeout: float = 60, runs: int | None = None
         raise TypeError(f"compile_pdf() needs a str, not {type(tex_source).__name__}")
     if runs is not None and (isinstance(runs, bool) or not isinstance(runs, int) or runs < 1):
         raise InputError("runs", f"must be a positive integer or None, not {runs!r}")
-    if not timeout > 0:
+    if not 0 < timeout < math.inf:
         raise InputError("timeout", f"must be a positive number of seconds, not {timeout!r}")
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
