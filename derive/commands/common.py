@@ -29,14 +29,39 @@ def add_param_options(parser: argparse.ArgumentParser, kind) -> None:
         flags = [f"--{f.name}"]
         if "_" in f.name:
             flags.append(f"--{f.name.replace('_', '-')}")
+        choices = f" ({'|'.join(f.metadata['choices'])})" if f.metadata["choices"] else ""
+        from_file = "; @FILE reads it from a file" if f.metadata["type"] in ("matrix", "vector", "text") else ""
         group.add_argument(*flags, dest=f"param_{f.name}", metavar=f.name.upper() if len(f.name) > 1 else f.name,
-                           help=f.metadata["help"] + (f" ({'|'.join(f.metadata['choices'])})"
-                                                       if f.metadata["choices"] else ""))
+                           help=f.metadata["help"] + choices + from_file)
 
 
 def raw_params(args, kind) -> dict:
-    return {f.name: getattr(args, f"param_{f.name}") for f in field_specs(kind.params)
-            if getattr(args, f"param_{f.name}", None) is not None}
+    """Option values by field name; `@FILE` reads a (large) list or text from a file."""
+    raw = {}
+    for f in field_specs(kind.params):
+        value = getattr(args, f"param_{f.name}", None)
+        if value is None:
+            continue
+        if isinstance(value, str) and value.startswith("@"):
+            value = _read_file(value[1:], f.name)
+        raw[f.name] = value
+    return raw
+
+
+def _read_file(path: str, field: str) -> str:
+    from ..errors import InputError
+    from ..params import MAX_TEXT_CHARS
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(MAX_TEXT_CHARS + 1)
+    except OSError as e:
+        raise InputError(field, f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(field, f"{path} is not UTF-8 text") from None
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(field, f"{path} is longer than {MAX_TEXT_CHARS} characters")
+    return text
 
 
 def precision_from(args):

@@ -200,6 +200,11 @@ _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
 
 
+# Combining accents that survive NFC on a letter with no precomposed form (x̂, ȳ, ẋ),
+# as the math accents the solutions use for estimates and means.
+_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot"}
+
+
 def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
     r"""Return *text* as LaTeX source that prints it, and can do nothing else.
 
@@ -227,7 +232,9 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
     out = []
     for position, ch in enumerate(text):
         replacement = _MAP.get(ch)
-        if replacement is not None:
+        if ch in _ACCENTS and out and len(out[-1]) == 1 and out[-1].isascii() and out[-1].isalpha():
+            out[-1] = rf"\ensuremath{{{_ACCENTS[ch]}{{{out[-1]}}}}}"  # x̂ (x + U+0302) → \hat{x}
+        elif replacement is not None:
             out.append(replacement)
         elif " " <= ch <= "~" or "\u00a0" <= ch <= "\u00ff":
             out.append(ch)  # printable ASCII (specials handled above) and Latin-1

@@ -1,0 +1,75 @@
+"""Rendered output: golden text files (reviewed by eye), the JSON contract, LaTeX that compiles."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy
+
+import derive
+from derive.model import Precision
+
+GOLDEN = Path(__file__).parent / "golden"
+LN = dict(X=[[4, 4, 8, 8], [0, 2, 2, 8], [1, 1, 1, 5]], gamma=[1, 2, 3, 4], beta=[0, -1, 1, 0])
+BN = dict(X=[[2, 2, 1, 1], [2, 5, 4, 1], [5, 5, 10, 10]], gamma=[1, 2, 3, 4], beta=[0, -1, 1, 0])
+
+
+def _without_checks(text: str) -> str:
+    return text.split("\nNumeric checks")[0]
+
+
+@pytest.mark.parametrize("kind, params, golden", [("layernorm", LN, "layernorm_seed.txt"),
+                                                  ("batchnorm", BN, "batchnorm_seed.txt")])
+def test_text_matches_golden_file(kind, params, golden):
+    got = derive.solve(kind, checks="none", **params).to_text()
+    assert got == _without_checks((GOLDEN / golden).read_text(encoding="utf-8")).rstrip("\n") + "\n"
+
+
+def test_json_contract():
+    data = json.loads(derive.solve("layernorm", **LN).to_json())
+    assert data["kind"] == "layernorm"
+    assert data["params"]["gamma"] == ["1", "2", "3", "4"]
+    exact = sympy.Matrix([[sympy.sympify(s) for s in row] for row in data["answer"]["exact"]])
+    assert exact == derive.solve("layernorm", **LN).answer
+    assert data["answer"]["decimal"][2] == ["-0.58", "-2.15", "-0.73", "6.93"]
+    assert data["answer"]["latex"].startswith(r"\begin{bmatrix}")
+    assert [s["title"] for s in data["steps"]] == ["Statistics", "Normalize", "Scale and shift"]
+    assert all(s["latex"] and s["text"] for s in data["steps"])
+    assert data["checks"]["numpy"]["ok"] is True and data["checks"]["numpy"]["max_abs_error"] < 1e-14
+
+
+def test_sigfigs_and_decimals_options():
+    sol = derive.solve("layernorm", **LN)
+    assert sol.to_dict(Precision(decimals=4))["answer"]["decimal"][2][1] == "-2.1547"
+    assert sol.to_dict(Precision(sigfigs=3))["answer"]["decimal"][1][3] == "6.67"
+
+
+def test_latex_shows_the_substitutions():
+    tex = derive.solve("layernorm", **LN).to_latex()
+    assert r"\frac{1 + 1 + 1 + 5}{4}" in tex
+    assert r"-1 - \frac{2 \sqrt{3}}{3}" in tex
+    assert r"\approx \left[-0.58, -2.15, -0.73, 6.93\right]" in tex
+    assert r"\mathrm{LayerNorm}(X, \gamma, \beta, \epsilon)" in tex  # latexify of the definition
+    assert tex.startswith(r"\documentclass")
+
+
+def test_repr_latex_for_jupyter():
+    fragment = derive.solve("batchnorm", **BN)._repr_latex_()
+    assert r"\documentclass" not in fragment and r"\hat{X}_{1}" in fragment
+
+
+def test_long_vectors_are_elided():
+    sol = derive.solve("layernorm", X=[list(range(40))], checks="none")
+    text = sol.to_text()
+    assert "…" in text and len(max(text.splitlines(), key=len)) < 400
+
+
+@pytest.mark.requires_tool("pdflatex", "pdftotext")
+@pytest.mark.parametrize("kind, params", [("layernorm", LN), ("batchnorm", BN),
+                                          ("batchnorm", dict(X=[[1, 2]], eps="1e-5"))])
+def test_pdf_compiles_and_shows_the_steps(kind, params, tmp_path):
+    path = tmp_path / "out.pdf"
+    derive.solve(kind, **params).to_pdf(path)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Statistics" in text and "Normalize" in text and "Scale and shift" in text
