@@ -21,6 +21,9 @@ Implicit multiplication is allowed before ``sqrt``/``√``/``pi``/``(``/``\\frac
 (``4√3``, ``2pi``, ``2(1+√3)``), never between two numbers (``1 2`` is an error) and
 never ``2\\frac{1}{3}``, which reads as the mixed number 2⅓.
 
+Values are exact but only as simplified as SymPy's automatic evaluation makes them
+(``(1+√3)(1-√3)`` stays a product; ``derive.verify`` compares exactly anyway).
+
 Every scalar leaf is a :class:`Scalar` that remembers the precision its digits imply,
 so a grader can accept "-1.66" as a 2-decimal answer::
 
@@ -49,7 +52,12 @@ __all__ = ["Answer", "Scalar", "Limits", "DEFAULT_LIMITS", "parse_answer"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds checked before work; the defaults fit a 64×768 answer typed by hand."""
+    """Bounds checked before the work they guard.
+
+    The defaults are generous for anything typed by hand (a 10,000-entry matrix of
+    decimals parses in ~0.2 s, the worst case the defaults allow); raise them for
+    machine-written answers.
+    """
 
     max_length: int = 100_000  # characters of input
     max_tokens: int = 50_000
@@ -199,14 +207,15 @@ _CHARS.update({c: "/" for c in _DIVIDE})
 _CHARS.update(_SIMPLE)
 _ENVIRONMENT = re.compile(r"\s*\{([A-Za-z]*)\}")
 _CLOSERS = frozenset((")", "]", "}", "end"))
+_SEPARATORS = frozenset((",", ";", "&", "rowsep"))
 
 
 def _tokenize(text: str, limits: Limits, decimal_comma: bool) -> list[_Tok]:
     src = _strip_dollars(text)
     toks: list[_Tok] = []
     append = toks.append
-    closers = 0
-    max_tokens, max_depth = limits.max_tokens, limits.max_depth
+    closers = separators = 0
+    max_tokens, max_depth, max_entries = limits.max_tokens, limits.max_depth, limits.max_entries
     match = _SCANNERS[decimal_comma].match
     pos, n = 0, len(src)
     while pos < n:
@@ -249,6 +258,10 @@ def _tokenize(text: str, limits: Limits, decimal_comma: bool) -> list[_Tok]:
                 raise _fail(f"nested more than {max_depth} levels deep", text, i)
         elif kind in _CLOSERS and closers:
             closers -= 1
+        elif kind in _SEPARATORS:  # a rectangular answer has one entry more than these
+            separators += 1
+            if separators > max_entries:
+                raise _fail(f"more than {max_entries} entries", text, i)
         append(tok)
     toks.append(_Tok("eof", len(src), ""))
     return toks
@@ -378,8 +391,12 @@ class _Parser:
             entries, shape = self.matrix()
         else:
             entries, shape = self.scalar(), ()
-        if self.peek().kind != "eof":
-            raise self.error(f"expected an operator or the end but found {_describe(self.peek())}")
+        tok = self.peek()
+        if tok.kind == self.sep:
+            raise self.error(f"{tok.text!r} outside [...]: write a list as [a{self.sep} b]"
+                             + ("" if self.sep == ";" else " (decimals take a point)"))
+        if tok.kind != "eof":
+            raise self.error(f"expected an operator or the end but found {_describe(tok)}")
         return Answer(self.text, entries, shape)
 
     def scalar(self) -> Scalar:
