@@ -4,29 +4,46 @@ Each function here is the single source of truth for a formula: latexify-py rend
 it as the LaTeX definition shown in solutions, its `return` line is the plain-text
 definition, and the numeric path runs it on float arrays (numpy, torch, CuPy) to
 cross-check the exact answers.  The helpers `mu`, `Var` and `sqrt` dispatch on the
-array's own namespace, so the same code runs on every backend.
+array's own namespace (`derive.backends.namespace_of`), so the same code runs on numpy,
+torch (CPU/CUDA), CuPy, and exactly on object arrays of Fractions.
 """
 
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 __all__ = [
     "layer_norm", "batch_norm", "batch_norm_eval", "running_update",
-    "definition_latex", "definition_text",
+    "definition_latex", "definition_text", "variance_formula", "Var_naive",
 ]
 
 
 def _xp(x):
-    """The array namespace of x (numpy, torch, cupy) via array-api-compat when present."""
-    try:
-        from array_api_compat import array_namespace
-    except ImportError:  # numpy arrays only
-        import numpy
+    """The array namespace of x: numpy, CuPy, torch (adapted) or exact (object arrays)."""
+    from .backends import namespace_of
 
-        return numpy
-    return array_namespace(x)
+    return namespace_of(x)
+
+
+# The float-error oracle (derive.oracle) swaps the variance formula and records each
+# variance a definition computes; both default to off, so plain evaluation is unchanged.
+_VARIANCE = ContextVar("derive_variance_formula", default=("two-pass", None))
+
+
+@contextmanager
+def variance_formula(formula: str = "two-pass", trace: list | None = None):
+    """Evaluate `Var` as "two-pass" (the definition) or "naive" (E[x²] − E[x]²) inside
+    this block, appending (x, axis, σ²) for each distinct Var call to `trace` if given."""
+    if formula not in ("two-pass", "naive"):
+        raise ValueError(f"unknown variance formula {formula!r}")
+    token = _VARIANCE.set((formula, trace))
+    try:
+        yield trace
+    finally:
+        _VARIANCE.reset(token)
 
 
 def mu(x, axis=-1):
@@ -39,7 +56,17 @@ def Var(x, axis=-1):
 
     Two-pass on purpose: E[(x − μ)²], never E[x²] − μ², which cancels catastrophically.
     """
-    return _xp(x).mean((x - mu(x, axis)) ** 2, axis=axis, keepdims=True)
+    formula, trace = _VARIANCE.get()
+    v = Var_naive(x, axis) if formula == "naive" else _xp(x).mean((x - mu(x, axis)) ** 2, axis=axis, keepdims=True)
+    if trace is not None and not any(t[0] is x and t[1] == axis for t in trace):
+        trace.append((x, axis, v))
+    return v
+
+
+def Var_naive(x, axis=-1):
+    """E[x²] − E[x]²: equal to Var exactly, but in floats it subtracts two nearly equal
+    large numbers (catastrophic cancellation); only the oracle uses it, to show that."""
+    return mu(x ** 2, axis) - mu(x, axis) ** 2
 
 
 def sqrt(x):
