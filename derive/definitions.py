@@ -89,6 +89,32 @@ def running_update(running, batch_stat, momentum):
     return (1 - momentum) * running + momentum * batch_stat
 
 
+# -- dropout and L2 regularization (derive.kinds.dropout, derive.kinds.l2) ------------
+def dropout(x, m, w):
+    return sum(w[i] * m[i] * x[i] for i in range(len(x)))
+
+
+def dropout_corrected(x, m, w, p):
+    return sum(w[i] * m[i] * x[i] / (1 - p) for i in range(len(x)))
+
+
+def transpose(X):
+    return X.T
+
+
+def solve(A, b):
+    """The solution of A·θ = b (numpy/torch/CuPy linalg.solve)."""
+    return _xp(A).linalg.solve(A, b)
+
+
+def ridge(X, y, lam, D):
+    return solve(transpose(X) @ X + lam * D, transpose(X) @ y)
+
+
+def weight_decay_step(w, grad, eta, lam):
+    return w - eta * (grad + lam * w)
+
+
 _DISPLAY_NAMES = {
     "layer_norm": "LayerNorm",
     "batch_norm": "BatchNorm",
@@ -108,7 +134,8 @@ def definition_latex(fn) -> str:
     # latexify writes identifiers with underscores as \mathrm{a\_b}; show them as subscripts.
     return (latex.replace(r"\mathrm{mu\_running}", r"\mu_{\mathrm{run}}")
                  .replace(r"\mathrm{sigma2\_running}", r"\sigma^2_{\mathrm{run}}")
-                 .replace(r"\mathrm{BatchNorm\_eval}", r"\mathrm{BatchNorm}_{\mathrm{eval}}"))
+                 .replace(r"\mathrm{BatchNorm\_eval}", r"\mathrm{BatchNorm}_{\mathrm{eval}}")
+                 .replace(r"\mathrm{lam}", r"\lambda"))
 
 
 @lru_cache(maxsize=None)
