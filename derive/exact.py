@@ -22,7 +22,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
-from math import isqrt
+from math import gcd, isqrt
 import numbers
 
 from .errors import InputError
@@ -49,6 +49,21 @@ __all__ = [
 _GUARD_BITS = 64
 
 
+_ZERO = Fraction(0)
+_set = object.__setattr__
+
+
+def _new(b: Fraction, c: Fraction, r: int) -> "Surd":
+    """Trusted constructor for the hot paths: b, c already Fractions, (c, r) normalized."""
+    x = object.__new__(Surd)
+    if c == 0:
+        c, r = _ZERO, 1
+    _set(x, "b", b)
+    _set(x, "c", c)
+    _set(x, "r", r)
+    return x
+
+
 class Surd:
     """The exact number b + c·√r (b, c rational; r ≥ 2 squarefree, or r = 1 and c = 0).
 
@@ -59,13 +74,13 @@ class Surd:
     __slots__ = ("b", "c", "r")
 
     def __init__(self, b=0, c=0, r: int = 1):
-        b = Fraction(b)
-        c = Fraction(c)
+        b = b if type(b) is Fraction else Fraction(b)
+        c = c if type(c) is Fraction else Fraction(c)
         if r == 1 or c == 0:
-            b, c, r = b + c, Fraction(0), 1
-        object.__setattr__(self, "b", b)
-        object.__setattr__(self, "c", c)
-        object.__setattr__(self, "r", r)
+            b, c, r = b + c, _ZERO, 1
+        _set(self, "b", b)
+        _set(self, "c", c)
+        _set(self, "r", r)
 
     def __setattr__(self, name, value):
         raise AttributeError("Surd is immutable")
@@ -99,6 +114,8 @@ class Surd:
 
     # -- arithmetic ----------------------------------------------------------
     def __add__(self, other):
+        if type(other) is Fraction or type(other) is int:
+            return _new(self.b + other if self.b else Fraction(other), self.c, self.r)
         other = _coerce(other)
         if other is NotImplemented:
             return NotImplemented
@@ -122,9 +139,13 @@ class Surd:
         return (-self).__add__(other)
 
     def __mul__(self, other):
+        if type(other) is Fraction or type(other) is int:  # the hot path: scale by a rational
+            return _new(self.b * other if self.b else _ZERO, self.c * other, self.r)
         other = _coerce(other)
         if other is NotImplemented:
             return NotImplemented
+        if other.c == 0:
+            return _new(self.b * other.b, self.c * other.b, self.r)
         r = self._common(other)
         return Surd(self.b * other.b + self.c * other.c * r,
                     self.b * other.c + self.c * other.b, r)
@@ -342,11 +363,32 @@ def floor_exact(x) -> int:
 
 
 def _round_scaled(x: Surd, places: int) -> int:
-    """Round x·10^places to an integer, half away from zero."""
-    scaled = x * (Fraction(10) ** places)
-    if sign(scaled) >= 0:
-        return floor_exact(scaled + Fraction(1, 2))
-    return -floor_exact(-scaled + Fraction(1, 2))
+    """Round x·10^places to an integer, half away from zero, in integer arithmetic.
+
+    With D a common denominator, x·10^p = (B + C√r)/D for integers B, C.  Then
+    round = ⌊(2B + D + 2C√r)/(2D)⌋ for x ≥ 0, and ⌊2C√r⌋ is one `isqrt` because
+    √r is irrational (r squarefree ≥ 2).  Negative x rounds as −round(−x).
+    """
+    if places < 0:
+        return _round_scaled(x * Fraction(1, 10 ** -places), 0)
+    scale = 10**places
+    b, c = x.b, x.c
+    if c == 0:
+        n, d = b.numerator * scale, b.denominator
+        q = (2 * abs(n) + d) // (2 * d)
+        return -q if n < 0 else q
+    D = b.denominator * c.denominator // gcd(b.denominator, c.denominator)
+    B = b.numerator * (D // b.denominator) * scale
+    C = c.numerator * (D // c.denominator) * scale
+    # sign(B + C√r) in integers: opposite signs are settled by comparing squares.
+    negative = (B < 0 if (B < 0) == (C < 0) or B == 0 else
+                (B * B > C * C * x.r) == (B < 0))
+    if negative:
+        B, C = -B, -C
+    root = isqrt(4 * C * C * x.r)                      # ⌊|2C|√r⌋
+    floor_2c_root = root if C > 0 else -(root + 1)     # ⌊2C√r⌋, never an integer
+    q = (2 * B + D + floor_2c_root) // (2 * D)
+    return -q if negative else q
 
 
 def _format_scaled(n: int, places: int) -> str:

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from derive.errors import InputError
 from derive.exact import (
@@ -49,6 +49,7 @@ def test_round_sigfigs_known_values(value, figures, expected):
     assert round_sigfigs(value, figures) == expected
 
 
+@settings(deadline=None)
 @given(surds(), st.integers(0, 12))
 def test_round_decimal_matches_high_precision_decimal(x, places):
     getcontext().prec = 80
@@ -60,6 +61,7 @@ def test_round_decimal_matches_high_precision_decimal(x, places):
     assert got == expected or (got == 0 and expected == 0)
 
 
+@settings(deadline=None)
 @given(surds())
 def test_floor_and_sign_match_sympy(x):
     s = to_sympy(x)
@@ -67,6 +69,7 @@ def test_floor_and_sign_match_sympy(x):
     assert sign(x) == int(sympy.sign(s))
 
 
+@settings(deadline=None)
 @given(surds(), surds())
 def test_arithmetic_matches_sympy(a, b):
     if a.r != b.r and a.c != 0 and b.c != 0:
@@ -78,6 +81,7 @@ def test_arithmetic_matches_sympy(a, b):
         assert sympy.simplify(to_sympy(a / b) - sa / sb) == 0
 
 
+@settings(deadline=None)
 @given(st.fractions(min_value=Fraction(1, 10**6), max_value=10**9, max_denominator=10**6))
 def test_sqrt_and_inverse_sqrt(v):
     root = sqrt_rational(v)
@@ -92,11 +96,13 @@ def test_squarefree_split_large_numbers():
     assert squarefree_split(10**30 * 7) == (10**15, 7)
 
 
+@settings(deadline=None)
 @given(surds())
 def test_exact_str_is_sympy_parsable_and_equal(x):
     assert sympy.simplify(sympy.sympify(exact_str(x)) - to_sympy(x)) == 0
 
 
+@settings(deadline=None)
 @given(surds())
 def test_to_float_is_close(x):
     assert to_float(x) == pytest.approx(float(to_sympy(x).evalf(30)), rel=1e-15, abs=1e-300)

@@ -169,8 +169,7 @@ def solve(p: BatchNormParams) -> Solution:
 
 def _normalize_with(m: Moments, mean: Fraction, var: Fraction, eps: Fraction):
     """Eval mode: normalize with given statistics instead of the vector's own."""
-    shifted = Moments(m.values, mean, tuple(v - mean for v in m.values), var, None)
-    return normalize(shifted, eps)
+    return normalize(Moments(m.values, mean, var, None), eps)
 
 
 def _arrays(p: BatchNormParams):

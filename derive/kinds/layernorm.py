@@ -19,7 +19,7 @@ from ..params import Matrix, Vector, param
 from ..registry import Kind, MistakeAnswer
 from .normalization import (
     MAX_DETAILED, Undefined, affine, affine_relation, mistake_variants, moments, normalize,
-    normalize_relation, statistics_relations, transpose,
+    normalize_affine, normalize_relation, statistics_relations, transpose,
 )
 
 __all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "KIND"]
@@ -72,9 +72,9 @@ def solve(p: LayerNormParams) -> Solution:
     rows = p.X
     n_rows, width = len(rows), len(rows[0])
     stats = [moments(r) for r in rows]
-    xhats = [normalize(m, p.eps) for m in stats]
-    outs = [affine(x, p.gamma, p.beta) for x in xhats]
+    outs = [normalize_affine(m, p.eps, p.gamma, p.beta) for m in stats]
     shown = range(min(n_rows, MAX_DETAILED))
+    xhats = [normalize(stats[i], p.eps) for i in shown]  # only the rows written out
 
     stat_rel, norm_rel, aff_rel = [], [], []
     for i, m in enumerate(stats, 1):

@@ -8,14 +8,15 @@ with each of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
-from ..exact import Surd, inv_sqrt, sqrt_rational, round_decimal
+from ..exact import _ZERO, Surd, _new, inv_sqrt, round_decimal, sqrt_rational
 from ..forms import Add, Div, Mul, Pow, Sqrt, Sub, Sym, Vec, Words
 from ..model import Relation
 
 __all__ = [
-    "Undefined", "Moments", "moments", "normalize", "affine", "transpose",
+    "Undefined", "Moments", "moments", "normalize", "normalize_affine", "affine", "transpose",
     "statistics_relations", "normalize_relation", "affine_relation", "mistake_variants",
     "MAX_DETAILED",
 ]
@@ -40,28 +41,66 @@ class Moments:
 
     values: tuple[Fraction, ...]
     mean: Fraction
-    deviations: tuple[Fraction, ...]
     var: Fraction                      # biased: divide by N
     var_unbiased: Fraction | None      # divide by N − 1; None when N = 1
 
+    @cached_property
+    def deviations(self) -> tuple[Fraction, ...]:
+        return tuple(v - self.mean for v in self.values)
+
 
 def moments(values) -> Moments:
-    """Two-pass mean and variance, exactly (`statistics` does the same for the same reason)."""
+    """Two-pass mean and variance, exactly (`statistics` does the same for the same reason).
+
+    Integer inputs stay in integers: with S = Σx, σ² = Σ(n·x − S)²/n³, one Fraction
+    per vector instead of one per entry.
+    """
     n = len(values)
+    if all(v.denominator == 1 for v in values):
+        total = sum(v.numerator for v in values)
+        ss = sum((n * v.numerator - total) ** 2 for v in values)  # = n²·Σ(x − μ)²
+        return Moments(tuple(values), Fraction(total, n), Fraction(ss, n**3),
+                       Fraction(ss, n * n * (n - 1)) if n > 1 else None)
     mean = sum(values, Fraction(0)) / n
-    deviations = tuple(v - mean for v in values)
-    ss = sum((d * d for d in deviations), Fraction(0))
-    return Moments(tuple(values), mean, deviations, ss / n, ss / (n - 1) if n > 1 else None)
+    ss = sum(((v - mean) ** 2 for v in values), Fraction(0))
+    return Moments(tuple(values), mean, ss / n, ss / (n - 1) if n > 1 else None)
+
+
+def _undefined_row(n: int):
+    why = "σ² + ε = 0, so x̂ divides by √0 (division by zero)"
+    return tuple(Undefined(why) for _ in range(n))
 
 
 def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std: bool = True):
     """x̂ = (x − μ)/√(σ² + ε) exactly; Undefined entries when σ² + ε = 0."""
     v = (m.var if var is None else var) + eps
     if v == 0:
-        why = "σ² + ε = 0, so x̂ divides by √0 (division by zero)"
-        return tuple(Undefined(why) for _ in m.deviations)
+        return _undefined_row(len(m.values))
     scale = inv_sqrt(v) if use_std else Surd(1 / v)
-    return tuple(d * scale for d in m.deviations)
+    return tuple(scale * d for d in m.deviations)  # Surd * rational: the fast path
+
+
+def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
+    """x̂ ⊙ γ + β in one pass: each entry is β + γ·(x − μ)·k·√r with 1/√(σ² + ε) = k√r.
+
+    The same values as `affine(normalize(...))`, built with one Fraction per entry,
+    which is what makes a 64×768 LayerNorm fast.
+    """
+    v = m.var + eps
+    if v == 0:
+        return _undefined_row(len(m.values))
+    k = inv_sqrt(v)
+    coeff, r = (k.c, k.r) if k.c else (k.b, 1)
+    mean = m.mean
+    n_mean, d_mean = mean.numerator, mean.denominator
+    out = []
+    for x, g, b in zip(m.values, gamma, beta):
+        # (x − μ)·γ·coeff with x = p/q: ((p·d_mean − n_mean·q)·γ·coeff) / (q·d_mean)
+        num = (x.numerator * d_mean - n_mean * x.denominator) * g.numerator * coeff.numerator
+        den = x.denominator * d_mean * g.denominator * coeff.denominator
+        c = Fraction(num, den)
+        out.append(_new(b, _ZERO, 1) if not c else _new(b, c, r) if r != 1 else _new(b + c, _ZERO, 1))
+    return tuple(out)
 
 
 def affine(xhat, gamma, beta):

@@ -12,10 +12,11 @@ from functools import lru_cache
 
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex
-from .printers import latex, text
+from .printers import latex
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
+SHORT_RELATION_LATEX = 130  # the same budget in LaTeX source, which is about twice as long
 from .text import _distinct
 from .values import approx_display, display, is_exactly_shown
 
@@ -57,7 +58,7 @@ def relation_latex(rel: Relation, precision: Precision) -> list[str]:
         shown = approx_display(last, precision)
         if shown is not None:
             parts.append(r"\approx " + latex(shown))
-    if len(rel.forms) == 1 or sum(len(text(f)) for f in rel.forms) <= SHORT_RELATION:
+    if len(rel.forms) == 1 or sum(len(p) for p in parts) <= SHORT_RELATION_LATEX:
         rows = [f"{lhs} &" + " ".join(parts)]
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]

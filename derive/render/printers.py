@@ -8,7 +8,6 @@ Long vectors are elided (first few, …, last) so a 64×768 step stays readable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 from sympy.printing.latex import LatexPrinter
@@ -25,11 +24,26 @@ ELIDE_AFTER = 12  # vectors and sums longer than this show their first entries, 
 ATOM, POW, MUL, NEG, ADD = 4, 3, 2, 1.5, 1
 
 
-@dataclass(frozen=True)
 class Dec:
-    """A decimal shown after ≈ (already correctly rounded text)."""
+    """A decimal shown after ≈, rounded only when printed.
 
-    text: str
+    Printers elide long vectors, so rounding lazily keeps a 64×768 answer's text as
+    cheap as the dozen entries it actually shows.
+    """
+
+    __slots__ = ("_value", "_fmt", "_text")
+
+    def __init__(self, value, fmt=None):
+        self._value, self._fmt, self._text = value, fmt, None if fmt is not None else value
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self._fmt(self._value)
+        return self._text
+
+    def __repr__(self):
+        return f"Dec({self.text!r})"
 
 
 def _prec(x, latex: bool) -> float:
@@ -91,6 +105,19 @@ class _FormsMixin:
 
     latex_mode = False
 
+    def doprint(self, expr):
+        return self._print(expr)
+
+    def _print(self, expr, **kwargs):
+        """Dispatch on the exact type through a cache; SymPy objects take SymPy's route."""
+        method = self._dispatch.get(type(expr))
+        if method is None:
+            name = f"_print_{type(expr).__name__}"
+            if type(expr).__module__.startswith("sympy") or not hasattr(self, name):
+                return super()._print(expr, **kwargs)
+            method = self._dispatch[type(expr)] = getattr(type(self), name)
+        return method(self, expr)
+
     def _p(self, x, min_prec: float) -> str:
         s = self._print(x)
         return self._paren(s) if _prec(x, self.latex_mode) < min_prec else s
@@ -142,6 +169,11 @@ class _FormsMixin:
 
 class TextPrinter(_FormsMixin, StrPrinter):
     """Plain text for terminals: `-1 - 2√3/3`, `[-1, -5/3, 0, 20/3]`, `(1 + 1 + 1 + 5)/4`."""
+
+    _dispatch: dict = {}
+
+    def doprint(self, expr):
+        return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
 
     _dots = "…"
     _ops = {"dot": " · ", "hadamard": " ⊙ ", "times": " × ", "juxtapose": " "}
@@ -209,7 +241,11 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     """LaTeX for the same values: `-1 - \\frac{2 \\sqrt{3}}{3}`, bmatrix for matrices."""
 
     latex_mode = True
+    _dispatch: dict = {}
     _dots = r"\dots"
+
+    def doprint(self, expr):
+        return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
     _ops = {"dot": r" \cdot ", "hadamard": r" \odot ", "times": r" \times ", "juxtapose": r" \, "}
 
     def _paren(self, s):

@@ -142,7 +142,9 @@ def is_exactly_shown(form, precision: Precision) -> bool:
 
 def approx_display(form, precision: Precision):
     """The ≈ form of a value form (Vec/Mat/scalar) with decimals, or None if not numeric."""
-    dec = lambda x: Dec(_scalar_decimal(x, precision))  # noqa: E731
+    def dec(x):
+        return Dec(x, lambda v: _scalar_decimal(v, precision))
+
     if isinstance(form, Vec):
         return Vec(tuple(dec(x) for x in form.items))
     if isinstance(form, Mat):

@@ -1,0 +1,94 @@
+"""Issue 3 targets, measured side by side in one run (machines are noisy; ratios are not).
+
+1. derive solve + LaTeX vs a naive SymPy baseline on the seed's 3×4 LayerNorm and
+   BatchNorm: derive must be ≥ 50× faster.
+2. Exact 64×768 LayerNorm (integer inputs) with correctly rounded decimals: < 1 s.
+3. `derive --help`: < 0.3 s, importing neither SymPy nor torch.
+
+Run: python benchmarks/bench_foundation.py
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+
+import sympy
+
+import derive
+from derive.render.values import decimal_strings
+from derive.model import Precision
+
+LN = dict(X=[[4, 4, 8, 8], [0, 2, 2, 8], [1, 1, 1, 5]], gamma=[1, 2, 3, 4], beta=[0, -1, 1, 0], eps=0)
+BN = dict(X=[[2, 2, 1, 1], [2, 5, 4, 1], [5, 5, 10, 10]], gamma=[1, 2, 3, 4], beta=[0, -1, 1, 0], eps=0)
+
+
+def naive_sympy(X, gamma, beta, eps, axis):
+    """The same solution with plain SymPy: Matrix ops, simplify, and sympy.latex for
+    every value the worked solution shows (μ, σ², x̂, x̂ ⊙ γ, the result and its decimals)."""
+    M = sympy.Matrix(X)
+    if axis == 0:
+        M = M.T  # BatchNorm normalizes columns: work on the transpose
+    shown = []
+    rows = []
+    for i in range(M.rows):
+        row = M.row(i)
+        mu = sum(row) / row.cols
+        var = sum((x - mu) ** 2 for x in row) / row.cols
+        xhat = ((row - sympy.ones(1, row.cols) * mu) / sympy.sqrt(var + eps)).applyfunc(sympy.simplify)
+        g = gamma[i] if axis == 0 else sympy.Matrix([gamma])
+        b = beta[i] if axis == 0 else sympy.Matrix([beta])
+        scaled = (xhat * g if axis == 0 else xhat.multiply_elementwise(g)).applyfunc(sympy.simplify)
+        out = (scaled + (sympy.ones(1, row.cols) * b if axis == 0 else b)).applyfunc(sympy.simplify)
+        shown += [sympy.latex(mu), sympy.latex(var), sympy.latex(xhat), sympy.latex(xhat.evalf(3)),
+                  sympy.latex(scaled), sympy.latex(out), sympy.latex(out.evalf(3))]
+        rows.append(list(out))
+    result = sympy.Matrix(rows)
+    if axis == 0:
+        result = result.T
+    shown += [sympy.latex(result), sympy.latex(result.evalf(3))]
+    return shown
+
+
+def best_of(fn, repeat=7, number=3):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t) / number)
+    return min(times)
+
+
+def main():
+    print("derive foundation benchmark (best of 7, same process, same machine)")
+    for name, params, axis in (("layernorm", LN, 1), ("batchnorm", BN, 0)):
+        base = best_of(lambda: naive_sympy(**params, axis=axis), repeat=3, number=1)
+        fast = best_of(lambda: derive.solve(name, checks="none", **params).to_latex())
+        checked = best_of(lambda: derive.solve(name, **params).to_latex())
+        print(f"  {name} 3x4: naive SymPy {base * 1e3:8.2f} ms | derive solve+LaTeX {fast * 1e3:6.2f} ms "
+              f"({base / fast:5.0f}x) | with numpy check {checked * 1e3:6.2f} ms ({base / checked:4.0f}x)")
+
+    rng = random.Random(0)
+    X = [[rng.randint(-50, 50) for _ in range(768)] for _ in range(64)]
+    start = time.perf_counter()
+    sol = derive.solve("layernorm", X=X, checks="none")
+    decimals = decimal_strings(sol.results[0].value, Precision())
+    big = time.perf_counter() - start
+    start = time.perf_counter()
+    sol.to_json()
+    big_json = time.perf_counter() - start
+    print(f"  layernorm 64x768 exact + decimals: {big:.3f} s (target < 1 s); full JSON with steps +{big_json:.3f} s; "
+          f"{len(decimals) * len(decimals[0])} entries")
+
+    cmd = [sys.executable, "-m", "derive.cli", "--help"]
+    subprocess.run(cmd, capture_output=True, check=True)  # warm the file cache
+    help_time = best_of(lambda: subprocess.run(cmd, capture_output=True, check=True), repeat=5, number=1)
+    bare = best_of(lambda: subprocess.run([sys.executable, "-c", "pass"], capture_output=True), repeat=5, number=1)
+    print(f"  derive --help: {help_time:.3f} s (target < 0.3 s; bare python start {bare:.3f} s)")
+
+
+if __name__ == "__main__":
+    main()
