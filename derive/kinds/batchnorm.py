@@ -12,6 +12,7 @@ statistics.  Batch size 1 is derived, not asserted: the variance is 0.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,7 +28,7 @@ from .normalization import (
     normalize_relation, statistics_relations, transpose,
 )
 
-__all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "KIND"]
+__all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,24 @@ def mistakes(p: BatchNormParams) -> tuple[MistakeAnswer, ...]:
     )
 
 
+def generate(rng: random.Random, difficulty: str = "hard") -> BatchNormParams:
+    """A seeded training-mode variant shaped like the seed (batch 3 × 4 features).
+
+    Easy and medium variants use a batch of 4: three integers never have a rational
+    standard deviation (it would need x² + xy + y² = 6m², which only 0 solves).
+    """
+    from .sampling import nice_vectors, small_affine, solution_level
+
+    batch = 3 if difficulty == "hard" else 4
+    for _ in range(100):
+        cols = nice_vectors(rng, 4, batch, difficulty)
+        gamma, beta = small_affine(rng, 4)
+        p = BatchNormParams(tuple(zip(*cols)), gamma, beta, Fraction(0))
+        if solution_level(solve(p).results[0].value) == difficulty:
+            return p
+    raise InputError("difficulty", f"could not build a {difficulty} BatchNorm variant")
+
+
 KIND = Kind(
     name="batchnorm",
     title="Batch normalization",
@@ -277,5 +296,6 @@ KIND = Kind(
     reference=reference,
     torch_reference=torch_reference,
     mistakes=mistakes,
+    generate=generate,
     template="batchnorm.tex.j2",
 )

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -22,7 +23,7 @@ from .normalization import (
     normalize_affine, normalize_relation, statistics_relations, transpose,
 )
 
-__all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "KIND"]
+__all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
 
 
 def check_affine(gamma, beta, width: int, what: str):
@@ -176,6 +177,19 @@ def mistakes(p: LayerNormParams) -> tuple[MistakeAnswer, ...]:
     )
 
 
+def generate(rng: random.Random, difficulty: str = "hard") -> LayerNormParams:
+    """A seeded variant shaped like the seed (3 examples × 4 features), checked on its solution."""
+    from .sampling import nice_vectors, small_affine, solution_level
+
+    for _ in range(100):
+        X = nice_vectors(rng, 3, 4, difficulty)
+        gamma, beta = small_affine(rng, 4)
+        p = LayerNormParams(X, gamma, beta, Fraction(0))
+        if solution_level(solve(p).results[0].value) == difficulty:
+            return p
+    raise InputError("difficulty", f"could not build a {difficulty} LayerNorm variant")
+
+
 KIND = Kind(
     name="layernorm",
     title="Layer normalization",
@@ -184,5 +198,6 @@ KIND = Kind(
     reference=reference,
     torch_reference=torch_reference,
     mistakes=mistakes,
+    generate=generate,
     template="layernorm.tex.j2",
 )

@@ -1,0 +1,94 @@
+"""Seeded sampling of "nice" normalization problems, with the niceness checked exactly.
+
+Difficulty is a property of the exact answer, not of the sampler: a variant is kept
+only when its solution is what the level promises —
+  easy:   integer means, perfect-square variances: every output rational with a small denominator;
+  medium: rational outputs, at least one a proper fraction;
+  hard:   at least one output involves a surd (σ² = 3 stays √3).
+A zero variance with ε = 0 is never produced, and rows (columns) are distinct.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from ..errors import InputError
+from ..exact import Surd, squarefree_split
+from .normalization import moments
+
+__all__ = ["DIFFICULTIES", "nice_vectors", "small_affine", "check_difficulty", "MAX_TRIES"]
+
+DIFFICULTIES = ("easy", "medium", "hard")
+MAX_TRIES = 20_000
+
+
+def check_difficulty(difficulty: str) -> str:
+    if difficulty not in DIFFICULTIES:
+        raise InputError("difficulty", f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}")
+    return difficulty
+
+
+def _vector_level(values) -> str | None:
+    """The level one vector's normalization lands in, or None if it is unusable (σ² = 0)."""
+    m = moments(values)
+    if m.var == 0:
+        return None
+    s, r = squarefree_split(m.var.numerator * m.var.denominator)
+    if r != 1:
+        return "hard"
+    root = Fraction(s, m.var.denominator)  # √σ² is rational
+    if m.mean.denominator == 1 and root.denominator == 1 and all(d % root == 0 for d in m.deviations):
+        return "easy"
+    return "medium"
+
+
+def nice_vectors(rng: random.Random, count: int, length: int, difficulty: str, *, low: int = 0, high: int = 10):
+    """`count` distinct integer vectors of `length` whose normalization fits `difficulty`.
+
+    A hard problem needs only one surd vector; the others may be easier, as on the seed.
+    """
+    check_difficulty(difficulty)
+    chosen, tries = [], 0
+    need_hard = difficulty == "hard"
+    while len(chosen) < count:
+        tries += 1
+        if tries > MAX_TRIES:
+            raise InputError("difficulty", f"could not sample {count} distinct {difficulty} vectors of length "
+                             f"{length} in {MAX_TRIES} tries; try another size or difficulty")
+        v = tuple(Fraction(rng.randint(low, high)) for _ in range(length))
+        level = _vector_level(v)
+        if level is None or v in chosen:
+            continue
+        wanted = difficulty
+        if difficulty == "hard" and len(chosen) < count - 1:
+            wanted = level  # any level before the last slot; the last one must supply a surd if none did
+        if difficulty == "medium" and level == "easy" and len(chosen) < count - 1:
+            wanted = "easy"
+        if level != wanted:
+            continue
+        if level == "hard":
+            need_hard = False
+        if difficulty == "hard" and len(chosen) == count - 1 and need_hard and level != "hard":
+            continue
+        chosen.append(v)
+    if difficulty == "medium" and all(_vector_level(v) == "easy" for v in chosen):
+        return nice_vectors(rng, count, length, difficulty, low=low, high=high)
+    return tuple(chosen)
+
+
+def small_affine(rng: random.Random, width: int):
+    """γ in 1..4 and β in −2..2: scale and shift a student can multiply in their head."""
+    gamma = tuple(Fraction(rng.randint(1, 4)) for _ in range(width))
+    beta = tuple(Fraction(rng.randint(-2, 2)) for _ in range(width))
+    return gamma, beta
+
+
+def solution_level(values) -> str:
+    """The level of a solved answer: hard if any surd, medium if any proper fraction, else easy."""
+    flat = [v for row in values for v in row]
+    if any(isinstance(v, Surd) and v.c != 0 for v in flat):
+        return "hard"
+    if any(Fraction(v.b if isinstance(v, Surd) else v).denominator != 1 for v in flat):
+        return "medium"
+    return "easy"
