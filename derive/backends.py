@@ -34,7 +34,8 @@ from .exact import Surd, sign
 
 __all__ = [
     "FloatFormat", "DTYPES", "BACKEND_NAMES", "Backend", "get_backend", "parse_device",
-    "available_backends", "namespace_of", "floor_log2",
+    "available_backends", "namespace_of", "floor_log2", "get_dtype", "ExactBackend",
+    "UNDEFINED", "is_undefined",
 ]
 
 BACKEND_NAMES = ("numpy", "torch", "cupy")
@@ -173,11 +174,38 @@ class _TorchNamespace:
         return self.torch.sqrt(x)
 
 
+class Undefined:
+    """x/√0 in exact evaluation (σ² + ε = 0): absorbs all further arithmetic."""
+
+    def __repr__(self):
+        return "undefined"
+
+    def _same(self, *_):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
+    __truediv__ = __rtruediv__ = __neg__ = __pow__ = _same
+
+
+UNDEFINED = Undefined()
+
+
+def is_undefined(x) -> bool:
+    """True for this module's UNDEFINED and for `derive.kinds.normalization.Undefined`."""
+    return type(x).__name__ == "Undefined"
+
+
+class _ZeroRoot:
+    """√0 in exact evaluation: dividing by it gives UNDEFINED instead of raising."""
+
+    def __rtruediv__(self, other):
+        return UNDEFINED
+
+
 class _ExactNamespace:
     """numpy object arrays of Fractions: the definitions evaluated exactly.
 
-    Used to trace the exact statistics (σ² per row or column) that a definition computes;
-    √ gives a `Surd`, and dividing by √0 raises ZeroDivisionError.
+    √ gives a `Surd` (b + c√r); x/√0 gives UNDEFINED, as the exact solutions show it.
     """
 
     def mean(self, x, axis=None, keepdims=False):
@@ -191,11 +219,14 @@ class _ExactNamespace:
         from .exact import sqrt_rational
 
         def root(v):
+            if is_undefined(v):
+                return v
             if isinstance(v, Surd):
                 if v.c != 0:
                     raise ValueError("nested square roots are not supported exactly")
                 v = v.b
-            return sqrt_rational(Fraction(v))
+            r = sqrt_rational(Fraction(v))
+            return _ZeroRoot() if r == 0 else r
 
         return np.vectorize(root, otypes=[object])(x)
 
@@ -308,6 +339,64 @@ class Backend:
         if self.name in ("numpy", "cupy"):
             return self.module.errstate(all="ignore")
         return nullcontext()
+
+
+class ExactBackend:
+    """The `Backend` interface over exact numbers: object arrays of Fractions.
+
+    With `dtype` the inputs are first rounded to it (once, correctly), so the result is
+    the exact answer *for the inputs as that dtype stores them* — the best any algorithm
+    in that dtype could start from.
+    """
+
+    name = "exact"
+    device = "cpu"
+    library = "fractions"
+    device_name = "CPU"
+    notes = ()
+
+    def __init__(self, dtype: FloatFormat | None = None):
+        self.dtype = dtype
+
+    @property
+    def label(self) -> str:
+        return "exact" + (f" (inputs rounded to {self.dtype.name})" if self.dtype else "")
+
+    def _round(self, q):
+        q = q if isinstance(q, Fraction) else Fraction(q)
+        return self.dtype.round(q) if self.dtype is not None else q
+
+    def scalar(self, value):
+        return self._round(value)
+
+    def asarray(self, value):
+        import numpy as np
+
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        values = _nested(value, self._round)
+        out = np.empty(np.shape(values), dtype=object)
+        for index in np.ndindex(out.shape):
+            item = values
+            for i in index:
+                item = item[i]
+            out[index] = item
+        return out
+
+    def to_numpy(self, array):
+        return array
+
+    def synchronize(self) -> None:
+        pass
+
+    def errstate(self):
+        return nullcontext()
+
+
+def _nested(value, fn):
+    if isinstance(value, (tuple, list)):
+        return [_nested(v, fn) for v in value]
+    return fn(value)
 
 
 def _floats(value):

@@ -12,9 +12,9 @@ import importlib.util
 from .errors import BackendUnavailable, InputError
 from .model import Check
 
-__all__ = ["BACKENDS", "run_checks", "compare", "available_backends", "resolve_backends"]
+__all__ = ["BACKENDS", "run_checks", "compare", "available_backends", "resolve_backends", "dtype_tolerance"]
 
-BACKENDS = ("numpy", "torch")
+BACKENDS = ("numpy", "torch", "cupy")
 
 # A float64 result agrees when its error is within this many ulps-ish of the value's scale.
 RELATIVE_TOLERANCE = 1e-9
@@ -25,7 +25,11 @@ def available_backends() -> tuple[str, ...]:
 
 
 def resolve_backends(spec) -> tuple[str, ...]:
-    """'numpy,torch' | 'all' | 'none' | a sequence → backend names, checked."""
+    """'numpy,torch' | 'torch:cuda' | 'cupy' | 'all' | 'none' | a sequence → backend specs, checked.
+
+    A spec is a backend name, optionally with a device ("torch:cuda", "torch:cuda:1");
+    whether that device exists is checked when the check runs (BackendUnavailable).
+    """
     if spec is None:
         return ("numpy",)
     if isinstance(spec, str):
@@ -35,11 +39,17 @@ def resolve_backends(spec) -> tuple[str, ...]:
         return available_backends()
     if spec == ["none"]:
         return ()
-    for name in spec:
+    for item in spec:
+        name, _, device = item.partition(":")
         if name not in BACKENDS:
             raise InputError("check", f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}, all, none")
         if importlib.util.find_spec(name) is None:
-            raise BackendUnavailable(f"check: backend {name!r} is not installed (pip install 'derive[{name}]')")
+            hint = "pip install cupy-cuda12x" if name == "cupy" else f"pip install 'derive[{name}]'"
+            raise BackendUnavailable(f"check: backend {name!r} is not installed ({hint})")
+        if device:
+            from .backends import parse_device
+
+            parse_device(device)
     return tuple(spec)
 
 
@@ -51,7 +61,7 @@ def _flatten(value):
         yield value
 
 
-def compare(exact_value, numeric) -> tuple[float, bool, str]:
+def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[float, bool, str]:
     """Max |exact − numeric| over all entries; undefined entries must be non-finite there."""
     import math
 
@@ -75,15 +85,54 @@ def compare(exact_value, numeric) -> tuple[float, bool, str]:
         f = to_float(e) if not isinstance(e, float) else e
         err = abs(f - float(x))
         worst = max(worst, err)
-        ok &= err <= RELATIVE_TOLERANCE * max(1.0, abs(f))
+        ok &= err <= rtol * max(1.0, abs(f))
     note = f"{undefined} undefined entries are non-finite numerically, as expected" if undefined else ""
     return worst, ok, note
 
 
-def run_checks(kind, params, solution, backends=("numpy",)) -> tuple[Check, ...]:
+def dtype_tolerance(dtype) -> float:
+    """Relative tolerance for a check at `dtype`: 1e-9 for float64, else 64 unit roundoffs."""
+    from .backends import get_dtype
+
+    fmt = get_dtype(dtype)
+    return RELATIVE_TOLERANCE if fmt.name == "float64" else 64 * float(fmt.unit_roundoff)
+
+
+def _generic_check(kind, params, solution, spec: str, dtype) -> list[Check]:
+    """A check through derive.backends: any backend, device and dtype, same definition."""
+    from .backends import get_backend
+    from .oracle import evaluate
+
+    name, _, device = spec.partition(":")
+    backend = get_backend(name, device or None, dtype)
+    values = evaluate(kind, params, backend, definition=solution.definition)
+    results = {r.name: r.value for r in solution.results}
+    rtol = dtype_tolerance(backend.dtype)
+    checks = []
+    for rname, numeric in values.items():
+        if rname not in results:
+            continue
+        err, ok, note = compare(results[rname], numeric, rtol)
+        label = spec if len(values) == 1 else f"{spec}:{rname}"
+        detail = f"{backend.label} on {backend.device_name} (same definition), {rname}"
+        checks.append(Check(label, detail, err, ok, "; ".join(x for x in (note, *backend.notes) if x)))
+    return checks
+
+
+def run_checks(kind, params, solution, backends=("numpy",), *, dtype="float64") -> tuple[Check, ...]:
+    """Compare the exact results with each backend's numbers.
+
+    "numpy" and "torch" at float64 use the kind's own `reference`/`torch_reference`;
+    a device ("torch:cuda"), CuPy or another `dtype` evaluates the kind's definition
+    through `derive.backends` with a tolerance for that dtype (`dtype_tolerance`).
+    """
     checks = []
     results = {r.name: r.value for r in solution.results}
+    float64 = str(dtype).lower() in ("float64", "double", "fp64")
     for backend in backends:
+        if backend not in ("numpy", "torch") or not float64:
+            checks.extend(_generic_check(kind, params, solution, backend, dtype))
+            continue
         fn = kind.reference if backend == "numpy" else kind.torch_reference
         if fn is None:
             continue
