@@ -24,6 +24,10 @@ __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragme
            "solution_context", "escape_latex"]
 
 
+# Engine prose (explanations, conventions) repeats across renders; escaping is pure.
+_escape_cached = lru_cache(maxsize=4096)(escape_latex)
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
@@ -43,8 +47,9 @@ def environment():
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the package; don't stat them on every render
     )
-    env.filters["e"] = escape_latex
+    env.filters["e"] = _escape_cached
     env.filters["math"] = latex
     return env
 
@@ -63,7 +68,7 @@ def relation_latex(rel: Relation, precision: Precision) -> list[str]:
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
     if rel.note:
-        rows[0] += rf" && \text{{{escape_latex(rel.note)}}}"
+        rows[0] += rf" && \text{{{_escape_cached(rel.note)}}}"
     return rows
 
 

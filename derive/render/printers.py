@@ -14,6 +14,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
 
+from .. import forms as F
 from ..exact import Surd, exact_str
 from .escape import escape_latex
 
@@ -48,8 +49,6 @@ class Dec:
 
 def _prec(x, latex: bool) -> float:
     """How tightly x binds, for deciding parentheses (higher binds tighter)."""
-    from .. import forms as F
-
     if isinstance(x, bool):
         return ATOM
     if isinstance(x, int):
@@ -141,8 +140,6 @@ class _FormsMixin:
         return self._words("undefined")
 
     def _print_Add(self, x):
-        from .. import forms as F
-
         if not isinstance(x, F.Add):  # a SymPy Add
             return super()._print_Add(x)
         head, last = self._elide(x.terms)
@@ -200,8 +197,6 @@ class TextPrinter(_FormsMixin, StrPrinter):
         return exact_str(x).replace("*sqrt(", "√(").replace("sqrt(", "√(").replace(f"√({x.r})", f"√{x.r}")
 
     def _print_Mul(self, x):
-        from .. import forms as F
-
         if not isinstance(x, F.Mul):
             return super()._print_Mul(x)
         return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
@@ -215,8 +210,6 @@ class TextPrinter(_FormsMixin, StrPrinter):
         return f"√{self._print(a)}" if plain else f"√({self._print(a)})"
 
     def _print_Pow(self, x):
-        from .. import forms as F
-
         if not isinstance(x, F.Pow):
             return super()._print_Pow(x)
         exp = {2: "²", 3: "³"}.get(x.exp) if isinstance(x.exp, int) else None
@@ -231,8 +224,6 @@ class TextPrinter(_FormsMixin, StrPrinter):
         return f"[{body}]"
 
     def _print_Mat(self, x):
-        from .. import forms as F
-
         rows = [self._print_Vec(F.Vec(r)) for r in x.rows]
         return "[" + ",\n ".join(rows) + "]"
 
@@ -282,8 +273,6 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return f"{self._print_Fraction(x.b)} {'-' if x.c < 0 else '+'} {radical}"
 
     def _print_Mul(self, x):
-        from .. import forms as F
-
         if not isinstance(x, F.Mul):
             return super()._print_Mul(x)
         return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
@@ -295,8 +284,6 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return rf"\sqrt{{{self._print(x.arg)}}}"
 
     def _print_Pow(self, x):
-        from .. import forms as F
-
         if not isinstance(x, F.Pow):
             return super()._print_Pow(x)
         return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._print(x.exp)}}}"
