@@ -73,7 +73,7 @@ def test_format_all_writes_every_output(tmp_path):
     (["solve", "batchnorm", "--X", "[[1,2]]", "--mode", "test"], "mode: must be one of train, eval"),
     (["solve", "layernrm"], "did you mean 'layernorm'"),
     (["solve", "layernorm", "--X", "[" * 5000 + "]" * 5000], "X:"),
-    (["solve", "layernorm", "--X", "[[1,2]]", "--check", "cupy"], "check: unknown backend"),
+    (["solve", "layernorm", "--X", "[[1,2]]", "--check", "jax"], "check: unknown backend"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
