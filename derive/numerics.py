@@ -53,14 +53,6 @@ def resolve_backends(spec) -> tuple[str, ...]:
     return tuple(spec)
 
 
-def _flatten(value):
-    if isinstance(value, tuple):
-        for v in value:
-            yield from _flatten(v)
-    else:
-        yield value
-
-
 def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[float, bool, str]:
     """Max |exact − numeric| over all entries; undefined entries must be non-finite there."""
     import math
@@ -68,10 +60,10 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
     import numpy as np
 
     from .exact import to_float
-    from .render.values import is_exact_scalar
+    from .render.values import flatten, is_exact_scalar
 
     flat_num = np.asarray(numeric, dtype=float).ravel()
-    flat_exact = list(_flatten(exact_value))
+    flat_exact = list(flatten(exact_value))
     if len(flat_exact) != flat_num.size:
         return math.inf, False, f"shape mismatch: {len(flat_exact)} exact entries, {flat_num.size} numeric"
     worst, ok, undefined = 0.0, True, 0

@@ -156,6 +156,11 @@ class _FormsMixin:
     def _print_Sub(self, x):
         return f"{self._p(x.left, ADD)} - {self._p(x.right, MUL)}"
 
+    def _print_Mul(self, x):
+        if not isinstance(x, F.Mul):
+            return super()._print_Mul(x)
+        return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
+
     def _print_Sym(self, x):
         return x.latex if self.latex_mode else x.text
 
@@ -195,11 +200,6 @@ class TextPrinter(_FormsMixin, StrPrinter):
 
     def _print_Surd(self, x):
         return exact_str(x).replace("*sqrt(", "√(").replace("sqrt(", "√(").replace(f"√({x.r})", f"√{x.r}")
-
-    def _print_Mul(self, x):
-        if not isinstance(x, F.Mul):
-            return super()._print_Mul(x)
-        return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
 
     def _print_Div(self, x):
         return f"{self._p(x.num, MUL)}/{self._p(x.den, ATOM)}"
@@ -271,11 +271,6 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         if x.b == 0:
             return ("-" if x.c < 0 else "") + radical
         return f"{self._print_Fraction(x.b)} {'-' if x.c < 0 else '+'} {radical}"
-
-    def _print_Mul(self, x):
-        if not isinstance(x, F.Mul):
-            return super()._print_Mul(x)
-        return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
 
     def _print_Div(self, x):
         return rf"\frac{{{self._print(x.num)}}}{{{self._print(x.den)}}}"

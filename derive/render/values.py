@@ -15,7 +15,7 @@ from .printers import Dec
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings",
-    "display", "approx_display", "is_exactly_shown",
+    "display", "approx_display", "is_exactly_shown", "flatten",
 ]
 
 
@@ -121,10 +121,11 @@ def _shown_exactly(x, precision: Precision) -> bool:
     return True  # words, symbols: nothing to approximate
 
 
-def _flat(value):
+def flatten(value):
+    """The scalars of a scalar, vector or matrix value, row-major."""
     if isinstance(value, tuple):
         for v in value:
-            yield from _flat(v)
+            yield from flatten(v)
     else:
         yield value
 
@@ -134,7 +135,7 @@ def is_exactly_shown(form, precision: Precision) -> bool:
     if isinstance(form, Vec):
         return all(_shown_exactly(x, precision) for x in form.items)
     if isinstance(form, Mat):
-        return all(_shown_exactly(x, precision) for x in _flat(form.rows))
+        return all(_shown_exactly(x, precision) for x in flatten(form.rows))
     if is_exact_scalar(form) or hasattr(form, "is_number"):
         return _shown_exactly(form, precision)
     return True
