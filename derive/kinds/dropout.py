@@ -1,0 +1,639 @@
+"""Dropout on a dot product: y_drop (no correction), y_corr (inverted dropout), y_orig.
+
+The mask m is given (`mask`, 1 = kept, or `dropped` indices) or sampled from a seed.
+With m_i ~ Bernoulli(1 − p) independent, linearity of expectation gives
+E[y_corr] = y_orig and E[y_drop] = (1 − p)·y_orig; the solution derives both in SymPy
+with p kept as a symbol, then substitutes the given p.
+
+>>> from derive.params import build
+>>> sol = solve(build(DropoutParams, {"x": [2, 6, 4, 4, 5, 3, 4, 4], "p": "0.75",
+...                                   "dropped": [0, 1, 2, 3, 4, 5]}))
+>>> [(r.name, r.value) for r in sol.results[:3]]
+[('y_drop', Fraction(8, 1)), ('y_corr', Fraction(32, 1)), ('y_orig', Fraction(32, 1))]
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy
+
+from .. import definitions
+from ..errors import InputError
+from ..exact import approx
+from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
+from ..model import Check, Relation, Result, Solution, Step
+from ..params import Vector, build, param
+from ..registry import Kind, MistakeAnswer
+from .normalization import Undefined
+
+__all__ = ["DropoutParams", "solve", "reference", "torch_reference", "mistakes", "generate",
+           "expectations", "monte_carlo", "KIND", "MC_SAMPLES", "MC_SIGMAS"]
+
+# The Monte Carlo check: this many seeded masks, and the estimate must land within
+# MC_SIGMAS standard errors of the exact E[y_corr] (a false alarm has probability ~6e-5).
+MC_SAMPLES = 200_000
+MC_SIGMAS = 4
+MC_SEED = 20240601
+_MC_MAX_DRAWS = 20_000_000   # samples × units, so a long x stays quick
+_MAX_UNITS = 100_000
+_SYMBOLIC_UNITS = 32          # the identities are re-derived with symbolic wᵢxᵢ up to this many units
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+@dataclass(frozen=True)
+class DropoutParams:
+    x: Vector = param("vector", "input x, e.g. [2,6,4,4,5,3,4,4]")
+    p: Fraction = param("scalar", "drop probability p in [0, 1] (keep probability with --convention keep), "
+                        "taken exactly: 0.75 is 3/4")
+    w: Vector | None = param("vector", "weights w, one per input (default all ones)", None)
+    mask: tuple[int, ...] | None = param("int_vector", "the mask m, 1 = kept, 0 = dropped, e.g. [0,0,0,0,0,0,1,1]", None)
+    dropped: tuple[int, ...] | None = param("int_vector", "0-based indices of the dropped units, e.g. [0,1,2,3,4,5]", None)
+    seed: int | None = param("int", "sample the mask reproducibly: unit i is dropped when the i-th draw of "
+                             "random.Random(seed) is below the drop probability", None)
+    convention: str = param("choice", "what p means: drop (PyTorch nn.Dropout, Keras rate; default) or keep "
+                            "(CS231n, TF1 keep_prob)", "drop", choices=("drop", "keep"))
+
+    def __post_init__(self):
+        n = len(self.x)
+        if n > _MAX_UNITS:
+            raise InputError("x", f"has {n} entries; dropout problems are limited to {_MAX_UNITS}")
+        w = self.w if self.w is not None else (Fraction(1),) * n
+        if len(w) != n:
+            raise InputError("w", f"has {len(w)} entries but x has {n}")
+        object.__setattr__(self, "w", w)
+        if not 0 <= self.p <= 1:
+            raise InputError("p", f"is a probability and must be in [0, 1], got {self.p}")
+        object.__setattr__(self, "mask", _resolve_mask(self, n))
+
+
+def _resolve_mask(p: DropoutParams, n: int) -> tuple[int, ...]:
+    """The one mask that `mask`, `dropped` and `seed` describe; they must agree when several are given."""
+    candidates = []
+    if p.mask is not None:
+        if len(p.mask) != n:
+            raise InputError("mask", f"has {len(p.mask)} entries but x has {n}")
+        bad = [i for i, v in enumerate(p.mask) if v not in (0, 1)]
+        if bad:
+            raise InputError("mask", f"entries must be 0 (dropped) or 1 (kept); entry {bad[0]} is {p.mask[bad[0]]}")
+        candidates.append(("mask", tuple(p.mask)))
+    if p.dropped is not None:
+        for i in p.dropped:
+            if not 0 <= i < n:
+                raise InputError("dropped", f"index {i} is out of range: x has {n} entries, indices 0 to {n - 1}")
+        if len(set(p.dropped)) != len(p.dropped):
+            raise InputError("dropped", "lists an index twice")
+        gone = set(p.dropped)
+        candidates.append(("dropped", tuple(0 if i in gone else 1 for i in range(n))))
+    if p.seed is not None:
+        candidates.append(("seed", sample_mask(n, drop_probability(p), p.seed)))
+    if not candidates:
+        raise InputError("mask", "give the mask (--mask, 1 = kept), the dropped indices (--dropped) or a --seed to sample it")
+    for name, m in candidates[1:]:
+        if m != candidates[0][1]:
+            raise InputError(name, f"describes a different mask than {candidates[0][0]}: "
+                             f"{list(m)} versus {list(candidates[0][1])}")
+    mask = candidates[0][1]
+    drop = drop_probability(p)
+    if drop == 1 and any(mask):
+        raise InputError("mask", "keeps units, but with drop probability 1 every unit is dropped")
+    if drop == 0 and not all(mask):
+        raise InputError("mask", "drops units, but with drop probability 0 no unit is dropped")
+    return mask
+
+
+def drop_probability(p: DropoutParams) -> Fraction:
+    return p.p if p.convention == "drop" else 1 - p.p
+
+
+def sample_mask(n: int, drop: Fraction, seed: int) -> tuple[int, ...]:
+    """m_i = 0 when the i-th uniform draw u_i of random.Random(seed) has u_i < drop.
+
+    The draw is compared with the exact drop probability (Fraction(u) is the float's
+    exact value), so P(m_i = 0) = drop up to the 2⁻⁵³ grid of `random()`.
+    """
+    rng = random.Random(seed)
+    return tuple(0 if Fraction(rng.random()) < drop else 1 for _ in range(n))
+
+
+# -- the exact path -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Expectations:
+    """The expectation argument, in SymPy: general identities in the symbol, and the values."""
+
+    symbol: sympy.Symbol            # p (drop convention) or q (keep convention)
+    keep: sympy.Expr                # P(m_i = 1) in terms of the symbol: 1 − p, or q
+    drop: sympy.Expr                # P(m_i = 0)
+    E_m: sympy.Expr
+    Var_m: sympy.Expr
+    E_y_drop: sympy.Expr            # as functions of the symbol, for this x and w
+    E_y_corr: sympy.Expr
+    Var_y_corr: sympy.Expr
+
+
+def expectations(a, convention: str = "drop", symbolic_terms: bool = False) -> Expectations:
+    """E[y_drop], E[y_corr] and Var[y_corr] for y = Σ a_i m_i (·1/P(keep)), m_i ~ Bernoulli(keep).
+
+    Computed, not assumed: E[m_i] and E[m_i²] from the two outcomes of m_i, then
+    linearity of expectation (and independence for the variance).  With
+    `symbolic_terms` the a_i are symbols too, which makes the results identities.
+
+    >>> e = expectations([2, 6, 4, 4, 5, 3, 4, 4])
+    >>> e.E_y_corr, e.E_y_drop, sympy.factor(e.Var_y_corr)
+    (32, 32 - 32*p, -138*p/(p - 1))
+    """
+    s = sympy.Symbol("p" if convention == "drop" else "q", nonnegative=True)
+    keep, drop = (1 - s, s) if convention == "drop" else (s, 1 - s)
+    one, zero = sympy.Integer(1), sympy.Integer(0)
+    E_m = one * keep + zero * drop                 # Σ over outcomes: value × probability
+    E_m2 = one**2 * keep + zero**2 * drop
+    Var_m = sympy.Mul(drop, keep)                  # the closed form of E[m²] − E[m]², checked:
+    if sympy.expand(E_m2 - E_m**2 - Var_m) != 0:
+        raise RuntimeError("internal: Var[m] is not p(1 − p)")
+    terms = sympy.symbols(f"a1:{len(a) + 1}") if symbolic_terms else [_sym(v) for v in a]
+    E_drop = sympy.Add(*[t * E_m for t in terms])
+    E_corr = sympy.Add(*[t * E_m / keep for t in terms])
+    Var_corr = sympy.Add(*[t**2 * Var_m / keep**2 for t in terms])  # independent m_i: variances add
+    return Expectations(s, keep, drop, E_m, Var_m, E_drop, E_corr, Var_corr)
+
+
+@lru_cache(maxsize=64)
+def verify_identities(n: int, convention: str = "drop") -> Expectations:
+    """The expectations with the n products wᵢxᵢ as symbols a₁…aₙ, checked against the closed
+    forms the solution displays: E[y_drop] = P(keep)·Σaᵢ, E[y_corr] = Σaᵢ,
+    Var[y_corr] = P(drop)/P(keep)·Σaᵢ².  Raises if SymPy disagrees (the display would be wrong).
+
+    >>> verify_identities(3).E_y_corr
+    a1 + a2 + a3
+    """
+    g = expectations([0] * n, convention, symbolic_terms=True)
+    terms = sympy.symbols(f"a1:{n + 1}")
+    A, A2 = sympy.Add(*terms), sympy.Add(*[t**2 for t in terms])
+    for got, want in ((g.E_y_corr, A), (g.E_y_drop, g.keep * A), (g.Var_y_corr, g.drop / g.keep * A2),
+                      (g.Var_m, g.drop * g.keep)):
+        if sympy.cancel(got - want) != 0:
+            raise RuntimeError(f"internal: expectation identity failed: {got} != {want}")
+    return g
+
+
+def _sym(v):
+    return sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+
+
+def _frac(x) -> Fraction:
+    return Fraction(int(x.p), int(x.q))
+
+
+def _at(expr, symbol, value):
+    """expr at symbol = value, exactly (a rational function at a rational point); None at a pole."""
+    out = sympy.cancel(expr).subs(symbol, _sym(value))
+    if out.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    if not out.is_Rational:
+        raise RuntimeError(f"internal: {expr} at {symbol} = {value} is not rational: {out}")
+    return _frac(out)
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(_SUBSCRIPTS)
+
+
+Y_DROP = Sym("y_drop", r"y_{\text{drop}}")
+Y_CORR = Sym("y_corr", r"y_{\text{corr}}")
+Y_ORIG = Sym("y_orig", r"y_{\text{orig}}")
+X_DROP = Sym("x_drop", r"x_{\text{drop}}")
+X_CORR = Sym("x_corr", r"x_{\text{corr}}")
+M = Sym("m", "m")
+
+
+def _E(x):
+    return Call(Sym("E", r"\mathbb{E}"), (x,), "[]")
+
+
+def _Var(x):
+    return Call(Sym("Var", r"\operatorname{Var}"), (x,), "[]")
+
+
+def _dot(v: Sym):
+    return Mul(Sym("w", "w"), v)
+
+
+def solve(p: DropoutParams) -> Solution:
+    x, w, m = p.x, p.w, p.mask
+    n = len(x)
+    drop = drop_probability(p)
+    keep = 1 - drop
+    a = tuple(wi * xi for wi, xi in zip(w, x))
+    y_orig = sum(a, Fraction(0))
+    y_drop = sum((ai for ai, mi in zip(a, m) if mi), Fraction(0))
+    y_corr = y_drop / keep if keep else Undefined("1/(1 − p) divides by zero: p = 1 drops every unit")
+    # How the scale 1/(1 − p) is written: with the problem's own p (or q in keep wording).
+    given = p.p
+    scale_form = Div(1, Sub(1, given)) if p.convention == "drop" else Div(1, given)
+    scale_name = "1/(1 − p)" if p.convention == "drop" else "1/q"
+
+    # (a)-(c): the dot products, written out like the seed.
+    x_drop = tuple(xi if mi else 0 for xi, mi in zip(x, m))
+    kept_idx = [i for i in range(n) if m[i]]
+    rel_mask = Relation(M, (Vec(m),), approx=False,
+                        note=f"{len(kept_idx)} of {n} units kept" if n else "")
+    rel_xdrop = Relation(X_DROP, (Mul(M, Sym("x", "x"), "hadamard"), Vec(x_drop)), approx=False)
+    rel_drop = Relation(Y_DROP, (
+        _dot(X_DROP),
+        Add(tuple(Mul(wi, xd) for wi, xd in zip(w, x_drop))),
+        Add(tuple(wi * xd for wi, xd in zip(w, x_drop))),
+        y_drop,
+    ))
+    if keep:
+        x_corr = tuple(xi / keep if mi else Fraction(0) for xi, mi in zip(x, m))
+        keep_form = Sub(1, given) if p.convention == "drop" else given
+        rel_xcorr = Relation(X_CORR, (Div(Mul(M, Sym("x", "x"), "hadamard"), keep_form), Vec(x_corr)))
+        rel_corr = Relation(Y_CORR, (
+            _dot(X_CORR),
+            Add(tuple(Mul(Mul(wi, xi), scale_form) if mi else Mul(wi, 0) for wi, xi, mi in zip(w, x, m))),
+            Add(tuple(Mul(Mul(wi, xi), 1 / keep) if mi else 0 for wi, xi, mi in zip(w, x, m))),
+            Add(tuple(ai / keep if mi else 0 for ai, mi in zip(a, m))),
+            y_corr,
+        ))
+        corr_rels = (rel_xcorr, rel_corr)
+    else:
+        corr_rels = (Relation(Y_CORR, (
+            _dot(X_CORR),
+            Add(tuple(Mul(Mul(wi, xi), scale_form) if mi else Mul(wi, 0) for wi, xi, mi in zip(w, x, m))),
+            Words("undefined (1 − p = 0: division by zero)"),
+        ), approx=False),)
+    rel_orig = Relation(Y_ORIG, (
+        _dot(Sym("x", "x")),
+        Add(tuple(Mul(wi, xi) for wi, xi in zip(w, x))),
+        Add(a),
+        y_orig,
+    ))
+
+    ex = expectations(a, p.convention)
+    general = verify_identities(len(a), p.convention) if len(a) <= _SYMBOLIC_UNITS else None
+    E_drop_v = _at(ex.E_y_drop, ex.symbol, given)
+    # SymPy cancels (1 − p)/(1 − p) for a symbolic p, so p = 1 is decided here, not by substitution.
+    E_corr_v = _at(ex.E_y_corr, ex.symbol, given) if keep else None
+    Var_corr_v = _at(ex.Var_y_corr, ex.symbol, given) if keep else None
+    E_corr_r = E_corr_v if E_corr_v is not None else Undefined("E[y_corr] needs 1/(1 − p); p = 1")
+    Var_corr_r = Var_corr_v if Var_corr_v is not None else Undefined("Var[y_corr] needs 1/(1 − p)²; p = 1")
+    expect_step = _expectation_step(p, ex, general, a, y_orig, E_drop_v, E_corr_v, Var_corr_v)
+
+    mask_why = _mask_origin(p, n)
+    steps = (
+        Step("Mask", (rel_mask,), mask_why),
+        Step("(a) Dropout without correction", (rel_xdrop, rel_drop),
+             "Dropped units are set to 0; the kept ones pass unchanged."),
+        Step("(b) Dropout with correction", corr_rels,
+             f"Dropped units are set to 0 and the kept ones are scaled by {scale_name}, "
+             "so that the output keeps its expected value (inverted dropout, as torch.nn.Dropout does in training)."),
+        Step("(c) No dropout", (rel_orig,), "The original output: every unit kept, nothing scaled (test time)."),
+        expect_step,
+        Step("(d) Why the correction", (), _why_correction(y_drop, y_corr, y_orig, keep, p.convention)),
+        Step("(e) Train versus test", (), train_test_sentences()),
+    )
+    results = (
+        Result("y_drop", Y_DROP, y_drop, "output of dropout without correction"),
+        Result("y_corr", Y_CORR, y_corr, f"output of dropout with correction (kept units × {scale_name})"),
+        Result("y_orig", Y_ORIG, y_orig, "output without dropout"),
+        Result("E_y_drop", _E(Y_DROP), E_drop_v, "expected y_drop over a random mask, (1 − p)·y_orig"),
+        Result("E_y_corr", _E(Y_CORR), E_corr_r, "expected y_corr over a random mask, = y_orig"),
+        Result("Var_y_corr", _Var(Y_CORR), Var_corr_r, "variance of y_corr over a random mask"),
+        Result("mask", M, m, "the mask used, 1 = kept"),
+    )
+    return Solution(
+        kind="dropout",
+        params=p,
+        results=results,
+        steps=steps,
+        conventions=_conventions(p, drop),
+        notes=_notes(p, drop, y_corr, y_orig),
+        definition=definitions.dropout_corrected,
+    )
+
+
+def _mask_origin(p: DropoutParams, n: int) -> str:
+    dropped = [i for i in range(n) if not p.mask[i]]
+    where = f"units {_ranges(dropped)} (0-based) are dropped" if dropped else "no unit is dropped"
+    if p.seed is not None:
+        how = (f"Sampled with random.Random({p.seed}): unit i is dropped when its i-th draw uᵢ < "
+               f"{drop_probability(p)}, the drop probability")
+    else:
+        how = "Given"
+    return f"{how}; mᵢ = 1 keeps unit i and mᵢ = 0 drops it, so {where}."
+
+
+def _ranges(idx) -> str:
+    out, start = [], None
+    for k, i in enumerate(idx):
+        if start is None:
+            start = i
+        if k + 1 == len(idx) or idx[k + 1] != i + 1:
+            out.append(f"{start}–{i}" if i > start + 1 else (f"{start}, {i}" if i > start else f"{i}"))
+            start = None
+    return ", ".join(out)
+
+
+def _expectation_step(p, ex: Expectations, general, a, y_orig, E_drop_v, E_corr_v, Var_corr_v) -> Step:
+    s = ex.symbol
+    name = str(s)
+    m_i = Sym("mᵢ", "m_i")
+    sum_a = Sym("Σᵢ wᵢxᵢ", r"\sum_i w_i x_i")
+    sum_a2 = Sym("Σᵢ (wᵢxᵢ)²", r"\sum_i (w_i x_i)^2")
+    sigma = Sym("Σᵢ", r"\sum_i")
+    a_i, a2_i = Sym("wᵢxᵢ", "w_i x_i"), Sym("(wᵢxᵢ)²", "(w_i x_i)^2")
+    keep_at = ex.keep.subs(s, _sym(p.p))
+    drop_at = ex.drop.subs(s, _sym(p.p))
+    sum_sq = sum((ai * ai for ai in a), Fraction(0))
+    rels = [
+        Relation(_E(m_i), (Add((Mul(1, ex.keep), Mul(0, ex.drop))), ex.E_m), approx=False,
+                 note="mᵢ = 1 with probability " + str(ex.keep)),
+        Relation(_Var(m_i), (Sub(_E(Pow(m_i, 2)), Pow(_E(m_i), 2)), Sub(ex.keep, Pow(ex.keep, 2)),
+                             sympy.Mul(ex.drop, ex.keep)), approx=False, note="mᵢ² = mᵢ"),
+        Relation(_E(Y_DROP), (Mul(Mul(sigma, a_i, "juxtapose"), _E(m_i)), Mul(ex.keep, sum_a),
+                              Mul(ex.keep, Y_ORIG)), approx=False, note="linearity of expectation"),
+        Relation(_E(Y_CORR), (Mul(Mul(sigma, a_i, "juxtapose"), Div(_E(m_i), ex.keep)),
+                              Mul(sum_a, Div(ex.keep, ex.keep)), Y_ORIG), approx=False,
+                 note="linearity of expectation"),
+        Relation(_Var(Y_CORR), (Mul(Mul(sigma, a2_i, "juxtapose"), Div(_Var(m_i), Pow(ex.keep, 2))),
+                                Mul(Div(ex.drop, ex.keep), sum_a2)), approx=False,
+                 note="the mᵢ are independent"),
+        # This problem's x and w: the same expressions as functions of the symbol, then its value.
+        Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=f"{name} = {p.p}"),
+    ]
+    if E_corr_v is not None:
+        rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)), E_corr_v),
+                             note=f"every {name} with P(keep) > 0"))
+        rels.append(Relation(_Var(Y_CORR), (ex.Var_y_corr, Mul(Div(drop_at, keep_at), sum_sq), Var_corr_v),
+                             note=f"{name} = {p.p}"))
+    else:
+        rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)),
+                                          Words("undefined: P(keep) = 0")), approx=False))
+    keep_text = str(ex.keep)
+    general_text = ("the first five lines hold for every x and w (SymPy checks them with the wᵢxᵢ as symbols)"
+                    if general is not None else "the first five lines hold for every x and w")
+    return Step("Expectation over the mask", tuple(rels),
+                f"Treat the mask as random: mᵢ ~ Bernoulli({keep_text}), independent. SymPy computes each "
+                f"expectation from the two outcomes of mᵢ and linearity, with {name} kept as a symbol; "
+                f"{general_text}, the rest are this problem's numbers.")
+
+
+def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
+    k = "1 − p" if convention == "drop" else "q"
+    if not keep:
+        return (f"With {k} = 0 every unit is dropped: y_drop = 0, and the correction 1/({k}) is undefined, "
+                "so dropout with correction cannot be used here.")
+    closer = abs(y_corr - y_orig) <= abs(y_drop - y_orig)
+    here = (f"Here |y_corr − y_orig| = {approx(abs(y_corr - y_orig))} and |y_drop − y_orig| = "
+            f"{approx(abs(y_drop - y_orig))}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
+    return (here + f"Zeroing units alone shrinks the expected output to ({k})·y_orig during training, while at "
+            "test time dropout is off and the output is y_orig: the next layer would see a shift in scale between "
+            "training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
+            f"1/({k}) makes E[y_corr] = y_orig, so train and test outputs agree in expectation; a single "
+            "mask need not land closer, only the average over masks does.")
+
+
+TRAIN_TEST = {
+    "dropout": ("Dropout: in training each unit is zeroed with probability p and the kept units are scaled "
+                "by 1/(1 − p); at test time (model.eval()) it is the identity."),
+    "batchnorm": ("BatchNorm: in training it normalizes with the mean and biased variance of the current batch "
+                  "and updates running averages (momentum 0.1, unbiased variance); at test time it normalizes "
+                  "with those running averages, so one example's output no longer depends on its batch."),
+    "layernorm": "LayerNorm behaves the same in both: its statistics come from each example's own features.",
+    "model-size": "",
+    "l2": "",
+}
+
+
+def train_test_sentences() -> str:
+    """Which supported layers differ between train and test, from the table above."""
+    from ..registry import kind_names
+
+    differ = [TRAIN_TEST[k] for k in ("batchnorm", "dropout") if k in kind_names()]
+    same = [TRAIN_TEST[k] for k in kind_names() if k not in ("batchnorm", "dropout") and TRAIN_TEST.get(k)]
+    return ("BatchNorm. Of the layers derive supports, Dropout and BatchNorm behave differently at train and "
+            "test time. " + " ".join(differ + same))
+
+
+def _conventions(p: DropoutParams, drop: Fraction) -> tuple[str, ...]:
+    if p.convention == "drop":
+        first = (f"p = {p.p} is the probability of dropping a unit (PyTorch nn.Dropout, Keras rate); "
+                 f"units are kept with probability 1 − p = {1 - p.p}.")
+    else:
+        first = (f"q = {p.p} is the probability of keeping a unit (keep-probability wording, CS231n and "
+                 f"TF1 keep_prob); units are dropped with probability 1 − q = {drop}, and the correction is 1/q.")
+    return (first,
+            "Correction is applied at training time (inverted dropout), as PyTorch does; Srivastava et al. (2014) "
+            "instead scale by the keep probability at test time, which gives the same expectations.",
+            "The mask m has m_i = 1 for kept units; dropped indices are 0-based.")
+
+
+def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:
+    notes = []
+    if drop == 0:
+        notes.append("p = 0 keeps every unit: dropout is the identity and y_drop = y_corr = y_orig.")
+    if drop == 1:
+        notes.append("p = 1 drops every unit: y_drop = 0 and y_corr is undefined (1/(1 − p) = 1/0); "
+                     "torch.nn.Dropout(p=1) returns zeros instead.")
+    return tuple(notes)
+
+
+# -- the numeric path ---------------------------------------------------------------
+def _arrays(p: DropoutParams):
+    import numpy as np
+
+    return (np.array([float(v) for v in p.x]), np.array([float(v) for v in p.mask]),
+            np.array([float(v) for v in p.w]), float(drop_probability(p)))
+
+
+def _moments_by_enumeration(x, w, drop, fn):
+    """E and Var of fn(mask) over all 2ⁿ masks, weighted by their probabilities (n ≤ 12)."""
+    import itertools
+
+    import numpy as np
+
+    n = len(x)
+    mean = second = 0.0
+    for bits in itertools.product((0.0, 1.0), repeat=n):
+        m = np.array(bits)
+        k = int(m.sum())
+        prob = (1 - drop) ** k * drop ** (n - k)
+        if prob == 0:
+            continue
+        y = fn(x, m, w)
+        mean += prob * y
+        second += prob * y * y
+    return mean, second - mean * mean
+
+
+def reference(p: DropoutParams) -> dict:
+    """numpy float64 through the same definitions, the expectations by enumerating every mask
+    (n ≤ 12; beyond that the definitions at the mean mask, which is exact by linearity), and
+    a seeded Monte Carlo estimate of E[y_corr] as its own check."""
+    import numpy as np
+
+    x, m, w, drop = _arrays(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = {"y_drop": definitions.dropout(x, m, w),
+               "y_corr": definitions.dropout_corrected(x, m, w, np.float64(drop)),
+               "y_orig": definitions.dropout(x, np.ones_like(x), w)}
+        keep = 1 - drop
+        if len(x) <= 12:
+            e_drop, _ = _moments_by_enumeration(x, w, drop, definitions.dropout)
+            e_corr, v_corr = (_moments_by_enumeration(x, w, drop, lambda *a: definitions.dropout_corrected(
+                *a, np.float64(drop))) if keep > 0 else (np.nan, np.nan))
+        else:
+            e_drop = definitions.dropout(x, np.full_like(x, keep), w)
+            e_corr = definitions.dropout_corrected(x, np.full_like(x, keep), w, np.float64(drop))
+            v_corr = float(np.sum((w * x) ** 2) * drop / keep) if keep > 0 else np.nan
+    out.update(E_y_drop=e_drop, E_y_corr=e_corr, Var_y_corr=v_corr)
+    out["monte_carlo"] = monte_carlo(p)
+    return out
+
+
+def _mc_check(backend, detail, samples, exact, mean, se, seed) -> Check:
+    if exact is None:
+        return Check(backend, detail, None, True, "skipped: E[y_corr] is undefined for p = 1")
+    err = abs(mean - float(exact))
+    allowed = MC_SIGMAS * se + 1e-12 * max(1.0, abs(float(exact)))
+    return Check(backend, detail, err, bool(err <= allowed),
+                 f"{samples} masks (seed {seed}): estimate {mean:.6g} ± {se:.3g} (standard error); "
+                 f"|estimate − exact| = {err / se if se else 0:.2f} standard errors, allowed {MC_SIGMAS}")
+
+
+def _exact_E_corr(p: DropoutParams):
+    keep = 1 - drop_probability(p)
+    if keep == 0:
+        return None
+    return sum((wi * xi for wi, xi in zip(p.w, p.x)), Fraction(0))  # = E[y_corr], derived in solve
+
+
+def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED) -> Check:
+    """E[y_corr] estimated from seeded random masks; it must land within MC_SIGMAS standard errors."""
+    import numpy as np
+
+    x, _, w, drop = _arrays(p)
+    n = len(x)
+    samples = max(1000, min(samples, _MC_MAX_DRAWS // max(n, 1)))
+    exact = _exact_E_corr(p)
+    detail = f"numpy Monte Carlo, E[y_corr] within {MC_SIGMAS} standard errors"
+    if exact is None:
+        return _mc_check("numpy:monte_carlo", detail, samples, None, 0, 0, seed)
+    rng = np.random.default_rng(seed)
+    a = w * x
+    total = total_sq = 0.0
+    chunk = max(1, 2_000_000 // max(n, 1))
+    done = 0
+    while done < samples:
+        k = min(chunk, samples - done)
+        y = (rng.random((k, n)) >= drop) @ a / (1 - drop)
+        total += y.sum()
+        total_sq += (y * y).sum()
+        done += k
+    mean = total / samples
+    se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
+    return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
+
+
+def torch_reference(p: DropoutParams) -> dict:
+    """torch.nn.Dropout: the identity in eval mode (y_orig), and in train mode a seeded Monte
+    Carlo estimate of E[y_corr] (torch draws its own masks; the given mask cannot be imposed)."""
+    import torch
+
+    x, _, w, drop = _arrays(p)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    layer = torch.nn.Dropout(p=drop)
+    with torch.no_grad():
+        out = {"y_orig": (wt @ layer.eval()(xt)).numpy()}
+        exact = _exact_E_corr(p)
+        n = len(x)
+        samples = max(1000, min(MC_SAMPLES, _MC_MAX_DRAWS // max(n, 1)))
+        detail = f"torch.nn.Dropout (train mode) Monte Carlo, E[y_corr] within {MC_SIGMAS} standard errors"
+        if exact is None:
+            out["monte_carlo"] = _mc_check("torch:monte_carlo", detail, samples, None, 0, 0, MC_SEED)
+            return out
+        layer.train()
+        with torch.random.fork_rng(devices=[]):  # leave the caller's global torch RNG as it was
+            torch.manual_seed(MC_SEED)
+            ys = layer(xt.expand(samples, n)) @ wt
+        mean = float(ys.mean())
+        se = float(ys.std(correction=0)) / math.sqrt(samples)
+        out["monte_carlo"] = _mc_check("torch:monte_carlo", detail, samples, exact, mean, se, MC_SEED)
+    return out
+
+
+# -- wrong methods, for diagnosis ---------------------------------------------------
+def mistakes(p: DropoutParams) -> tuple[MistakeAnswer, ...]:
+    drop = drop_probability(p)
+    keep = 1 - drop
+    a = [wi * xi for wi, xi in zip(p.w, p.x)]
+    kept = sum((ai for ai, mi in zip(a, p.mask) if mi), Fraction(0))
+    gone = sum((ai for ai, mi in zip(a, p.mask) if not mi), Fraction(0))
+    y_orig = sum(a, Fraction(0))
+    sum_sq = sum((ai * ai for ai in a), Fraction(0))
+    out = [MistakeAnswer("no_correction", "Forgot the correction: the kept units must be scaled by 1/(1 − p).",
+                         {"y_corr": kept}, "(b) Dropout with correction")]
+    if drop:
+        out.append(MistakeAnswer(
+            "scaled_by_inverse_p", "Scaled the kept units by 1/p; p is the drop probability, so the kept units "
+            "are scaled by 1/(1 − p).", {"y_corr": kept / drop}, "(b) Dropout with correction"))
+    out.append(MistakeAnswer(
+        "mask_swapped", "Swapped kept and dropped units: m_i = 1 means unit i is kept.",
+        {"y_drop": gone, **({"y_corr": gone / keep} if keep else {})}, "(a) Dropout without correction"))
+    if drop and keep:
+        out.append(MistakeAnswer(
+            "keep_drop_swapped", "Used p as the keep probability: units are kept with probability 1 − p.",
+            {"E_y_drop": drop * y_orig, "Var_y_corr": keep / drop * sum_sq}, "Expectation over the mask"))
+    if keep:
+        out.append(MistakeAnswer(
+            "correction_in_expectation_forgotten", "E[y_drop] is (1 − p)·y_orig, not y_orig: without the "
+            "correction the expected output shrinks.", {"E_y_drop": y_orig}, "Expectation over the mask"))
+    return tuple(m for m in out if not _is_correct(m, p))
+
+
+def _is_correct(m: MistakeAnswer, p: DropoutParams) -> bool:
+    """A 'mistake' that reproduces every correct value it names (p = 1/2: 1/p = 1/(1 − p)) diagnoses nothing."""
+    keep = 1 - drop_probability(p)
+    a = [wi * xi for wi, xi in zip(p.w, p.x)]
+    y_drop = sum((ai for ai, mi in zip(a, p.mask) if mi), Fraction(0))
+    y_orig = sum(a, Fraction(0))
+    right = {"y_drop": y_drop, "y_corr": y_drop / keep if keep else None, "E_y_drop": keep * y_orig,
+             "Var_y_corr": (1 - keep) / keep * sum((ai * ai for ai in a), Fraction(0)) if keep else None}
+    return all(right.get(k) == v for k, v in m.results.items())
+
+
+# -- randomized variants ------------------------------------------------------------
+_NICE_P = {"easy": (Fraction(1, 2), Fraction(3, 4), Fraction(1, 4)),
+           "medium": (Fraction(1, 2), Fraction(3, 4), Fraction(1, 4), Fraction(1, 5), Fraction(4, 5), Fraction(2, 3)),
+           "hard": (Fraction(1, 3), Fraction(2, 5), Fraction(3, 5), Fraction(5, 6), Fraction(1, 10), Fraction(9, 10))}
+
+
+def generate(rng: random.Random, difficulty: str = "easy") -> DropoutParams:
+    """A seeded variant: small integer x, weights (ones when easy), a nice p and a sampled mask."""
+    if difficulty not in _NICE_P:
+        raise InputError("difficulty", f"must be one of {', '.join(_NICE_P)}, got {difficulty!r}")
+    n = {"easy": 8, "medium": 8, "hard": 10}[difficulty]
+    x = [rng.randint(0, 9) for _ in range(n)]
+    w = [1] * n if difficulty == "easy" else [rng.choice((-2, -1, 1, 2, 3)) for _ in range(n)]
+    p = rng.choice(_NICE_P[difficulty])
+    mask = [0 if rng.random() < p else 1 for _ in range(n)]
+    if all(mask) or not any(mask):        # keep the exercise interesting: some kept, some dropped
+        mask[rng.randrange(n)] ^= 1
+    return build(DropoutParams, {"x": x, "w": w, "p": p, "mask": mask})
+
+
+KIND = Kind(
+    name="dropout",
+    title="Dropout",
+    params=DropoutParams,
+    solve=solve,
+    reference=reference,
+    torch_reference=torch_reference,
+    mistakes=mistakes,
+    generate=generate,
+    template="dropout.tex.j2",
+)
