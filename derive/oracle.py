@@ -43,11 +43,11 @@ from .backends import (
     BACKEND_NAMES, DTYPES, ExactBackend, FloatFormat, get_backend, get_dtype, is_undefined as _is_undefined,
 )
 from .errors import BackendUnavailable, DeriveError, InputError
-from .exact import Surd, sign, to_float
+from .exact import Surd, sign
 
 __all__ = [
     "EntryError", "ResultErrors", "max_of", "InputRounding", "VarianceEntry", "Run", "OracleReport",
-    "ExactBackend", "evaluate", "evaluate_layer", "entry_error", "run_oracle", "shortest_repr",
+    "ExactBackend", "accurate_float", "evaluate", "evaluate_layer", "entry_error", "run_oracle", "shortest_repr",
     "VARIANCE_CHOICES",
 ]
 
@@ -133,9 +133,30 @@ def _fine(x) -> Fraction:
     return x.b + x.c * Fraction(isqrt(x.r << (2 * _APPROX_BITS)), 1 << _APPROX_BITS)
 
 
+def accurate_float(x) -> float:
+    """b + c√r as a float with a relative error of about 2⁻⁶⁰ before the final rounding.
+
+    `derive.exact.to_float` brackets √r to a fixed 64 bits, which is not enough for an
+    *error* b + c√r where b and c√r nearly cancel (|error| ≈ 10⁻¹⁷ for a float64 result),
+    so the bracket is widened until it is small against the value itself.
+    """
+    x = _surd(x)
+    if x.c == 0:
+        return float(x.b)
+    if sign(x) == 0:
+        return 0.0
+    bits = 64
+    while True:
+        root = Fraction(isqrt(x.r << (2 * bits)), 1 << bits)     # √r − 2⁻ᵇⁱᵗˢ < root ≤ √r
+        approx = x.b + x.c * root
+        if approx != 0 and abs(x.c) * Fraction(1, 1 << bits) <= abs(approx) * Fraction(1, 1 << 60):
+            return float(approx)
+        bits *= 2
+
+
 def _ratio(num: Surd, den) -> float:
-    """|num| / den as a float, exact until the final rounding (den a positive rational)."""
-    return to_float(abs(num) / den) if not isinstance(den, Surd) else to_float(abs(num) / abs(den))
+    """|num| / |den| as a float, exact until the final rounding."""
+    return accurate_float(abs(num) / (abs(den) if isinstance(den, Surd) else abs(Fraction(den))))
 
 
 @dataclass(frozen=True)
@@ -174,7 +195,7 @@ def entry_error(exact, computed: float, fmt: FloatFormat, index=(), exact_stored
     ex = _surd(exact)
     diff = Surd(Fraction(computed)) - ex  # exact: the float is rational, so √r is the exact's own
     ulp = fmt.ulp(ex)
-    abs_err = to_float(abs(diff))
+    abs_err = accurate_float(abs(diff))
     rel = _ratio(diff, ex) if sign(ex) != 0 else (0.0 if sign(diff) == 0 else math.inf)
     ulps = _ratio(diff, ulp)
     in_ulps = ar_ulps = None
