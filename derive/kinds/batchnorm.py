@@ -223,6 +223,39 @@ def torch_reference(p: BatchNormParams) -> dict:
     return out
 
 
+def evaluate(p: BatchNormParams, b) -> dict:
+    """The definitions on backend b (`derive.backends`), running statistics included, for the oracle."""
+    X, g, beta, eps = b.asarray(p.X), b.asarray(p.gamma), b.asarray(p.beta), b.scalar(p.eps)
+    rm, rv, m, n = b.asarray(p.running_mean), b.asarray(p.running_var), b.scalar(p.momentum), len(p.X)
+    if p.mode == "eval":
+        return {"output": definitions.batch_norm_eval(X, rm, rv, g, beta, eps)}
+    out = {"output": definitions.batch_norm(X, g, beta, eps),
+           "running_mean": definitions.running_update(rm, definitions.mu(X, 0), m)}
+    if n > 1:  # PyTorch's running variance uses the unbiased batch variance, N/(N − 1)·σ²
+        out["running_var"] = definitions.running_update(rv, definitions.Var(X, 0) * b.scalar(Fraction(n, n - 1)), m)
+    return out
+
+
+def torch_layer(p: BatchNormParams, b) -> dict:
+    """torch.nn.BatchNorm1d (train or eval) at backend b's dtype and device, for the oracle."""
+    torch = b.module
+    if p.mode == "train" and len(p.X) == 1:
+        return {"_note": "torch refuses BatchNorm training with one value per channel"}
+    eps = b.scalar(p.eps)
+    note = "run with ε = 1e-300: recent torch refuses ε = 0" if eps == 0 and p.mode == "train" else ""
+    layer = torch.nn.BatchNorm1d(len(p.X[0]), eps=eps or (1e-300 if note else 0.0), momentum=b.scalar(p.momentum),
+                                 device=b.device, dtype=b.native)
+    with torch.no_grad():
+        for name, value in (("weight", p.gamma), ("bias", p.beta), ("running_mean", p.running_mean),
+                            ("running_var", p.running_var)):
+            getattr(layer, name).copy_(b.asarray(value))
+        layer.train(p.mode == "train")
+        out = {"output": layer(b.asarray(p.X)), "_source": "torch.nn.BatchNorm1d", "_note": note}
+    if p.mode == "train":
+        out.update(running_mean=layer.running_mean, running_var=layer.running_var)
+    return out
+
+
 MISTAKE_MESSAGES = {
     "wrong_axis": ("Normalized each row (one example's features) instead of each column; BatchNorm "
                    "normalizes each feature across the batch.", "Statistics"),

@@ -146,6 +146,16 @@ def torch_reference(p: LayerNormParams) -> dict:
         return {"output": layer(torch.from_numpy(X)).numpy()}
 
 
+def torch_layer(p: LayerNormParams, b) -> dict:
+    """torch.nn.LayerNorm at backend b's dtype and device (`derive.backends`), for the oracle."""
+    torch = b.module
+    layer = torch.nn.LayerNorm(len(p.X[0]), eps=b.scalar(p.eps), device=b.device, dtype=b.native)
+    with torch.no_grad():
+        layer.weight.copy_(b.asarray(p.gamma))
+        layer.bias.copy_(b.asarray(p.beta))
+        return {"output": layer(b.asarray(p.X)), "_source": "torch.nn.LayerNorm"}
+
+
 MISTAKE_MESSAGES = {
     "wrong_axis": ("Normalized each column (across the batch) instead of each row; LayerNorm "
                    "normalizes over the features of one example.", "Statistics"),
