@@ -6,12 +6,13 @@
 """
 
 from .api import make_params, solve, solve_params
+from .check import check
 from .errors import DeriveError, InputError, UndefinedError
 from .model import Check, Precision, Relation, Result, Solution, Step
 from .registry import get_kind, kind_names
 
 __all__ = [
-    "solve", "solve_params", "make_params", "get_kind", "kind_names",
+    "solve", "check", "solve_params", "make_params", "get_kind", "kind_names",
     "Solution", "Step", "Relation", "Result", "Check", "Precision",
     "DeriveError", "InputError", "UndefinedError",
 ]
