@@ -113,6 +113,8 @@ def solution_context(sol: Solution, precision: Precision) -> dict:
         "conventions": list(sol.conventions),
         "notes": list(sol.notes),
         "checks": _checks(sol),
+        # raw exact result values by name, for templates that draw plots (pgfplots coordinates)
+        "values": {r.name: r.value for r in sol.results},
     }
 
 

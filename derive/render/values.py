@@ -116,6 +116,8 @@ def _shown_exactly(x, precision: Precision) -> bool:
         if precision.sigfigs is not None:
             return approx(s, sigfigs=precision.sigfigs) == approx(s, 50)
         return (s.b * 10**precision.decimals).denominator == 1
+    if getattr(x, "free_symbols", None):
+        return True  # a formula in a symbol (θ(λ)): nothing to approximate
     if hasattr(x, "is_Rational"):
         return bool(x.is_Rational) and (x * 10**precision.decimals).is_Integer
     return True  # words, symbols: nothing to approximate
