@@ -1,0 +1,380 @@
+"""Model size: fill in missing dimensions, shapes z₁…z_N, parameters C, activations Z = n·K,
+memory, and the batch size from which activations outnumber parameters.
+
+The model comes three ways: a layer list with `?` for unknown dimensions (text, parsed by
+the grammar in `derive.modelsize.spec`, or a TOML file via `spec`), a list of layer objects
+(`derive.modelsize.layers`), or a `torch.nn.Sequential`.
+
+>>> from derive.params import build
+>>> p = build(ModelSizeParams, {"layers": "Linear(52, ?); LayerNorm; ReLU; Linear(128, 256); LayerNorm; "
+...           "ReLU; Linear(?, 20); LayerNorm; ReLU; Linear(?, ?)", "input_shape": [4, 52], "num_classes": 1000})
+>>> sol = solve(p)
+>>> sol.result("params").value, sol.result("activations").value, sol.result("K").value
+(66756, 8848, 2212)
+>>> sol.result("crossover_batch").value
+31
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import Any
+
+from ..errors import InputError
+from ..forms import Sym
+from ..model import Result, Solution
+from ..params import build_value, field_specs, param
+from ..registry import Kind, MistakeAnswer
+from ..modelsize import count as cnt
+from ..modelsize import steps as st
+from ..modelsize.infer import Model, infer
+from ..modelsize.layers import Layer, Linear, LayerNorm, BatchNorm1d, BatchNorm2d, TransformerBlock, Conv2d
+from ..modelsize.spec import load_spec, parse_input_shape, parse_layers, parse_loss
+from ..modelsize.steps import Label
+
+__all__ = ["ModelSizeParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND",
+           "DEFAULT_LOSS"]
+
+DEFAULT_LOSS = "CrossEntropyLoss(reduction='mean')"
+DTYPES = ("fp32", "fp16", "bf16", "fp64")
+OPTIMIZERS = tuple(cnt.OPTIMIZER_STATES)
+
+
+@dataclass(frozen=True)
+class ModelSizeParams:
+    layers: Any = param("any", "the layers, separated by ';' or new lines, ? for an unknown dimension: "
+                               "\"Linear(52, ?); LayerNorm; ReLU; Linear(?, 20)\"", None)
+    input_shape: Any = param("any", "input shape, batch first, e.g. [4, 52] (? for a dimension the first layer fixes)",
+                             None)
+    num_classes: int | None = param("int", "number of classes: the logits' class dimension", None)
+    loss: Any = param("any", f"loss after the model: CrossEntropyLoss(reduction='mean'|'sum'|'none'), NLLLoss, "
+                             f"MSELoss, or none (default {DEFAULT_LOSS})", None)
+    dtype: str | None = param("choice", "element type for memory (default fp32)", None, choices=DTYPES)
+    optimizer: str | None = param("choice", "optimizer for training memory; none = inference (default none)", None,
+                                  choices=OPTIMIZERS)
+    spec: str | None = param("text", "a TOML file with the model (keys: layers, input_shape, num_classes, loss, "
+                                     "dtype, optimizer); options given here override it", None)
+
+    def __post_init__(self):
+        if self.spec is not None:
+            self._merge_spec()
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        if self.layers is None:
+            raise InputError("layers", "is required (or give a spec file with --spec)")
+        if self.input_shape is None:
+            raise InputError("input_shape", "is required, batch first, e.g. [4, 52]")
+        from ..modelsize.torch_bridge import from_torch, is_torch_module
+
+        source = from_torch(self.layers) if is_torch_module(self.layers) else self.layers
+        layers, listed_loss = parse_layers(source)
+        shape = parse_input_shape(self.input_shape)
+        if listed_loss is not None and self.loss is not None:
+            raise InputError("loss", "given twice: the layer list already ends with "
+                                     f"{listed_loss.text()}")
+        loss = listed_loss if listed_loss is not None else parse_loss(DEFAULT_LOSS if self.loss is None else self.loss)
+        if self.num_classes is not None and self.num_classes < 1:
+            raise InputError("num_classes", f"must be positive, got {self.num_classes}")
+        model = infer(layers, shape, loss=loss, num_classes=self.num_classes)
+        # Normalized, JSON-friendly inputs: the layer texts as given (with their ?), the loss as text.
+        set_("layers", tuple(layer.text() if layer.name is None else f"{layer.name} = {layer.text()}"
+                             for layer in layers))
+        set_("input_shape", shape)
+        set_("loss", loss.text() if loss is not None else "none")
+        set_("dtype", self.dtype or "fp32")
+        set_("optimizer", self.optimizer or "none")
+        object.__setattr__(self, "_model", model)
+
+    def _merge_spec(self):
+        specs = {f.name: f for f in field_specs(type(self)) if f.name != "spec"}
+        data = load_spec(self.spec, list(specs))
+        for key, value in data.items():
+            if getattr(self, key) is not None:
+                continue  # an explicit option wins over the file
+            f = specs[key]
+            if f.metadata["type"] == "int" and isinstance(value, bool):
+                raise InputError(key, f"expected a whole number, got {value}")
+            object.__setattr__(self, key, build_value(f.metadata["type"], value, key, f.metadata["choices"]))
+
+    @property
+    def input_shape_text(self) -> str:
+        return "[" + ", ".join("?" if d is None else str(d) for d in self.input_shape) + "]"
+
+    @property
+    def model(self) -> Model:
+        """The model with every dimension filled in and every shape known."""
+        return self._model
+
+    @cached_property
+    def layer_table(self) -> list[dict]:
+        """Rows for the LaTeX table: label, filled layer, input/output shape, parameters (plain values)."""
+        m = self.model
+        lines = cnt.param_lines(m)
+        per_layer = {}
+        for line in lines:
+            per_layer[line.layer] = per_layer.get(line.layer, 0) + line.count
+        shapes = (m.input_shape,) + m.shapes
+        rows = []
+        for k, (label, layer) in enumerate(zip(m.labels, m.layers)):
+            rows.append({"z": f"z{k + 1}", "label": label, "layer": layer.text(), "input": _shape_text(shapes[k]),
+                         "output": _shape_text(shapes[k + 1]), "params": str(per_layer.get(k, 0))})
+        if m.loss is not None:
+            rows.append({"z": f"z{len(m.layers) + 1}", "label": "loss", "layer": m.loss.text(),
+                         "input": _shape_text(m.shapes[-1]), "output": _shape_text(m.loss_shape), "params": "0"})
+        return rows
+
+
+def _shape_text(shape) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def _counts(p: ModelSizeParams) -> dict:
+    m = p.model
+    lines, buffers = cnt.param_lines(m), cnt.buffer_lines(m)
+    C = sum(l.count for l in lines)
+    K = cnt.activation_K(m)
+    Z = m.batch * K
+    return {"lines": lines, "buffers": buffers, "C": C, "B": sum(b.count for b in buffers), "K": K, "Z": Z,
+            "groups": cnt.activation_groups(m), "nstar": cnt.crossover_batch(C, K),
+            "memory": cnt.memory(m, C, Z, p.dtype, p.optimizer)}
+
+
+def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
+    m = p.model
+    L = len(m.layers)
+    out = [
+        f"The batch dimension comes first: x has shape {_shape_text(m.input_shape)}, so n = {m.batch}.",
+        f"Each layer's output is one activation: z1…z{L} are the layer outputs"
+        + (f", z{L + 1} is the loss output." if m.loss is not None else "."),
+        f"K counts the elements of one example's intermediate activations z1…z{L}; the input x"
+        + (f" and the loss output z{L + 1} are" if m.loss is not None else " is") + " not counted.",
+        "C counts trainable parameters (weights, biases, γ, β); BatchNorm running statistics are buffers, "
+        "counted separately; a tied weight counts once.",
+        f"Memory: every array in {p.dtype} ({cnt.DTYPE_BYTES[p.dtype]} bytes per element); 1 MiB = 2^20 bytes.",
+    ]
+    if m.loss is not None:
+        out.append(f"Loss: {m.loss.text()}" + (" (the default)." if p.loss == DEFAULT_LOSS else "."))
+    return tuple(out)
+
+
+def _notes(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
+    m = p.model
+    notes = [f"Z = {c['Z']} is a multiple of n: every activation has the batch as its first dimension, so "
+             f"Z = n·K = {m.batch}·{c['K']}."]
+    if c["B"]:
+        notes.append(f"BatchNorm's running mean and variance ({c['B']} values with the counters) are buffers: "
+                     "saved with the model but not trained, so they are not in C.")
+    for k, owner in m.ties.items():
+        notes.append(f"{m.labels[k]} shares its weight with {m.labels[owner]}: the shared matrix is counted once, "
+                     f"in {m.labels[owner]}.")
+    mem = c["memory"]
+    if not mem.training:
+        notes.append("Training needs more: one gradient per parameter, and Adam keeps two more copies of the "
+                     "parameters (first and second moments), so 4·C values plus the activations.")
+    return tuple(notes)
+
+
+def solve(p: ModelSizeParams) -> Solution:
+    m = p.model
+    c = _counts(p)
+    others = {d: cnt.memory(m, c["C"], c["Z"], d, p.optimizer) for d in ("fp32", "fp16", "bf16") if d != p.dtype}
+    steps = [st.layers_step(m), st.shapes_step(m)]
+    logits = st.logits_step(m)
+    if logits is not None:
+        steps.append(logits)
+    steps += [
+        st.params_step(c["lines"], c["buffers"], c["C"], m),
+        st.activations_step(c["groups"], c["K"], c["Z"], m),
+        st.memory_step(c["memory"], c["C"], c["Z"], m, others),
+        st.crossover_step(c["C"], c["K"], c["nstar"], m),
+    ]
+    import sympy
+
+    n = sympy.Symbol("n", positive=True, integer=True)
+    results = [
+        Result("params", Sym("C", "C"), c["C"], "C: trainable parameters"),
+        Result("activations", Sym("Z", "Z"), c["Z"], f"Z: elements of the activations z1…z{len(m.layers)} at n = {m.batch}"),
+        Result("K", Sym("K", "K"), c["K"], "K: activation elements per example, Z = n·K"),
+        Result("activations_n", Sym("Z(n)", "Z(n)"), c["K"] * n, "Z as a function of the batch size n"),
+        Result("crossover_batch", Sym("n*", "n^{*}"), c["nstar"], "the smallest batch size n with n·K > C"),
+        Result("memory_bytes", Sym("M", "M"), c["memory"].total,
+               f"bytes in {p.dtype}, " + ("training with " + p.optimizer if c["memory"].training else "inference")),
+        Result("buffers", Sym("B", "B"), c["B"], "buffers (BatchNorm running statistics), not in C"),
+        Result("activation_sizes", Sym("(ẑ₁, …)", r"(\hat{z}_1, \dots)"),
+               tuple(cnt.product(s) for s in m.all_shapes), "elements of each z at the given batch size"),
+        # One row per layer (a column, so the LaTeX answer stays within the page).
+        Result("dims", Sym("layers", r"\text{layers}"), tuple((Label(l.text()),) for l in m.layers),
+               "the layers, every dimension filled in, one row per layer"),
+        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((Label(_shape_text(s)),) for s in m.all_shapes),
+               "shapes of z1…zN, one row each (the last is the loss output when there is a loss)"),
+    ]
+    if logits is not None:
+        results.append(Result("logits", Sym("logits", r"\text{logits}"), Label(f"z{m.logits_index + 1}"), "the activation holding the logits"))
+    return Solution(
+        kind="model-size",
+        params=p,
+        results=tuple(results),
+        steps=tuple(steps),
+        conventions=_conventions(p, c),
+        notes=_notes(p, c),
+    )
+
+
+# -- numeric cross-checks ----------------------------------------------------------------------
+def reference(p: ModelSizeParams) -> dict:
+    """numpy: recount from the tensor shapes (not from the display formulas) and the z shapes."""
+    import numpy as np
+
+    m = p.model
+    params = buffers = np.float64(0)
+    for k, layer in enumerate(m.layers):
+        for t in layer.tensors():
+            size = np.prod(np.array(t.shape, dtype=np.float64)) if t.shape else np.float64(1)
+            if t.kind == "buffer":
+                buffers += size
+            elif not (t.tied_to is not None and k in m.ties):
+                params += size
+    sizes = np.array([np.prod(np.array(s, dtype=np.float64)) if s else 1.0 for s in m.all_shapes])
+    per_example = np.array([np.prod(np.array(s[1:], dtype=np.float64)) for s in m.shapes])
+    return {"params": params, "buffers": buffers, "K": per_example.sum(),
+            "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+
+
+def torch_reference(p: ModelSizeParams) -> dict:
+    """torch: the same nn.Sequential on the meta device; parameters() and forward-hook shapes."""
+    import numpy as np
+
+    from ..modelsize.torch_bridge import trace
+
+    m = p.model
+    t = trace(m)
+    ours = m.all_shapes
+    sizes, differ = [], []
+    for i, (mine, theirs) in enumerate(zip(ours, t["shapes"]), 1):
+        same = tuple(mine) == tuple(theirs)
+        sizes.append(float(np.prod(theirs)) if same else float("nan"))
+        if not same:
+            differ.append(f"z{i}: torch {list(theirs)}, derived {list(mine)}")
+    if len(t["shapes"]) != len(ours):
+        differ.append(f"torch produced {len(t['shapes'])} outputs, derived {len(ours)}")
+    L = len(m.shapes)
+    acts = float(sum(np.prod(s) for s in t["shapes"][:L]))
+    note = "nn.Sequential on the meta device: parameters() (shared weights once), buffers(), forward-hook shapes"
+    if differ:
+        note += "; shapes differ: " + "; ".join(differ)
+    return {"params": float(t["params"]), "buffers": float(t["buffers"]), "activations": acts,
+            "K": acts / m.batch, "activation_sizes": np.array(sizes), "_note": note}
+
+
+# -- known wrong methods --------------------------------------------------------------------------
+def _tensor_total(m: Model, pick) -> int:
+    total = 0
+    for k, layer in enumerate(m.layers):
+        for t in layer.tensors():
+            if t.kind == "param" and not (t.tied_to is not None and k in m.ties) and pick(layer, t):
+                total += t.numel
+    return total
+
+
+def _is_bias(layer, t) -> bool:
+    if isinstance(layer, (Linear, Conv2d)):
+        return t.name == "bias"
+    if isinstance(layer, TransformerBlock):
+        return t.name.endswith("bias") and not t.name.startswith("norm")
+    return False
+
+
+def _is_layernorm(layer, t) -> bool:
+    return isinstance(layer, LayerNorm) or isinstance(layer, TransformerBlock) and t.name.startswith("norm")
+
+
+def mistakes(p: ModelSizeParams) -> tuple[MistakeAnswer, ...]:
+    m = p.model
+    c = _counts(p)
+    C, K, Z, n = c["C"], c["K"], c["Z"], m.batch
+    x_size = cnt.product(m.input_shape)
+    loss_size = cnt.product(m.loss_shape) if m.loss is not None else 0
+    running = sum(2 * l.num_features for l in m.layers
+                  if isinstance(l, (BatchNorm1d, BatchNorm2d)) and l.track_running_stats)
+    tied = sum(m.layers[k].out_features * m.layers[k].in_features for k in m.ties)
+    with_params = {line.layer for line in c["lines"] if line.count}
+    only_param_outputs = sum(cnt.product(s) for k, s in enumerate(m.shapes) if k in with_params)
+    candidates = [
+        ("forgot_biases", "Left out the biases: each Linear (and Conv2d) layer also has one bias per output.",
+         {"params": C - _tensor_total(m, _is_bias)}, "Parameter count C"),
+        ("forgot_layernorm_parameters", "Left out LayerNorm's parameters: γ and β, one of each per feature.",
+         {"params": C - _tensor_total(m, _is_layernorm)}, "Parameter count C"),
+        ("forgot_batchnorm_parameters", "Left out BatchNorm's γ and β, one of each per channel.",
+         {"params": C - _tensor_total(m, lambda l, t: isinstance(l, (BatchNorm1d, BatchNorm2d)))}, "Parameter count C"),
+        ("counted_buffers", "Counted BatchNorm's running mean and variance as parameters; they are buffers, "
+         "updated by averaging, not by gradient descent.", {"params": C + running}, "Parameter count C"),
+        ("tied_counted_twice", "Counted a tied (shared) weight twice; it is one tensor, counted once.",
+         {"params": C + tied}, "Parameter count C"),
+        ("counted_input", "Counted the input x as an activation; K counts the layer outputs z1…zL only.",
+         {"activations": Z + x_size, "K": K + x_size // n}, "Activation count Z"),
+        ("counted_loss_output", "Counted the loss output as an intermediate activation.",
+         {"activations": Z + loss_size}, "Activation count Z"),
+        ("counted_input_and_loss", "Counted both the input x and the loss output as activations.",
+         {"activations": Z + x_size + loss_size}, "Activation count Z"),
+        ("only_parameter_layer_outputs", "Counted only the outputs of layers with parameters; every layer's "
+         "output (LayerNorm, ReLU, … too) is an activation that is stored.",
+         {"activations": only_param_outputs, "K": only_param_outputs // n}, "Activation count Z"),
+    ]
+    mem = c["memory"]
+    if mem.training:
+        candidates.append(("forgot_gradients", "Left out the gradients: training stores one per parameter.",
+                           {"memory_bytes": mem.total - mem.grads}, "Memory"))
+    if mem.state_copies:
+        candidates.append(("forgot_optimizer_state", f"Left out {mem.optimizer}'s state "
+                           f"({mem.state_copies} cop{'ies' if mem.state_copies > 1 else 'y'} of the parameters).",
+                           {"memory_bytes": mem.total - mem.optimizer_state}, "Memory"))
+    right = {"params": C, "activations": Z, "K": K, "memory_bytes": mem.total}
+    out = []
+    for name, message, results, step in candidates:
+        changed = {k: v for k, v in results.items() if v != right[k]}
+        if changed:
+            out.append(MistakeAnswer(name, message, changed, step))
+    return tuple(out)
+
+
+# -- randomized variants ----------------------------------------------------------------------------
+def generate(rng, difficulty: str = "medium") -> ModelSizeParams:
+    """A seed-like MLP with blanks that its neighbours determine; `rng` is a random.Random."""
+    from ..params import build
+
+    hidden_count = {"easy": 1, "medium": 3, "hard": 4}.get(difficulty)
+    if hidden_count is None:
+        raise InputError("difficulty", f"must be easy, medium or hard, got {difficulty!r}")
+    d_in = rng.choice([16, 32, 52, 64, 100, 784])
+    dims = [d_in] + [rng.choice([20, 32, 64, 128, 256, 512]) for _ in range(hidden_count)]
+    classes = rng.choice([10, 20, 100, 1000])
+    dims.append(classes)
+    block = ["LayerNorm", "ReLU"]
+    if difficulty == "hard":
+        block = rng.choice([["LayerNorm", "ReLU"], ["BatchNorm1d", "ReLU", "Dropout(0.1)"], ["GELU"]])
+    layers = []
+    shown_left = [rng.random() < 0.5 for _ in dims]   # which side of each boundary shows the number
+    for i in range(len(dims) - 1):
+        a = str(dims[i]) if i == 0 or not shown_left[i] else "?"
+        last = i == len(dims) - 2
+        b = "?" if last or not shown_left[i + 1] else str(dims[i + 1])
+        if difficulty == "easy" and not last:
+            a, b = str(dims[i]), "?" if i == 0 else str(dims[i + 1])
+        layers.append(f"Linear({a}, {b})")
+        if not last:
+            layers.extend(block)
+    batch = rng.choice([2, 4, 8, 16, 32])
+    return build(ModelSizeParams, {"layers": layers, "input_shape": [batch, d_in], "num_classes": classes})
+
+
+KIND = Kind(
+    name="model-size",
+    title="Model size",
+    params=ModelSizeParams,
+    solve=solve,
+    reference=reference,
+    torch_reference=torch_reference,
+    mistakes=mistakes,
+    generate=generate,
+    template="model-size.tex.j2",
+)
