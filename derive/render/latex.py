@@ -126,10 +126,16 @@ def _kind_template(sol: Solution) -> str:
 
 
 def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
-                          *, show_statement: bool = True, show_solution: bool = True) -> str:
-    """The problem statement and its worked solution, without a document preamble."""
+                          *, show_statement: bool = True, show_solution: bool = True,
+                          worksheet: bool = False) -> str:
+    """The problem statement and its worked solution, without a document preamble.
+
+    `worksheet=True` when the fragment goes into a worksheet document (derive.documents),
+    whose own numbered parts ask the questions and whose solution boxes carry their own
+    heading: templates can test `worksheet` to leave out a list of sub-questions.
+    """
     ctx = solution_context(sol, precision)
-    ctx.update(show_statement=show_statement, show_solution=show_solution)
+    ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
     return environment().get_template(_kind_template(sol)).render(ctx)
 
 

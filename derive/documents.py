@@ -1,0 +1,434 @@
+"""Worksheet documents: question sheet, solutions and answer key (LaTeX, PDF) and key.json.
+
+`build_documents(solved)` turns a `SolvedWorksheet` (any list of solved problems: the
+spec's own, or randomized variants) into three LaTeX sources and the key as a dict;
+`write_documents(docs, outdir)` compiles each document once and moves everything
+into `outdir` only when all of it succeeded, so a failure leaves nothing half-written.
+
+The documents use the `exam` class (texlive-latex-extra): numbered, titled questions
+with points, a grade table on the question sheet, shaded solution boxes.  Values are
+printed by the same renderers as `derive solve` (exact forms first, then correctly
+rounded decimals); user text goes through `derive.worksheet.Text` (escaped prose,
+whitelisted math).  No arithmetic happens here beyond adding up points.
+
+key.json (schema 1; docs/worksheets.md) — what `derive grade` and autograders read.
+`parts` are the computed parts, graded automatically by label ("2a"); `written_parts`
+the free-text and multiple-choice parts, with model answers for a human grader::
+
+    {"schema": 1, "format": "derive-worksheet-key", "title": ..., "course": ..., "date": ...,
+     "variant": null, "source": "spec.toml", "total_points": 30,
+     "precision": {"decimals": 2, "sigfigs": null, "rounding": ...},
+     "parts": [
+       {"part": "2a", "label": "2a", "problem": 2, "subpart": "a", "problem_title": ...,
+        "type": "computed", "points": 6, "question": "...", "kind": "layernorm",
+        "params": {...}, "result": "output",
+        "answer": {"exact": ..., "latex": ..., "decimal": ...},
+        "answers": {"output": {"exact": ..., "latex": ..., "decimal": ..., "description": ...}},
+        "tolerance": {"mode": "decimals", "digits": 2} | null}],
+     "written_parts": [
+       {"part": "2b", ..., "type": "text", "points": 2, "question": "...", "model_answer": "..."},
+       {"part": "5a", ..., "type": "choice", "choices": [...], "correct": "a", "model_answer": "..."}]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .model import Precision, Relation
+from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
+
+__all__ = [
+    "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows",
+    "write_documents", "publish", "worksheet_markdown", "KEY_SCHEMA", "DOCUMENT_NAMES",
+]
+
+KEY_SCHEMA = 1
+DOCUMENT_NAMES = ("questions", "solutions", "key")
+
+
+# ---------------------------------------------------------------------------------
+# Text and values as LaTeX.
+
+def text_latex(text: Text) -> str:
+    """User text as LaTeX: prose escaped, whitelisted math as math, paragraphs as \\par."""
+    from .render.escape import escape_latex
+
+    paragraphs = []
+    for para in text.paragraphs:
+        out = []
+        for kind, s in para:
+            if kind == "text":
+                out.append(escape_latex(s))
+            elif kind == "math":
+                out.append(f"${s}$")
+            else:
+                out.append(f"\\[ {s} \\]")
+        paragraphs.append("".join(out).strip())
+    return "\n\\par\n".join(paragraphs)
+
+
+def text_plain(text: Text) -> str:
+    return " ".join(text.source.split())
+
+
+def answer_rows(result, precision: Precision) -> list[str]:
+    """align* rows `symbol &= exact \\approx decimal` for one Result."""
+    from .render.latex import relation_latex
+    from .render.values import display
+
+    return relation_latex(Relation(result.symbol, (display(result.value),)), precision)
+
+
+def _points(q: Fraction) -> str:
+    if q.denominator == 1:
+        return str(q.numerator)
+    return f"{float(q):.2f}".rstrip("0").rstrip(".")
+
+
+def _points_json(q: Fraction):
+    return q.numerator if q.denominator == 1 else float(_points(q))
+
+
+def _label_range(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return f"part ({labels[0]})"
+    if len(labels) == 2:
+        return f"parts ({labels[0]}) and ({labels[1]})"
+    return f"parts ({labels[0]})--({labels[-1]})"
+
+
+# ---------------------------------------------------------------------------------
+# Documents.
+
+@dataclass(frozen=True)
+class Documents:
+    """The LaTeX sources of the three documents and the key as a JSON-ready dict."""
+
+    questions: str
+    solutions: str
+    key: str
+    key_json: dict = field(compare=False)
+
+    def tex(self, *, solutions: bool = True) -> dict[str, str]:
+        """Document name → LaTeX source (only the question sheet without solutions)."""
+        names = DOCUMENT_NAMES if solutions else ("questions",)
+        return {name: getattr(self, name) for name in names}
+
+    def key_text(self) -> str:
+        return json.dumps(self.key_json, indent=2, ensure_ascii=False) + "\n"
+
+
+def _front(ws, doc_label: str, variant: str | None) -> dict:
+    return {
+        "title": text_latex(ws.title),
+        "subtitle": text_latex(ws.subtitle),
+        "course": text_latex(ws.course),
+        "date": text_latex(ws.date),
+        "author": text_latex(ws.author),
+        "instructions": text_latex(ws.instructions),
+        "doc_label": doc_label,
+        "variant": _escape(variant) if variant else "",
+        "total_points": _points(ws.points),
+    }
+
+
+def _escape(s: str) -> str:
+    from .render.escape import escape_latex
+
+    return escape_latex(s, field="variant")
+
+
+def _problem_context(sp: SolvedProblem, precision: Precision, *, solutions: bool,
+                     notes: dict[str, list[str]]) -> dict:
+    from .render.latex import render_latex_fragment
+
+    problem, sol = sp.problem, sp.solution
+    statement = ""
+    if problem.statement and sol is not None:
+        statement = render_latex_fragment(sol, precision, show_statement=True, show_solution=False,
+                                          worksheet=True).strip()
+    computed = [p for p in problem.parts if p.type == "computed"]
+    derivation = ""
+    if solutions and sol is not None and computed:
+        derivation = render_latex_fragment(sol, precision, show_statement=False, show_solution=True,
+                                           worksheet=True).strip()
+    parts = []
+    for part in problem.parts:
+        label = problem.label(part)
+        first = bool(computed) and part is computed[0]
+        parts.append({
+            "label": part.label,
+            "points": _points(part.points),
+            "type": part.type,
+            "question": text_latex(part.question),
+            "space": part.space,
+            "choices": [text_latex(c) for c in part.choices],
+            "correct": part.correct,
+            "correct_letter": part.correct_letter or "",
+            "answer_text": text_latex(part.answer),
+            "answers": [answer_rows(r, precision) for r in sp.results_of(part)],
+            "derivation": derivation if first else "",
+            "covers": _label_range([p.label for p in computed]) if first else "",
+            "see": f"({computed[0].label})" if part.type == "computed" and not first else "",
+            "notes": [_escape_note(n) for n in notes.get(label, ())],
+        })
+    return {
+        "number": problem.number,
+        "title": text_latex(problem.title),
+        "points": _points(problem.points),
+        "intro": text_latex(problem.intro),
+        "statement": statement,
+        "newpage": problem.newpage,
+        "parts": parts,
+    }
+
+
+def _escape_note(note: str) -> str:
+    from .render.escape import escape_latex
+
+    return escape_latex(note, field="note", strict=False)
+
+
+def build_documents(solved: SolvedWorksheet, precision: Precision | None = None, *,
+                    variant: str | None = None, notes: dict[str, list[str]] | None = None,
+                    ) -> Documents:
+    """LaTeX for the question sheet, the solutions and the key, and key.json's dict.
+
+    `precision` defaults to the worksheet's; `variant` (e.g. "Variant 3") is printed in
+    the header of each document; `notes` maps part labels ("2a") to extra sentences
+    printed under that part's solution (e.g. errata found by `derive.compare`).
+    """
+    from .render.latex import environment
+
+    ws = solved.worksheet
+    precision = precision or ws.precision
+    notes = notes or {}
+    env = environment()
+    docs = {}
+    for name, label, solutions in (("questions", "Questions", False), ("solutions", "Solutions", True),
+                                   ("key", "Answer key", True)):
+        ctx = _front(ws, label, variant)
+        ctx["answers"] = solutions
+        ctx["problems"] = [_problem_context(sp, precision, solutions=name == "solutions", notes=notes)
+                           for sp in solved.problems]
+        docs[name] = env.get_template(f"worksheet/{name}.tex.j2").render(ctx)
+    return Documents(questions=docs["questions"], solutions=docs["solutions"], key=docs["key"],
+                     key_json=key_dict(solved, precision, variant=variant))
+
+
+# ---------------------------------------------------------------------------------
+# key.json
+
+def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
+             variant: str | None = None) -> dict:
+    """The machine-readable key, parts labelled like "2a".
+
+    `parts` holds the computed parts (what `derive grade` checks automatically);
+    `written_parts` the free-text and multiple-choice parts with their model answers.
+    """
+    from .render.json import jsonable, value_dict
+
+    ws = solved.worksheet
+    precision = precision or ws.precision
+    parts, written = [], []
+    for sp in solved.problems:
+        problem = sp.problem
+        for part in problem.parts:
+            label = problem.label(part)
+            entry = {
+                "part": label,
+                "label": label,
+                "problem": problem.number,
+                "subpart": part.label,
+                "problem_title": text_plain(problem.title),
+                "type": part.type,
+                "points": _points_json(part.points),
+                "question": part.question.source,
+            }
+            if part.type == "computed":
+                results = sp.results_of(part)
+                entry.update({
+                    "kind": problem.kind,
+                    "params": jsonable(problem.params),
+                    "result": results[0].name,
+                    "answer": value_dict(results[0].value, precision),
+                    "answers": {r.name: {**value_dict(r.value, precision), "description": r.description}
+                                for r in results},
+                    "tolerance": _tolerance_dict(part.tolerance or ws.tolerance),
+                })
+                parts.append(entry)
+                continue
+            if part.type == "choice":
+                entry.update({
+                    "choices": [c.source for c in part.choices],
+                    "correct": part.correct_letter,
+                })
+            entry["model_answer"] = part.answer.source
+            written.append(entry)
+    return {
+        "schema": KEY_SCHEMA,
+        "format": "derive-worksheet-key",
+        "title": text_plain(ws.title),
+        "course": text_plain(ws.course),
+        "date": text_plain(ws.date),
+        "variant": variant,
+        "source": Path(ws.source).name if ws.source else "",
+        "total_points": _points_json(ws.points),
+        "precision": {"decimals": precision.decimals, "sigfigs": precision.sigfigs,
+                      "rounding": "half away from zero, from the exact value"},
+        "parts": parts,
+        "written_parts": written,
+    }
+
+
+def _tolerance_dict(tol) -> dict | None:
+    if tol is None:
+        return None
+    out = {"mode": tol.mode}
+    if tol.digits is not None:
+        out["digits"] = tol.digits
+    for name in ("rtol", "atol"):  # exact fractions as strings ("1/100"), as verify reads them
+        value = getattr(tol, name)
+        if value is not None:
+            out[name] = str(value)
+    if tol.last_place_slack:
+        out["last_place_slack"] = True
+    return out
+
+
+# ---------------------------------------------------------------------------------
+# Writing: compile once per document, stage everything, then move it into place.
+
+@dataclass(frozen=True)
+class Written:
+    """What `write_documents` did: the files now in the directory, and PDF timing."""
+
+    directory: Path
+    files: tuple[str, ...]
+    pdf: bool
+    pdf_seconds: float = 0.0
+    message: str = ""
+
+
+def write_documents(docs: Documents, outdir, *, pdf: bool = True, solutions: bool = True,
+                    extra: dict[str, str | bytes] | None = None, timeout: float = 120) -> Written:
+    """Write the .tex files, key.json, their PDFs and `extra` files into `outdir`.
+
+    Every PDF is compiled first (once per document, in parallel); only when all
+    succeeded are the files moved into `outdir`.  Without pdflatex the .tex files and
+    key.json are still written and `Written.message` says why there is no PDF.
+    A LaTeX error raises `RenderError` and writes nothing.
+    """
+    from .render.pdf import PDFLATEX_MISSING, pdflatex_available, write_pdf
+
+    files: dict[str, str | bytes] = {}
+    sources = docs.tex(solutions=solutions)
+    for name, tex in sources.items():
+        files[f"{name}.tex"] = tex
+    if solutions:
+        files["key.json"] = docs.key_text()
+    files.update(extra or {})
+
+    outdir = Path(outdir)
+    parent = outdir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=parent))
+    message = ""
+    seconds = 0.0
+    try:
+        for name, content in files.items():
+            mode = "wb" if isinstance(content, bytes) else "w"
+            with open(staging / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+                f.write(content)
+        made_pdf = pdf and pdflatex_available()
+        if pdf and not made_pdf:
+            message = PDFLATEX_MISSING
+        if made_pdf:
+            start = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=len(sources)) as pool:
+                jobs = [pool.submit(write_pdf, tex, staging / f"{name}.pdf", timeout=timeout)
+                        for name, tex in sources.items()]
+                for job in jobs:
+                    job.result()  # re-raises the first RenderError
+            seconds = time.perf_counter() - start
+            files.update({f"{name}.pdf": b"" for name in sources})
+        publish(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Written(outdir, tuple(files), made_pdf, seconds, message)
+
+
+def publish(staging: Path, outdir: Path) -> None:
+    """Move every file of `staging` into `outdir` (renaming the folder when it is new)."""
+    outdir = Path(outdir)
+    if not outdir.exists():
+        os.replace(staging, outdir)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(outdir, 0o777 & ~umask)  # mkdtemp made it private (0700)
+        staging.mkdir()  # the caller removes it
+        return
+    if not outdir.is_dir():
+        from .errors import InputError
+
+        raise InputError("output", f"{outdir} exists and is not a directory")
+    for item in sorted(staging.iterdir()):
+        os.replace(item, outdir / item.name)
+
+
+# ---------------------------------------------------------------------------------
+# Jupyter: a solved worksheet as Markdown with MathJax math.
+
+def _text_markdown(text: Text) -> str:
+    paragraphs = []
+    for para in text.paragraphs:
+        out = []
+        for kind, s in para:
+            if kind == "text":
+                out.append("".join("\\" + c if c in "\\`*_{}[]<>#+!|" else c for c in s))
+            elif kind == "math":
+                out.append(f"${s}$")
+            else:
+                out.append(f"$${s}$$")
+        paragraphs.append("".join(out).strip())
+    return "\n\n".join(paragraphs)
+
+
+def worksheet_markdown(solved: SolvedWorksheet, precision: Precision | None = None) -> str:
+    """Questions and final answers, for a notebook (`SolvedWorksheet._repr_markdown_`)."""
+    from .render.latex import relation_latex  # noqa: F401  (imports the printers)
+
+    ws = solved.worksheet
+    precision = precision or ws.precision
+    out = [f"# {_text_markdown(ws.title)}"]
+    if ws.course or ws.date:
+        out.append(" · ".join(_text_markdown(t) for t in (ws.course, ws.date) if t))
+    for sp in solved.problems:
+        problem = sp.problem
+        out.append(f"## {problem.number}. {_text_markdown(problem.title)} "
+                   f"({_points(problem.points)} points)")
+        if problem.intro:
+            out.append(_text_markdown(problem.intro))
+        for part in problem.parts:
+            q = _text_markdown(part.question) if part.question else "*(see the problem statement)*"
+            out.append(f"**({part.label})** [{_points(part.points)}] {q}")
+            if part.type == "computed":
+                rows = [row for r in sp.results_of(part) for row in answer_rows(r, precision)]
+                out.append("$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$")
+            elif part.type == "choice":
+                for i, c in enumerate(part.choices):
+                    mark = " ✓" if i == part.correct else ""
+                    out.append(f"- ({chr(97 + i)}) {_text_markdown(c)}{mark}")
+                if part.answer:
+                    out.append(f"> {_text_markdown(part.answer)}")
+            else:
+                out.append(f"> {_text_markdown(part.answer)}")
+    return "\n\n".join(out) + "\n"
