@@ -195,6 +195,7 @@ _MATH.update({g: rf"\mathrm{{{latin}}}" for g, latin in zip("ΑΒΕΖΗΙΚΜΝ�
 # Superscript and subscript digits and signs, common in σ², x₁, 10⁻⁵.
 _MATH.update({sup: f"^{{{d}}}" for sup, d in zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0456789+-=()ni")})
 _MATH.update({sub: f"_{{{d}}}" for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")})
+_MATH["\u1d40"] = r"^{\top}"  # ᵀ, the transpose in Xᵀy
 
 _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
