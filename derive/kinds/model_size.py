@@ -29,7 +29,7 @@ from ..registry import Kind, MistakeAnswer
 from ..modelsize import count as cnt
 from ..modelsize import steps as st
 from ..modelsize.infer import Model, infer
-from ..modelsize.layers import Layer, Linear, LayerNorm, BatchNorm1d, BatchNorm2d, TransformerBlock, Conv2d
+from ..modelsize.layers import BatchNorm1d, BatchNorm2d, Conv2d, Embedding, LayerNorm, Linear, TransformerBlock
 from ..modelsize.spec import load_spec, parse_input_shape, parse_layers, parse_loss
 from ..modelsize.steps import Label
 
@@ -297,8 +297,8 @@ def mistakes(p: ModelSizeParams) -> tuple[MistakeAnswer, ...]:
     running = sum(2 * l.num_features for l in m.layers
                   if isinstance(l, (BatchNorm1d, BatchNorm2d)) and l.track_running_stats)
     tied = sum(m.layers[k].out_features * m.layers[k].in_features for k in m.ties)
-    with_params = {line.layer for line in c["lines"] if line.count}
-    only_param_outputs = sum(cnt.product(s) for k, s in enumerate(m.shapes) if k in with_params)
+    weighted = (Linear, Conv2d, Embedding, TransformerBlock)
+    only_weight_outputs = sum(cnt.product(s) for layer, s in zip(m.layers, m.shapes) if isinstance(layer, weighted))
     candidates = [
         ("forgot_biases", "Left out the biases: each Linear (and Conv2d) layer also has one bias per output.",
          {"params": C - _tensor_total(m, _is_bias)}, "Parameter count C"),
@@ -316,9 +316,9 @@ def mistakes(p: ModelSizeParams) -> tuple[MistakeAnswer, ...]:
          {"activations": Z + loss_size}, "Activation count Z"),
         ("counted_input_and_loss", "Counted both the input x and the loss output as activations.",
          {"activations": Z + x_size + loss_size}, "Activation count Z"),
-        ("only_parameter_layer_outputs", "Counted only the outputs of layers with parameters; every layer's "
-         "output (LayerNorm, ReLU, … too) is an activation that is stored.",
-         {"activations": only_param_outputs, "K": only_param_outputs // n}, "Activation count Z"),
+        ("only_weight_layer_outputs", "Counted only the outputs of the Linear (weight) layers; the outputs of "
+         "LayerNorm, ReLU and every other layer are stored activations too.",
+         {"activations": only_weight_outputs, "K": only_weight_outputs // n}, "Activation count Z"),
     ]
     mem = c["memory"]
     if mem.training:
@@ -358,8 +358,8 @@ def generate(rng, difficulty: str = "medium") -> ModelSizeParams:
         a = str(dims[i]) if i == 0 or not shown_left[i] else "?"
         last = i == len(dims) - 2
         b = "?" if last or not shown_left[i + 1] else str(dims[i + 1])
-        if difficulty == "easy" and not last:
-            a, b = str(dims[i]), "?" if i == 0 else str(dims[i + 1])
+        if difficulty == "easy":  # one blank after the input, the last from num_classes
+            a, b = str(dims[i]), "?" if i == 0 or last else str(dims[i + 1])
         layers.append(f"Linear({a}, {b})")
         if not last:
             layers.extend(block)

@@ -8,8 +8,9 @@ validator and one printer serve every layer type, and the spec grammar binds
 arguments from the same tables.
 
 `tensors()` lists a layer's parameter and buffer tensors with PyTorch's names and
-shapes (once every dimension is known): the independent recount in `reference`, the
-torch cross-check and the display formulas all start from it.
+shapes (once every dimension is known).  The kind's numpy `reference` recounts from it,
+while the displayed formulas (`derive.modelsize.count`) are computed from the dimensions
+directly, so two independent paths must agree (and torch is the third).
 
 >>> Linear(52, "?")
 Linear(in_features=52, out_features=None, bias=True, tie=None)
@@ -69,7 +70,7 @@ def pair(v) -> tuple[int, int]:
 class Layer:
     """Base class.  `name` is the user's handle for the layer (`emb = Embedding(...)`)."""
 
-    name: str | None = field(default=None, kw_only=True, compare=False)
+    name: str | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     FIELDS: ClassVar[dict[str, str]] = {}
     POSITIONAL: ClassVar[tuple[str, ...]] = ()
@@ -492,7 +493,7 @@ class TransformerBlock(Layer):
 
     def check(self):
         if self.d_model is not None and self.d_model % self.heads:
-            raise InputError("heads", f"d_model = {self.d_model} is not divisible by heads = {self.heads}")
+            raise InputError("heads", f"must divide d_model = {self.d_model}, got {self.heads}")
 
     def tensors(self):
         d, ff = self.d_model, self.d_ff

@@ -188,7 +188,8 @@ class _Parser:
                         self.next()
                         if key.text in kwargs:
                             raise _Syntax(f"argument {key.text!r} given twice", key.pos)
-                        kwargs[key.text] = (self.value(), key.pos)
+                        vpos = self.tok.pos
+                        kwargs[key.text] = (self.value(), vpos, key.pos)
                     else:
                         if kwargs:
                             raise _Syntax("a positional argument after keyword arguments", self.tok.pos)
@@ -275,16 +276,16 @@ def _bind(cls: type[Layer], args, kwargs, name, start) -> Layer:
                       f"argument{'s' if most != 1 else ''}", where)
     for (v, pos), f in zip(args, cls.POSITIONAL):
         values[f] = (v, pos)
-    for key, (v, pos) in kwargs.items():
+    for key, (v, pos, kpos) in kwargs.items():
         f = cls.ALIASES.get(key, key)
         if f not in cls.FIELDS:
             known = list(cls.FIELDS) + list(cls.ALIASES)
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             listed = ", ".join(cls.FIELDS) or "none"
-            raise _Syntax(f"{cls.__name__} has no argument {key!r}{hint}; its arguments: {listed}", pos)
+            raise _Syntax(f"{cls.__name__} has no argument {key!r}{hint}; its arguments: {listed}", kpos)
         if f in values:
-            raise _Syntax(f"argument {f!r} given twice", pos)
+            raise _Syntax(f"argument {f!r} given twice", kpos)
         values[f] = (v, pos)
     missing = [f for f in cls.REQUIRED if f not in values]
     if missing:
