@@ -28,7 +28,7 @@ from typing import Any
 from .diagnose import Diagnosis, PreparedMistake, diagnose, flatten_value, prepare_mistakes
 from .errors import InputError, UndefinedError
 
-__all__ = ["check", "check_params", "CheckReport", "Target", "target", "make_tolerance",
+__all__ = ["check", "check_params", "check_target", "CheckReport", "Target", "target", "make_tolerance",
            "describe_tolerance", "tolerance_dict", "entry_label"]
 
 SCHEMA_VERSION = 1
@@ -314,18 +314,22 @@ def _answer_text(answer) -> str:
 def check_params(kind: str, params, answer, *, part: str | None = None, tolerance=None,
                  decimal_comma: bool = False) -> CheckReport:
     """Check an answer against already-built params (see `check`)."""
+    return check_target(target(kind, params, part), answer, tolerance=tolerance, decimal_comma=decimal_comma)
+
+
+def check_target(t: Target, answer, *, tolerance=None, decimal_comma: bool = False) -> CheckReport:
+    """Check an answer against a prepared `Target` (what a grader holds per key part)."""
     from .answers import Answer, parse_answer
     from .verify import judge
 
     tol = make_tolerance(tolerance)
-    t = target(kind, params, part)
     if not isinstance(answer, Answer):
         answer = parse_answer(_answer_text(answer), decimal_comma=decimal_comma)
     verdict = judge(answer, t.exact, tol)
     diagnoses, entry_mistakes = (), ()
     if not verdict.correct:
         diagnoses, entry_mistakes = diagnose(answer, verdict, t.mistakes, tol)
-    return CheckReport(t.kind, t.part, params, answer, verdict, diagnoses, entry_mistakes, t)
+    return CheckReport(t.kind, t.part, t.params, answer, verdict, diagnoses, entry_mistakes, t)
 
 
 def check(kind: str, answer, *, part: str | None = None, tolerance=None,

@@ -28,7 +28,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from .exact import Surd, round_decimal, round_sigfigs, sign
+from .exact import Surd, floor_exact, round_decimal, round_sigfigs, sign
 from .registry import MistakeAnswer
 
 __all__ = ["Diagnosis", "agrees", "diagnose", "flatten_value", "shapes_align"]
@@ -142,6 +142,15 @@ def _rounded_sigfigs(t: Surd, figures: int) -> tuple[Fraction, int]:
     return r, figures - 1 - _floor_log10(r)
 
 
+@lru_cache(maxsize=65536)
+def _scaled_floor(t: Surd, k: int) -> tuple[int, bool]:
+    """(⌊2·10ᵏ·t⌋, whether 2·10ᵏ·t is an integer), exactly: one isqrt per (value, k)."""
+    T = t * (2 * 10**k)
+    if T.c == 0:
+        return T.b.numerator // T.b.denominator, T.b.denominator == 1
+    return floor_exact(T), False
+
+
 def _floor_log10(q: Fraction) -> int:
     """e with 10**e ≤ |q| < 10**(e+1), exactly, for q ≠ 0."""
     q = abs(q)
@@ -168,12 +177,20 @@ def fast_agrees(scalar, a: Fraction | None, t, tol) -> bool | None:
     mode = tol.mode
     if mode == "exact" or (mode == "implied" and scalar.exact):
         return t.c == 0 and t.b == a
-    d = t.__rsub__(a)  # a − t
     if mode == "implied":
         k = scalar.decimals
         if k is None:  # an expression mixing decimals: its precision needs SymPy's view
             return None
-        return _abs_le(d, Fraction(1, 2) * _TEN ** -k)
+        if k >= 0:
+            # |a − t| ≤ ½·10⁻ᵏ  ⇔  |A − T| ≤ 1 with A = 2·10ᵏ·a (an integer: a has k
+            # decimals) and T = 2·10ᵏ·t; for T not an integer that is A − 1 ≤ ⌊T⌋ ≤ A.
+            n = a.numerator * 2 * 10**k
+            if n % a.denominator == 0:
+                A = n // a.denominator
+                floor_t, integral = _scaled_floor(t, k)
+                return abs(A - floor_t) <= 1 if integral else A - 1 <= floor_t <= A
+        return _abs_le(t.__rsub__(a), Fraction(1, 2) * _TEN ** -k)
+    d = t.__rsub__(a)  # a − t
     if mode == "decimals":
         if d.c == 0 and d.b == 0:
             return True

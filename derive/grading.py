@@ -282,6 +282,7 @@ def read_answers(source) -> list[Submission]:
             raise InputError("answers", f"{path} is not UTF-8 text") from None
     else:
         text = str(source)
+    text = text.removeprefix("\ufeff")  # a spreadsheet's byte-order mark
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -475,10 +476,11 @@ def grade(key: Key, submissions: Iterable[Submission], *, tolerance=None, partia
     `partial`: a matrix with some entries right earns that fraction of the points; False
     makes every part all-or-nothing.  Identical answers to one part are judged once.
     """
-    from .check import check_params, make_tolerance
+    from .check import make_tolerance
 
     override = make_tolerance(tolerance) if tolerance is not None else None
     memo: dict[tuple[str, str], tuple] = {}
+    targets: dict[str, Any] = {}  # one prepared exact answer per part
     rows = []
     for sub in submissions:
         part = key.part(sub.part)
@@ -489,7 +491,9 @@ def grade(key: Key, submissions: Iterable[Submission], *, tolerance=None, partia
         memo_key = (part.label, sub.answer)
         hit = memo.get(memo_key)
         if hit is None:
-            hit = memo[memo_key] = _grade_one(part, sub.answer, override, decimal_comma, check_params)
+            if part.label not in targets:
+                targets[part.label] = _part_target(part)
+            hit = memo[memo_key] = _grade_one(part, targets[part.label], sub.answer, override, decimal_comma)
         status, fraction, message, report = hit
         if not partial and fraction != 1:
             fraction = Fraction(0)
@@ -498,18 +502,25 @@ def grade(key: Key, submissions: Iterable[Submission], *, tolerance=None, partia
     return GradeReport(key, tuple(rows))
 
 
-def _grade_one(part: KeyPart, text: str, override, decimal_comma: bool, check_params):
-    from .check import make_tolerance
+def _part_target(part: KeyPart):
+    """The exact answer (and mistakes) a part is graded against."""
+    from .check import Target, target
+    from .diagnose import flatten_value
+
+    if part.kind is not None:
+        return target(part.kind, part.params, part.result)
+    _, shape = flatten_value(part.exact)
+    return Target("", part.label, None, None, part.exact, shape, _nested_list(part.exact), ())
+
+
+def _grade_one(part: KeyPart, t, text: str, override, decimal_comma: bool):
+    from .check import check_target, make_tolerance
 
     if not text.strip():
         return "blank", Fraction(0), "no answer", None
     tol = override or part.tolerance or make_tolerance(None)
     try:
-        if part.kind is not None:
-            report = check_params(part.kind, part.params, text, part=part.result, tolerance=tol,
-                                  decimal_comma=decimal_comma)
-        else:
-            report = _check_exact(part, text, tol, decimal_comma)
+        report = check_target(t, text, tolerance=tol, decimal_comma=decimal_comma)
     except AnswerSyntaxError as e:
         return "malformed", Fraction(0), str(e), None
     if report.correct:
@@ -519,20 +530,6 @@ def _grade_one(part: KeyPart, text: str, override, decimal_comma: bool, check_pa
     if d is not None:
         message += f"; {d.label} ({d.summary()}): {d.message}"
     return "wrong", report.score, message, report
-
-
-def _check_exact(part: KeyPart, text: str, tol, decimal_comma: bool):
-    """A part given only by exact strings: judged, not diagnosed."""
-    from .answers import parse_answer
-    from .check import CheckReport, Target
-    from .diagnose import flatten_value
-    from .verify import judge
-
-    answer = parse_answer(text, decimal_comma=decimal_comma)
-    _, shape = flatten_value(part.exact)
-    t = Target("", part.label, None, None, part.exact, shape, _nested_list(part.exact), ())
-    verdict = judge(answer, _nested_list(part.exact), tol)
-    return CheckReport("", part.label, None, answer, verdict, (), (), t)
 
 
 def _nested_list(v):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 from numbers import Integral
 
@@ -366,6 +367,7 @@ def _decimal_str(v: Fraction, places: int) -> str:
     return sign + (digits[:-places] + "." + digits[-places:] if places else digits)
 
 
+@lru_cache(maxsize=4096)  # a class's wrong answers share a few exact values: round each once
 def _approx(x: sympy.Expr, sig: int = 6, places: int | None = None) -> str:
     """Exact value rounded for a message (only built for wrong entries)."""
     if places is not None:  # cheaper: one rounding, no magnitude search
