@@ -143,8 +143,8 @@ def expectations(a, convention: str = "drop", symbolic_terms: bool = False) -> E
     `symbolic_terms` the a_i are symbols too, which makes the results identities.
 
     >>> e = expectations([2, 6, 4, 4, 5, 3, 4, 4])
-    >>> e.E_y_corr, e.E_y_drop, sympy.factor(e.Var_y_corr)
-    (32, 32 - 32*p, -138*p/(p - 1))
+    >>> e.E_y_corr, e.E_y_drop, e.Var_y_corr
+    (32, 32 - 32*p, 138*p/(1 - p))
     """
     s = sympy.Symbol("p" if convention == "drop" else "q", nonnegative=True)
     keep, drop = (1 - s, s) if convention == "drop" else (s, 1 - s)
@@ -155,9 +155,11 @@ def expectations(a, convention: str = "drop", symbolic_terms: bool = False) -> E
     if sympy.expand(E_m2 - E_m**2 - Var_m) != 0:
         raise RuntimeError("internal: Var[m] is not p(1 − p)")
     terms = sympy.symbols(f"a1:{len(a) + 1}") if symbolic_terms else [_sym(v) for v in a]
-    E_drop = sympy.Add(*[t * E_m for t in terms])
-    E_corr = sympy.Add(*[t * E_m / keep for t in terms])
-    Var_corr = sympy.Add(*[t**2 * Var_m / keep**2 for t in terms])  # independent m_i: variances add
+    # Linearity: E[Σ aᵢmᵢ] = Σ aᵢE[mᵢ]; independence: Var[Σ aᵢmᵢ] = Σ aᵢ²Var[mᵢ].  Then the
+    # sums are simplified (expand / cancel / together), which is where (1 − p)/(1 − p) goes.
+    E_drop = sympy.expand(sympy.Add(*[t * E_m for t in terms]))
+    E_corr = sympy.cancel(sympy.Add(*[t * E_m / keep for t in terms]))
+    Var_corr = sympy.together(sympy.Add(*[t**2 * Var_m / keep**2 for t in terms]))
     return Expectations(s, keep, drop, E_m, Var_m, E_drop, E_corr, Var_corr)
 
 
