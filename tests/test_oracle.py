@@ -239,3 +239,16 @@ def test_cli_cupy_not_installed_exit_2():
     r = _cli("layernorm", "--X", "[[1,2,3]]", "--backend", "cupy")
     assert r.returncode == 2 and "cupy is not installed" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_batchnorm_torch_layer_with_running_statistics(mode, require_module):
+    require_module("torch")
+    rep = run_oracle("batchnorm", {"X": [[2, 2, 1, 1], [2, 5, 4, 1], [5, 5, 1, 4]], "eps": "1e-5", "mode": mode,
+                                   "running_mean": [1, 0, 0, 2], "running_var": [2, 1, 1, 3]},
+                     backends="torch", dtypes="float32", variance="two-pass")
+    layer = next(r for r in rep.runs if r.source == "torch.nn.BatchNorm1d")
+    definition = next(r for r in rep.runs if r.source == "definition")
+    expected = {"output", "running_mean", "running_var"} if mode == "train" else {"output"}
+    assert {r.name for r in layer.results} == {r.name for r in definition.results} == expected
+    assert layer.max_ulps < 16 and definition.max_ulps < 16
