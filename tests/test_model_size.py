@@ -84,7 +84,8 @@ def test_seed_steps_read_like_the_worksheet():
     assert "C_Linear1 = 52 · 128 + 128 = 6784    (Linear1 weights and biases)" in text
     assert "C_LayerNorm1 = 128 + 128 = 256    (LayerNorm1 γ and β parameters)" in text
     assert "= 6784 + 256 + 33024 + 512 + 5140 + 40 + 21000" in text
-    assert "ẑ₁ + ẑ₂ + ẑ₃ = 3 · n · 128    (outputs of Linear1, LayerNorm1, ReLU1)" in text
+    assert "ẑ₁ + ẑ₂ + ẑ₃ = 3 · n · 128 = 384 · n    (outputs of Linear1, LayerNorm1, ReLU1)" in text
+    assert "= 3 · n · 128 + 3 · n · 256 + 3 · n · 20 + n · 1000" in text
     assert "Z = 3 · 4 · 128 + 3 · 4 · 256 + 3 · 4 · 20 + 4 · 1000 = 8848" in text
     assert "Linear4 = Linear(?, ?) = Linear(20, 1000)" in text
     assert "shape(z₁₁) = []" in text
@@ -111,8 +112,9 @@ def test_seed_json_contract():
 def test_seed_latex_has_the_layer_table():
     tex = solve(**SEED).to_latex()
     assert r"\toprule" in tex and r"\bottomrule" in tex
-    assert r"\texttt{Linear(52, 128)} & {[}4, 52{]} & {[}4, 128{]} & 6784 \\" in tex
-    assert r"\texttt{CrossEntropyLoss(reduction='mean')}" in tex
+    assert r"$z_{1}$ & Linear1 & 52 & 128 & 6784 & {[}4, 128{]} \\" in tex
+    assert r"$z_{11}$ & CrossEntropyLoss & \textendash{} & \textendash{} & 0 & {[}{]} \\" in tex
+    assert r"\mathrm{Linear}\left(\text{?}, \text{?}\right) = \mathrm{Linear}\left(20, 1000\right)" in tex
 
 
 def test_pdf_compiles(require_tool, tmp_path):

@@ -107,21 +107,32 @@ class ModelSizeParams:
 
     @cached_property
     def layer_table(self) -> list[dict]:
-        """Rows for the LaTeX table: label, filled layer, input/output shape, parameters (plain values)."""
+        """Rows for the LaTeX table: z, layer, in and out features, parameters, output shape (plain text)."""
         m = self.model
-        lines = cnt.param_lines(m)
         per_layer = {}
-        for line in lines:
+        for line in cnt.param_lines(m):
             per_layer[line.layer] = per_layer.get(line.layer, 0) + line.count
-        shapes = (m.input_shape,) + m.shapes
         rows = []
         for k, (label, layer) in enumerate(zip(m.labels, m.layers)):
-            rows.append({"z": f"z{k + 1}", "label": label, "layer": layer.text(), "input": _shape_text(shapes[k]),
-                         "output": _shape_text(shapes[k + 1]), "params": str(per_layer.get(k, 0))})
+            dims = _in_out(layer)
+            rows.append({"z": f"z_{{{k + 1}}}", "label": label, "layer": layer.text(), "in": dims[0], "out": dims[1],
+                         "params": str(per_layer.get(k, 0)), "output": _shape_text(m.shapes[k])})
         if m.loss is not None:
-            rows.append({"z": f"z{len(m.layers) + 1}", "label": "loss", "layer": m.loss.text(),
-                         "input": _shape_text(m.shapes[-1]), "output": _shape_text(m.loss_shape), "params": "0"})
+            rows.append({"z": f"z_{{{len(m.layers) + 1}}}", "label": m.loss.type_name, "layer": m.loss.text(),
+                         "in": "–", "out": "–", "params": "0", "output": _shape_text(m.loss_shape)})
         return rows
+
+
+_IN_OUT = {"Linear": ("in_features", "out_features"), "LayerNorm": ("normalized_shape", "normalized_shape"),
+           "BatchNorm1d": ("num_features", "num_features"), "BatchNorm2d": ("num_features", "num_features"),
+           "Conv2d": ("in_channels", "out_channels"), "Embedding": ("num_embeddings", "embedding_dim"),
+           "TransformerBlock": ("d_model", "d_model")}
+
+
+def _in_out(layer) -> tuple[str, str]:
+    """A layer's input and output features (channels for Conv2d), '–' for layers without them."""
+    names = _IN_OUT.get(layer.type_name)
+    return (str(getattr(layer, names[0])), str(getattr(layer, names[1]))) if names else ("–", "–")
 
 
 def _shape_text(shape) -> str:

@@ -91,9 +91,9 @@ def _lines_for(k: int, label: str, layer, model: Model) -> list[ParamLine]:
         if k in model.ties:
             owner = model.labels[model.ties[k]]
             if layer.bias:
-                return [ParamLine(k, label, o, o, f"{label} biases (its weight is tied to {owner}, counted there)",
+                return [ParamLine(k, label, o, o, f"{label} biases (weight tied to {owner})",
                                   kinds=frozenset({"bias"}))]
-            return [ParamLine(k, label, 0, 0, f"{label}: its weight is tied to {owner}, counted there")]
+            return [ParamLine(k, label, 0, 0, f"{label}: weight tied to {owner}")]
         if layer.bias:
             return [ParamLine(k, label, Add((Mul(i, o), o)), i * o + o, f"{label} weights and biases",
                               kinds=frozenset({"weight", "bias"}))]
@@ -109,7 +109,7 @@ def _lines_for(k: int, label: str, layer, model: Model) -> list[ParamLine]:
         c = layer.num_features
         if not layer.affine:
             return [ParamLine(k, label, 0, 0, f"{label}: no γ, β (affine=false)")]
-        return [ParamLine(k, label, Add((c, c)), 2 * c, f"{label} γ and β (running mean and variance are buffers)",
+        return [ParamLine(k, label, Add((c, c)), 2 * c, f"{label} γ and β",
                           kinds=frozenset({"bnorm"}))]
     if isinstance(layer, Conv2d):
         kh, kw = pair(layer.kernel_size)
@@ -118,29 +118,29 @@ def _lines_for(k: int, label: str, layer, model: Model) -> list[ParamLine]:
         wn = layer.out_channels * (layer.in_channels // layer.groups) * kh * kw
         if layer.bias:
             return [ParamLine(k, label, Add((w, layer.out_channels)), wn + layer.out_channels,
-                              f"{label} kernels (out·in·kh·kw) and biases", kinds=frozenset({"weight", "bias"}))]
+                              f"{label} kernels and biases", kinds=frozenset({"weight", "bias"}))]
         return [ParamLine(k, label, w, wn, f"{label} kernels (no bias)", kinds=frozenset({"weight"}))]
     if isinstance(layer, Embedding):
         v, d = layer.num_embeddings, layer.embedding_dim
-        return [ParamLine(k, label, Mul(v, d), v * d, f"{label} table: one {d}-vector per token",
+        return [ParamLine(k, label, Mul(v, d), v * d, f"{label} table, one row per token",
                           kinds=frozenset({"weight"}))]
     if isinstance(layer, TransformerBlock):
         d, ff = layer.d_model, layer.d_ff
         if layer.bias:
             return [
                 ParamLine(k, label, Mul(4, Add((Mul(d, d), d))), 4 * (d * d + d),
-                          f"{label} attention: q, k, v and output projections, weights and biases", "attention",
+                          f"{label} q, k, v, out projections", "attention",
                           frozenset({"weight", "bias"})),
-                ParamLine(k, label, Mul(2, Add((d, d))), 4 * d, f"{label} two LayerNorms' γ and β", "norms",
+                ParamLine(k, label, Mul(2, Add((d, d))), 4 * d, f"{label} 2 LayerNorms, γ and β", "norms",
                           frozenset({"norm"})),
                 ParamLine(k, label, Add((Mul(d, ff), ff, Mul(ff, d), d)), 2 * d * ff + ff + d,
-                          f"{label} MLP {d}→{ff}→{d}, weights and biases", "MLP", frozenset({"weight", "bias"})),
+                          f"{label} MLP {d}→{ff}→{d}", "MLP", frozenset({"weight", "bias"})),
             ]
         return [
-            ParamLine(k, label, Mul(4, Mul(d, d)), 4 * d * d, f"{label} attention: q, k, v and output projections (no biases)",
+            ParamLine(k, label, Mul(4, Mul(d, d)), 4 * d * d, f"{label} q, k, v, out projections",
                       "attention", frozenset({"weight"})),
-            ParamLine(k, label, Mul(2, d), 2 * d, f"{label} two LayerNorms' γ (no β)", "norms", frozenset({"norm"})),
-            ParamLine(k, label, Add((Mul(d, ff), Mul(ff, d))), 2 * d * ff, f"{label} MLP {d}→{ff}→{d} (no biases)",
+            ParamLine(k, label, Mul(2, d), 2 * d, f"{label} 2 LayerNorms, γ", "norms", frozenset({"norm"})),
+            ParamLine(k, label, Add((Mul(d, ff), Mul(ff, d))), 2 * d * ff, f"{label} MLP {d}→{ff}→{d}",
                       "MLP", frozenset({"weight"})),
         ]
     return []
@@ -165,7 +165,7 @@ def buffer_lines(model: Model) -> tuple[ParamLine, ...]:
         if isinstance(layer, (BatchNorm1d, BatchNorm2d)) and layer.track_running_stats:
             c = layer.num_features
             out.append(ParamLine(k, label, Add((c, c, 1)), 2 * c + 1,
-                                 f"{label} running mean, running variance, num_batches_tracked"))
+                                 f"{label} running mean, var, count"))
     return tuple(out)
 
 

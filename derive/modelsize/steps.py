@@ -128,16 +128,14 @@ def _spatial_relation(k: int, label: str, sp: Spatial, both: bool) -> Relation:
         return Relation(lhs, (sp.size_out,), approx=False, note=f"{label}: padding='same' keeps the size")
     if sp.dilation == 1:
         inner = Div(Add((Sub(sp.size_in, sp.kernel), Mul(2, sp.padding))), sp.stride)
-        rule = "floor((W − F + 2P)/S) + 1"
     else:
         inner = Div(Sub(Sub(Add((sp.size_in, Mul(2, sp.padding))), Mul(sp.dilation, Sub(sp.kernel, 1))), 1), sp.stride)
-        rule = "floor((W + 2P − D(F − 1) − 1)/S) + 1"
     num = sp.size_in + 2 * sp.padding - sp.dilation * (sp.kernel - 1) - 1 if sp.dilation != 1 \
         else sp.size_in - sp.kernel + 2 * sp.padding
     q = Fraction(num, sp.stride)
     forms = [Add((_floor_call(inner, sp.ceil_mode), 1)), Add((_floor_call(q, sp.ceil_mode), 1))]
     forms.append(sp.size_out)
-    return Relation(lhs, tuple(forms), approx=False, note=f"{label}: {rule}, F = {sp.kernel}, S = {sp.stride}, "
+    return Relation(lhs, tuple(forms), approx=False, note=f"{label}: F = {sp.kernel}, S = {sp.stride}, "
                                                           f"P = {sp.padding}" + (f", D = {sp.dilation}" if sp.dilation != 1 else ""))
 
 
@@ -152,13 +150,16 @@ def shapes_step(model: Model) -> Step:
                         [_spatial_relation(k, label, h, False), _spatial_relation(k, label, w, False)])
         rels.append(Relation(Call(Sym("shape", r"\operatorname{shape}"), (z_sym(k + 1),)), (Vec(shape),), approx=False, note=f"{label} output"))
     text = "Each layer's output is one activation z, numbered in order; the batch dimension n comes first."
+    if any(model.spatial):
+        text += (" A convolution or pooling window of size F, stride S and padding P gives an output size "
+                 "floor((W − F + 2P)/S) + 1 (with dilation D: floor((W + 2P − D(F − 1) − 1)/S) + 1; ceil_mode "
+                 "rounds up but drops a window that would start in the padding).")
     if model.loss is not None:
         i = len(model.shapes) + 1
         red = model.loss.reduction
-        what = {"mean": "the average loss over the batch, a scalar", "sum": "the summed loss, a scalar",
-                "none": "one loss per example"}[red]
+        what = {"mean": "mean loss, a scalar", "sum": "summed loss, a scalar", "none": "one loss per example"}[red]
         rels.append(Relation(Call(Sym("shape", r"\operatorname{shape}"), (z_sym(i),)), (Vec(model.loss_shape),), approx=False,
-                             note=f"{model.loss.type_name} output, reduction='{red}': {what}"))
+                             note=f"{model.loss.type_name} output: {what}"))
         other = ("none" if red != "none" else "mean")
         other_shape = "[" + ", ".join(map(str, (model.batch,) + tuple(model.shapes[-1][2:]))) + "]" \
             if other == "none" else "[]"
@@ -189,8 +190,8 @@ def logits_step(model: Model) -> Step | None:
             f"by the sum over the classes, so they are positive and sum to 1.")
     last = model.layers[-1]
     if isinstance(last, (Softmax, LogSoftmax)):
-        text += (f" The model ends in {last.type_name}, so z{len(model.layers)} is already (log-)probabilities, "
-                 "not logits.")
+        what = "log-probabilities" if isinstance(last, LogSoftmax) else "probabilities"
+        text += f" The model ends in {last.type_name}, so z{len(model.layers)} is already {what}, not logits."
         if model.loss is not None and model.loss.type_name == "CrossEntropyLoss":
             text += " CrossEntropyLoss applies log-softmax itself and expects logits: softmax would be applied twice."
     elif model.loss is not None and model.loss.type_name == "CrossEntropyLoss":
@@ -212,7 +213,7 @@ def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C:
         rels.extend(Relation(Sym(f"B_{b.label}", rf"B_{{\text{{{b.label}}}}}"), (b.form, b.count), approx=False,
                              note=b.note) for b in buffers)
         rels.append(Relation(Sym("B", "B"), (Add(tuple(b.count for b in buffers)), B) if len(buffers) > 1 else (B,),
-                             approx=False, note="buffers: stored and saved, but not trained; not part of C"))
+                             approx=False, note="buffers, not in C"))
     kinds = []
     types = {type(x).__name__ for x in model.layers}
     if types & {"Linear"}:
@@ -236,6 +237,12 @@ def _group_form(g: ActGroup, n):
     return prod_form(factors)
 
 
+def _text_width(groups) -> int:
+    """Rough printed width of the expanded sum (decides between the seed's full form and a compact one)."""
+    return sum(sum(len(str(f)) + 3 for f in ([g.count] if g.count > 1 else []) + ["n"] + list(g.shape)) + 3
+               for g in groups)
+
+
 def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model) -> Step:
     rels = []
     zhats = []
@@ -243,18 +250,31 @@ def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model)
         syms = tuple(zhat_sym(i) for i in range(g.first, g.last + 1))
         zhats.extend(syms)
         who = ", ".join(g.labels)
-        rels.append(Relation(Add(syms) if len(syms) > 1 else syms[0], (_group_form(g, N),), approx=False,
+        forms = [_group_form(g, N)]
+        if g.count > 1 or len(g.shape) > 1:
+            forms.append(Mul(g.count * g.size, N))
+        rels.append(Relation(Add(syms) if len(syms) > 1 else syms[0], tuple(forms), approx=False,
                              note=f"output{'s' if g.count > 1 else ''} of {who}"))
     n = model.batch
-    by_n = Add(tuple(_group_form(g, N) for g in groups)) if len(groups) > 1 else _group_form(groups[0], N)
-    rels.append(Relation(Sym("Z", "Z"), (Add(tuple(zhats)) if len(zhats) > 1 else zhats[0], by_n, Mul(K, N)),
-                         approx=False, note="Z is a multiple of n"))
+    full = _text_width(groups) <= 80   # the seed's expanded sums fit a line; wide models get the values
+    one = len(groups) == 1
+
+    def total(parts):
+        return parts[0] if len(parts) == 1 else Add(tuple(parts))
+
+    if full:
+        zsum = Add(tuple(zhats)) if len(zhats) > 1 else zhats[0]
+        z_forms = (zsum, total([_group_form(g, N) for g in groups]), Mul(K, N))
+    else:  # the group lines above carry the terms
+        zsum = Add((zhats[0], Sym("…", r"\dots"), zhats[-1])) if len(zhats) > 2 else Add(tuple(zhats))
+        z_forms = (zsum, Mul(K, N))
+    rels.append(Relation(Sym("Z", "Z"), z_forms, approx=False, note="Z is a multiple of n"))
     per = [prod_form(([g.count] if g.count > 1 else []) + list(g.shape)) if (g.count > 1 or g.shape) else 1
-           for g in groups]
-    rels.append(Relation(Sym("K", "K"), ((Add(tuple(per)) if len(per) > 1 else per[0]), K), approx=False,
+           for g in groups] if full else [g.count * g.size for g in groups]
+    rels.append(Relation(Sym("K", "K"), (total(per), K) if not one or full else (K,), approx=False,
                          note="elements per example"))
-    rels.append(Relation(Sym("Z", "Z"), (Add(tuple(_group_form(g, n) for g in groups)) if len(groups) > 1
-                                    else _group_form(groups[0], n), Z), approx=False, note=f"n = {n}"))
+    at_n = total([_group_form(g, n) for g in groups]) if full else Mul(n, K)
+    rels.append(Relation(Sym("Z", "Z"), (at_n, Z), approx=False, note=f"n = {n}"))
     last = len(model.shapes)
     excluded = "the input x" + (f" and the loss output z{last + 1}" if model.loss is not None else "")
     text = (f"Each line counts the elements of a group of activations of the same shape. Z adds up the "
@@ -280,20 +300,19 @@ def memory_step(mem: Memory, C: int, Z: int, model: Model, others: dict[str, Mem
         add("grads", "grads", Mul(C, b), mem.grads, "one gradient per parameter")
     if mem.state_copies:
         add("optimizer", "optimizer", prod_form((mem.state_copies, C, b)), mem.optimizer_state,
-            f"{mem.optimizer}: {OPTIMIZER_STATE_NAMES.get(mem.optimizer, 'state')}, "
-            f"{mem.state_copies} cop{'ies' if mem.state_copies > 1 else 'y'} of the parameters")
+            f"{mem.optimizer}: {OPTIMIZER_STATE_NAMES.get(mem.optimizer, 'state')}")
     add("activations", "activations", Mul(Z, b), mem.activations,
-        "activations z, kept for the backward pass" if mem.training else "activations z")
+        "activations, kept for backward" if mem.training else "activations")
     if mem.buffers:
         bl = mem.buffers
-        add("buffers", "buffers", bl, bl, "BatchNorm running statistics (num_batches_tracked is int64, 8 bytes)")
+        add("buffers", "buffers", bl, bl, "BatchNorm buffers (the count is int64)")
     rels.append(Relation(Sym("M", "M"), (Add(tuple(parts)), Add(tuple(terms)), mem.total) if len(parts) > 1
                          else (mem.total,), approx=False, note="bytes"))
     rels.append(Relation(Sym("M/MiB", r"M/\text{MiB}"), (Div(mem.total, 2**20), Fraction(mem.total, 2**20)),
                          note="1 MiB = 2²⁰ bytes"))
     for dtype, m in others.items():
         rels.append(Relation(Sym(f"M({dtype})", rf"M(\text{{{dtype}}})"), (m.total,), approx=False,
-                             note=f"the same arrays in {dtype}, {DTYPE_BYTES[dtype]} bytes each"))
+                             note=f"in {dtype}, {DTYPE_BYTES[dtype]} bytes each"))
     what = (f"training with {mem.optimizer}: parameters, their gradients"
             + (", the optimizer's state" if mem.state_copies else "") + " and the activations") if mem.training \
         else "inference: parameters and activations (training would add gradients and optimizer state)"
