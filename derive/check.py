@@ -64,7 +64,10 @@ def _solved(kind_name: str, params):
 def _target(kind_name: str, params, part: str | None) -> Target:
     from .render.values import to_sympy_value
 
-    solution, mistakes = _solved(kind_name, params)
+    try:
+        solution, mistakes = _solved(kind_name, params)
+    except TypeError:
+        solution, mistakes = _solved.__wrapped__(kind_name, params)
     names = [r.name for r in solution.results]
     name = names[0] if part is None else part
     if name not in names:
@@ -83,7 +86,11 @@ def target(kind: str, params, part: str | None = None) -> Target:
     """The cached exact answer and mistakes for one part of a problem with built params."""
     from .registry import get_kind
 
-    return _target(get_kind(kind).name, params, part)
+    name = get_kind(kind).name
+    try:
+        return _target(name, params, part)
+    except TypeError:  # params holding an unhashable value: solve without the cache
+        return _target.__wrapped__(name, params, part)
 
 
 # -- tolerance ----------------------------------------------------------------------

@@ -82,7 +82,7 @@ class Diagnosis:
         n, w = len(self.explains), self.wrong
         if self.total == 1:
             return "reproduces the answer"
-        head = (f"explains the wrong entry" if w == 1 else
+        head = ("explains the wrong entry" if w == 1 else "explains both wrong entries" if n == w == 2 else
                 f"explains all {w} wrong entries" if n == w else f"explains {n} of {w} wrong entries")
         if self.exact_match:
             return head + " and reproduces every entry of the answer"

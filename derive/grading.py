@@ -452,7 +452,7 @@ class GradeReport:
         if common:
             out += ["", "Most common mistakes:"]
             for m in common:
-                out.append(f"  {m['part']:<10} {m['label']}: {m['count']} answers "
+                out.append(f"  {m['part']:<10} {m['label']}: {m['count']} answer{'s' if m['count'] != 1 else ''} "
                            f"({float(Fraction(m['share_of_wrong'])):.0%} of the wrong ones) — {m['message']}")
         return "\n".join(out) + "\n"
 
@@ -526,7 +526,8 @@ def _grade_one(part: KeyPart, t, text: str, override, decimal_comma: bool):
     if report.correct:
         return "correct", Fraction(1), report.verdict.reason, report
     v, d = report.verdict, report.diagnosis
-    message = f"{len(v.wrong)} of {len(v.entries)} entries wrong" if len(v.entries) > 1 else v.reason
+    message = (f"{len(v.wrong)} of {len(v.entries)} entries wrong" if len(v.entries) > 1 else
+               v.entries[0].reason if v.entries else v.reason)
     if d is not None:
         message += f"; {d.label} ({d.summary()}): {d.message}"
     return "wrong", report.score, message, report

@@ -369,3 +369,46 @@ def test_cli_help_for_every_kind(capsys):
             main(["check", kind, "--help"])
         out = capsys.readouterr().out
         assert e.value.code == 0 and "--answer" in out and "--tolerance" in out, kind
+
+
+# -- the other kinds' registered mistakes, through `derive check` ---------------------------
+MODEL = ["--layers", "Linear(52,?);LayerNorm;ReLU;Linear(128,256);LayerNorm;ReLU;Linear(?,20);LayerNorm;ReLU;Linear(?,?)",
+         "--input-shape", "[4,52]", "--num-classes", "1000"]
+
+
+def _check_json(capsys, *args):
+    from derive.cli import main
+
+    assert main(["check", *args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_model_size_mistakes_through_cli(capsys):
+    dims = [(52, 128), (128, 256), (256, 20), (20, 1000)]
+    weights = sum(i * o for i, o in dims)
+    biases = sum(o for _, o in dims)
+    layernorm = sum(2 * o for _, o in dims[:3])
+    assert weights + biases + layernorm == 66756  # the seed's C
+    assert _check_json(capsys, "model-size", *MODEL, "--part", "params", "--answer", "66,756".replace(",", ""))["correct"]
+    d = _check_json(capsys, "model-size", *MODEL, "--part", "params", "--answer", str(weights + layernorm))
+    assert d["diagnosis"]["name"] == "forgot_biases"
+    d = _check_json(capsys, "model-size", *MODEL, "--part", "params", "--answer", str(weights + biases))
+    assert d["diagnosis"]["name"] == "forgot_layernorm_parameters"
+    n = 4
+    Z = 3 * n * 128 + 3 * n * 256 + 3 * n * 20 + n * 1000
+    assert Z == 8848  # the seed's Z
+    d = _check_json(capsys, "model-size", *MODEL, "--part", "activations", "--answer", str(Z + n * 52))
+    assert d["diagnosis"]["name"] == "counted_input"
+
+
+def test_l2_mistakes_through_cli(capsys):
+    pytest.importorskip("derive.kinds.l2")  # the L2 kind lands separately
+    X, y = sympy.Matrix([[1, 0], [0, 1], [1, 1]]), sympy.Matrix([1, 2, 2])
+    ridge = lambda lam: (X.T * X + lam * sympy.eye(2)).solve(X.T * y)  # noqa: E731
+    args = ["l2", "--X", "[[1,0],[0,1],[1,1]]", "--y", "[1,2,2]", "--lam", "1"]
+    fmt = lambda v: "[" + ", ".join(str(x) for x in v) + "]"  # noqa: E731
+    assert _check_json(capsys, *args, "--answer", fmt(ridge(1)))["correct"]
+    d = _check_json(capsys, *args, "--answer", fmt(ridge(sympy.Rational(1, 2))))
+    assert d["diagnosis"]["name"] == "half_convention" and d["diagnosis"]["exact_match"]
+    d = _check_json(capsys, *args, "--answer", typed([list(ridge(0))])[1:-1])  # least squares, 2 decimals
+    assert d["diagnosis"]["name"] == "forgot_lambda"

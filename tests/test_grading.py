@@ -165,3 +165,21 @@ def test_cli_grade_writes_all_or_nothing(tmp_path, capsys):
     assert main(["grade", str(key), str(answers), "-o", str(tmp_path / "out2")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "part a" in err and not (tmp_path / "out2").exists()
+
+
+def test_worksheet_key_json_grades(tmp_path):
+    """The key `derive worksheet` writes (derive.documents.key_dict) is read as it is."""
+    pytest.importorskip("derive.kinds.l2")  # the example worksheet has an L2 problem
+    from derive.documents import key_dict
+    from derive.worksheet import load_worksheet, solve_worksheet
+
+    key_json = key_dict(solve_worksheet(load_worksheet("examples/normalization-regularization.toml"), checks=()))
+    key = load_key(json.loads(json.dumps(key_json)))
+    labels = {p.label: p for p in key.parts}
+    assert labels["2a"].kind == "layernorm" and labels["2a"].exact is not None
+    subs = [Submission("ann", "2a", PRINTED), Submission("ann", "4b", "32"), Submission("bob", "4b", "8"),
+            Submission("bob", "2a", RIGHT)]
+    rows = grade(key, subs).rows
+    assert [r.status for r in rows] == ["wrong", "correct", "wrong", "correct"]
+    assert rows[0].diagnosis.name == "rounded_intermediates" and rows[2].diagnosis.name == "no_correction"
+    assert rows[0].points == labels["2a"].points
