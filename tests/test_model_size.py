@@ -117,12 +117,6 @@ def test_seed_latex_has_the_layer_table():
     assert r"\mathrm{Linear}\left(\text{?}, \text{?}\right) = \mathrm{Linear}\left(20, 1000\right)" in tex
 
 
-def test_pdf_compiles(require_tool, tmp_path):
-    require_tool("pdflatex")
-    solve(**SEED).to_pdf(tmp_path / "seed.pdf")
-    assert (tmp_path / "seed.pdf").read_bytes().startswith(b"%PDF")
-
-
 # -- memory -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype, optimizer, expected", [
     ("fp32", "none", (66756 + 8848) * 4),

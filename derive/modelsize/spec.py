@@ -42,6 +42,7 @@ MAX_LAYERS = 10_000
 MAX_NUMBER_CHARS = 40
 MAX_STRING_CHARS = 64
 MAX_ARGS = 16
+MAX_TOKENS = 400              # per layer; a layer never needs more, hostile text stops early
 MAX_SPEC_FILE_BYTES = 2_000_000
 
 TYPE_ALIASES = {"TransformerEncoderLayer": TransformerBlock}
@@ -85,10 +86,15 @@ class _Syntax(Exception):
 
 # -- splitting into items ----------------------------------------------------------------
 def split_items(text: str) -> list[tuple[str, int]]:
-    """Cut at `;` and newlines outside brackets; returns (item text, offset) pairs."""
+    """Cut at `;` and newlines outside brackets; returns (item text, offset) pairs.
+
+    Comments are blanked with spaces (offsets stay right for error columns), in one pass.
+    """
     items, depth, start, i = [], 0, 0, 0
     quote = None
-    while i < len(text):
+    out: list[str] = []          # the text with comments blanked, built once (no quadratic copying)
+    n = len(text)
+    while i < n:
         ch = text[i]
         if quote:
             if ch == quote or ch == "\n":
@@ -97,8 +103,8 @@ def split_items(text: str) -> list[tuple[str, int]]:
             quote = ch
         elif ch == "#":
             j = text.find("\n", i)
-            j = len(text) if j < 0 else j
-            text = text[:i] + " " * (j - i) + text[j:]  # blank the comment, keep offsets
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
             i = j
             continue
         elif ch in "([":
@@ -106,11 +112,13 @@ def split_items(text: str) -> list[tuple[str, int]]:
         elif ch in ")]":
             depth = max(depth - 1, 0)
         elif ch in ";\n" and depth == 0:
-            items.append((text[start:i], start))
+            items.append((start, i))
             start = i + 1
+        out.append(ch)
         i += 1
-    items.append((text[start:], start))
-    return [(t, off) for t, off in items if t.strip()]
+    items.append((start, n))
+    blanked = "".join(out)
+    return [(blanked[a:b], a) for a, b in items if blanked[a:b].strip()]
 
 
 # -- tokens ------------------------------------------------------------------------------------
@@ -129,6 +137,8 @@ def tokenize(text: str) -> list[Token]:
             raise _Syntax(f"text longer than {MAX_STRING_CHARS} characters", pos)
         if kind not in ("space", "comment", "newline"):
             out.append(Token(kind, tok, pos))
+            if len(out) > MAX_TOKENS:
+                raise _Syntax(f"layer text longer than {MAX_TOKENS} tokens", pos)
         pos = m.end()
     out.append(Token("end", "", len(text)))
     return out

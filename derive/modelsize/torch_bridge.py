@@ -149,6 +149,12 @@ def from_torch(module) -> list:
     return out
 
 
+def _one(v):
+    """(5, 5) → 5: PyTorch stores pairs, people write one number."""
+    v = tuple(v) if isinstance(v, (tuple, list)) else v
+    return v[0] if isinstance(v, tuple) and len(set(v)) == 1 else v
+
+
 def _frac(x) -> Fraction:
     return Fraction(repr(float(x)))
 
@@ -173,14 +179,16 @@ def _layer(m, i):
     if isinstance(m, nn.Conv2d):
         if m.padding_mode != "zeros":
             unsupported(": padding_mode other than zeros")
-        return L.Conv2d(m.in_channels, m.out_channels, tuple(m.kernel_size), stride=tuple(m.stride),
-                        padding=m.padding if isinstance(m.padding, str) else tuple(m.padding),
-                        dilation=tuple(m.dilation), groups=m.groups, bias=m.bias is not None)
-    if isinstance(m, nn.MaxPool2d):
-        return L.MaxPool2d(m.kernel_size, stride=m.stride, padding=m.padding, dilation=m.dilation,
-                           ceil_mode=m.ceil_mode)
-    if isinstance(m, nn.AvgPool2d):
-        return L.AvgPool2d(m.kernel_size, stride=m.stride, padding=m.padding, ceil_mode=m.ceil_mode,
+        return L.Conv2d(m.in_channels, m.out_channels, _one(m.kernel_size), stride=_one(m.stride),
+                        padding=m.padding if isinstance(m.padding, str) else _one(m.padding),
+                        dilation=_one(m.dilation), groups=m.groups, bias=m.bias is not None)
+    if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+        k, s = _one(m.kernel_size), _one(m.stride)
+        stride = None if s == k else s   # PyTorch fills in stride = kernel_size
+        if isinstance(m, nn.MaxPool2d):
+            return L.MaxPool2d(k, stride=stride, padding=_one(m.padding), dilation=_one(m.dilation),
+                               ceil_mode=m.ceil_mode)
+        return L.AvgPool2d(k, stride=stride, padding=_one(m.padding), ceil_mode=m.ceil_mode,
                            count_include_pad=m.count_include_pad)
     if isinstance(m, nn.Embedding):
         return L.Embedding(m.num_embeddings, m.embedding_dim)
