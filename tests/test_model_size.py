@@ -14,7 +14,7 @@ import derive
 from derive.errors import InputError
 from derive.kinds import model_size as ms
 from derive.modelsize import layers as L
-from derive.modelsize.infer import conv_out_size, infer
+from derive.modelsize.infer import conv_out_size
 from derive.modelsize.spec import parse_input_shape, parse_layers, parse_loss
 from derive.params import build
 

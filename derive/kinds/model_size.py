@@ -17,7 +17,7 @@ the grammar in `derive.modelsize.spec`, or a TOML file via `spec`), a list of la
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 

@@ -24,18 +24,14 @@ reported as under-determined with what it is linked to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..errors import InputError
 from .layers import (
     AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, Flatten, Layer, LayerNorm, Linear,
-    LogSoftmax, MaxPool2d, Softmax, TransformerBlock, _Loss, pair,
+    LogSoftmax, MaxPool2d, Softmax, TransformerBlock, pair,
 )
 
-__all__ = ["infer", "Model", "Spatial", "layer_labels", "floor_div", "conv_out_size", "pool_out_size"]
-
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
+__all__ = ["infer", "Model", "Spatial", "layer_labels", "conv_out_size"]
 
 @dataclass(frozen=True)
 class Spatial:
@@ -96,10 +92,6 @@ def layer_labels(layers) -> tuple[str, ...]:
     return tuple(out)
 
 
-def floor_div(a: int, b: int) -> int:
-    return a // b
-
-
 def conv_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> int:
     """⌊(W + 2P − D(F − 1) − 1)/S⌋ + 1 (= ⌊(W − F + 2P)/S⌋ + 1 for D = 1), as PyTorch computes it.
 
@@ -114,8 +106,6 @@ def conv_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = F
         out -= 1
     return out
 
-
-pool_out_size = conv_out_size
 
 
 class _Conflict(Exception):
