@@ -46,7 +46,7 @@ from .model import Precision, Relation
 from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
 
 __all__ = [
-    "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows",
+    "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
     "write_documents", "publish", "worksheet_markdown", "KEY_SCHEMA", "DOCUMENT_NAMES",
 ]
 
@@ -85,6 +85,17 @@ def answer_rows(result, precision: Precision) -> list[str]:
     from .render.values import display
 
     return relation_latex(Relation(result.symbol, (display(result.value),)), precision)
+
+
+def is_numeric_value(value) -> bool:
+    """True for an exact number, or a vector/matrix of them (undefined entries allowed)."""
+    from .render.values import is_exact_scalar
+
+    if isinstance(value, tuple):
+        return bool(value) and all(is_numeric_value(v) or type(v).__name__ == "Undefined" for v in value)
+    if type(value).__name__ == "Undefined":
+        return False
+    return is_exact_scalar(value) or bool(getattr(value, "is_number", False))
 
 
 def _points(q: Fraction) -> str:
@@ -231,8 +242,10 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
              variant: str | None = None) -> dict:
     """The machine-readable key, parts labelled like "2a".
 
-    `parts` holds the computed parts (what `derive grade` checks automatically);
-    `written_parts` the free-text and multiple-choice parts with their model answers.
+    `parts` holds the computed parts with a numeric answer (what `derive grade` checks
+    automatically; `result` names the graded one, the part's first numeric result);
+    `written_parts` the free-text and multiple-choice parts with their model answers,
+    and computed parts whose answers are not numbers (layer names, shapes).
     """
     from .render.json import jsonable, value_dict
 
@@ -255,16 +268,22 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
             }
             if part.type == "computed":
                 results = sp.results_of(part)
+                # Only numbers can be graded automatically (`result` names the one graded);
+                # layer names, shapes and formulas in n go to people, in written_parts.
+                numeric = [r for r in results if is_numeric_value(r.value)]
+                main = numeric[0] if numeric else results[0]
+                if part.answer:
+                    entry["model_answer"] = part.answer.source
                 entry.update({
                     "kind": problem.kind,
                     "params": jsonable(problem.params),
-                    "result": results[0].name,
-                    "answer": value_dict(results[0].value, precision),
+                    "result": main.name,
+                    "answer": value_dict(main.value, precision),
                     "answers": {r.name: {**value_dict(r.value, precision), "description": r.description}
                                 for r in results},
                     "tolerance": _tolerance_dict(part.tolerance or ws.tolerance),
                 })
-                parts.append(entry)
+                (parts if numeric else written).append(entry)
                 continue
             if part.type == "choice":
                 entry.update({
@@ -423,6 +442,8 @@ def worksheet_markdown(solved: SolvedWorksheet, precision: Precision | None = No
             if part.type == "computed":
                 rows = [row for r in sp.results_of(part) for row in answer_rows(r, precision)]
                 out.append("$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$")
+                if part.answer:
+                    out.append(f"> {_text_markdown(part.answer)}")
             elif part.type == "choice":
                 for i, c in enumerate(part.choices):
                     mark = " ✓" if i == part.correct else ""

@@ -100,11 +100,9 @@ def _prose_html(s: str) -> str:
 # Numbers.
 
 def _is_number(x) -> bool:
-    from .render.values import is_exact_scalar
+    from .documents import is_numeric_value
 
-    if type(x).__name__ == "Undefined":
-        return False
-    return is_exact_scalar(x) or bool(getattr(x, "is_number", False))
+    return not isinstance(x, tuple) and is_numeric_value(x)
 
 
 def _shape(value) -> tuple[int, ...]:
@@ -114,9 +112,9 @@ def _shape(value) -> tuple[int, ...]:
 
 
 def _numeric(value) -> bool:
-    if isinstance(value, tuple):
-        return bool(value) and all(_numeric(v) or type(v).__name__ == "Undefined" for v in value)
-    return _is_number(value)
+    from .documents import is_numeric_value
+
+    return is_numeric_value(value)
 
 
 def _decimal(x, places: int = ANSWER_DECIMALS) -> str:
@@ -194,10 +192,10 @@ def _grade(points: Fraction) -> str:
 
 
 def _numerical(quiz, name, text, answer: str, tolerance: str, grade: str, penalty: str, feedback=""):
-    q = _question(quiz, "numerical", name, text, grade=grade, penalty=penalty)
+    q = _question(quiz, "numerical", name, text, grade=grade, penalty=penalty, feedback=feedback)
     a = ET.SubElement(q, "answer", {"fraction": "100", "format": "moodle_auto_format"})
     ET.SubElement(a, "text").text = answer
-    _text_el(a, "feedback", feedback)
+    _text_el(a, "feedback", "")
     ET.SubElement(a, "tolerance").text = tolerance
     ET.SubElement(q, "unitgradingtype").text = "0"
     ET.SubElement(q, "unitpenalty").text = "0.1000000"
@@ -279,15 +277,14 @@ def moodle_xml(solved: SolvedWorksheet, precision: Precision | None = None, *,
             label = problem.label(part)
             title = f"{label} {text_plain(problem.title)}"
             question = context + (text_html(part.question) if part.question else "")
-            if part.type == "text":
-                q = _question(quiz, "essay", title, question, grade=_grade(part.points), penalty="0")
-                ET.SubElement(q, "responseformat").text = "editor"
-                ET.SubElement(q, "responserequired").text = "1"
-                ET.SubElement(q, "responsefieldlines").text = "10"
-                ET.SubElement(q, "attachments").text = "0"
-                ET.SubElement(q, "attachmentsrequired").text = "0"
-                _text_el(q, "graderinfo", text_html(part.answer))
-                _text_el(q, "responsetemplate", "")
+            results = [r for r in sp.results_of(part) if _numeric(r.value)]
+            if part.type == "text" or (part.type == "computed" and not results):
+                # Words, or computed answers that are not numbers (layer names, shapes):
+                # an essay, with the model answer for the grader.
+                info = text_html(part.answer) if part.answer else ""
+                if part.type == "computed":
+                    info = _answers_html(sp.results_of(part), precision) + info
+                _essay(quiz, title, question, _grade(part.points), info)
             elif part.type == "choice":
                 q = _question(quiz, "multichoice", title, question, grade=_grade(part.points),
                               penalty=penalty, feedback=text_html(part.answer) if part.answer else "")
@@ -303,7 +300,7 @@ def moodle_xml(solved: SolvedWorksheet, precision: Precision | None = None, *,
                     ET.SubElement(a, "text").text = text_html(choice)
                     _text_el(a, "feedback", "")
             else:
-                results = [r for r in sp.results_of(part) if _numeric(r.value)]
+                feedback = text_html(part.answer) if part.answer else ""
                 share = part.points / max(1, sum(_count(r.value) for r in results))
                 for r in results:
                     symbol = html.escape(f"\\({latex(r.symbol)}\\)", quote=False)
@@ -311,19 +308,40 @@ def moodle_xml(solved: SolvedWorksheet, precision: Precision | None = None, *,
                     if _shape(r.value) == ():
                         _numerical(quiz, name, question + f"<p>{symbol} = ?</p>", _decimal(r.value),
                                    _tolerance(r.value, part, ws, precision), _grade(part.points / len(results)),
-                                   penalty)
+                                   penalty, feedback)
                     elif matrices == "cloze":
                         body = question + f"<p>{symbol} =</p>" + _cloze_layout(r.value, part, ws, precision)
-                        _question(quiz, "cloze", name, body, penalty=penalty)
+                        _question(quiz, "cloze", name, body, penalty=penalty, feedback=feedback)
                     else:
                         for index, x in _entries(r.value):
                             if not _is_number(x):
                                 continue
                             where = _entry_name(index)
                             _numerical(quiz, f"{name} ({where})", question + f"<p>{symbol}: {where}?</p>",
-                                       _decimal(x), _tolerance(x, part, ws, precision), _grade(share), penalty)
+                                       _decimal(x), _tolerance(x, part, ws, precision), _grade(share), penalty,
+                                       feedback)
     ET.indent(quiz, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def _essay(quiz, title: str, question: str, grade: str, graderinfo: str) -> ET.Element:
+    q = _question(quiz, "essay", title, question, grade=grade, penalty="0")
+    ET.SubElement(q, "responseformat").text = "editor"
+    ET.SubElement(q, "responserequired").text = "1"
+    ET.SubElement(q, "responsefieldlines").text = "10"
+    ET.SubElement(q, "attachments").text = "0"
+    ET.SubElement(q, "attachmentsrequired").text = "0"
+    _text_el(q, "graderinfo", graderinfo)
+    _text_el(q, "responsetemplate", "")
+    return q
+
+
+def _answers_html(results, precision: Precision) -> str:
+    """The part's answers as one MathJax display, as the solutions print them."""
+    from .documents import answer_rows
+
+    rows = [row for r in results for row in answer_rows(r, precision)]
+    return html.escape("\\[\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}\\]", quote=False)
 
 
 def _count(value) -> int:

@@ -267,8 +267,9 @@ def _check_math(math: str, field: str, offset: int) -> str:
 class Part:
     """One labelled sub-question.
 
-    `type` is "computed" (answers are the solution's `results`, by name), "text" (a
-    free-text question with a model `answer`) or "choice" (`choices`, `correct` index).
+    `type` is "computed" (answers are the solution's `results`, by name; an `answer`
+    is commentary shown after them), "text" (a free-text question with a model
+    `answer`) or "choice" (`choices`, `correct` index, optional explanation `answer`).
     `results` is empty for a computed part whose answer is the solution's main result.
     """
 
@@ -349,6 +350,12 @@ class SolvedProblem:
 class SolvedWorksheet:
     worksheet: Worksheet
     problems: tuple[SolvedProblem, ...]
+
+    def __repr__(self) -> str:
+        ws = self.worksheet
+        points = ws.points
+        shown = points.numerator if points.denominator == 1 else float(points)
+        return f"<SolvedWorksheet {ws.title.source!r}: {len(self.problems)} problems, {shown} points>"
 
     def _repr_markdown_(self) -> str:
         from .documents import worksheet_markdown
@@ -548,17 +555,16 @@ def _part(raw: dict, index: int, where: str, has_kind: bool, problem_tolerance) 
     elif "correct" in raw:
         raise InputError(f"{here}: correct", "only makes sense with choices = [...]")
 
-    if results and (choices or "answer" in raw):
-        raise InputError(here, "a part is either computed (results) or answered in words "
-                               "(answer / choices), not both")
+    if results and choices:
+        raise InputError(here, "a part is either computed (results) or multiple choice (choices), not both")
+    if "answer" in raw and not answer:
+        raise InputError(f"{here}: answer", "is empty")
     if choices:
         type_ = "choice"
-    elif "answer" in raw:
+    elif "answer" in raw and not results:
         type_ = "text"
-        if not answer:
-            raise InputError(f"{here}: answer", "is empty")
     elif has_kind:
-        type_ = "computed"
+        type_ = "computed"  # an `answer` here is commentary printed after the computed values
     else:
         raise InputError(here, "needs a model answer (answer = \"...\") or choices; only a problem "
                                "with a kind has computed parts")
