@@ -29,7 +29,7 @@ from .diagnose import Diagnosis, PreparedMistake, diagnose, flatten_value, prepa
 from .errors import InputError, UndefinedError
 
 __all__ = ["check", "check_params", "check_target", "CheckReport", "Target", "target", "make_tolerance",
-           "describe_tolerance", "tolerance_dict", "entry_label"]
+           "describe_tolerance", "tolerance_dict", "entry_label", "native_index"]
 
 SCHEMA_VERSION = 1
 PRESETS = ("prairielearn", "webwork")
@@ -152,6 +152,16 @@ def entry_label(position: int, shape: tuple[int, ...]) -> str:
     return f"entry {position + 1}"
 
 
+def native_index(position: int, shape: tuple[int, ...]) -> list[int]:
+    """The 0-based index of entry `position` (row-major) in the exact answer's own shape:
+    [j] in a vector, [i, j] in a matrix, [] for a scalar."""
+    out = []
+    for n in reversed(shape):
+        out.append(position % n)
+        position //= n
+    return out[::-1]
+
+
 def _str_nested(value):
     if isinstance(value, (tuple, list)):
         return [_str_nested(v) for v in value]
@@ -214,7 +224,7 @@ class CheckReport:
         entries = []
         for i, e in enumerate(self.verdict.entries):
             entries.append({
-                "index": list(e.index), "label": entry_label(i, shape), "typed": e.answer.text,
+                "index": native_index(i, shape), "label": entry_label(i, shape), "typed": e.answer.text,
                 "value": str(e.answer.value), "exact": str(e.exact), "correct": e.correct,
                 "reason": e.reason,
                 "mistakes": list(self.entry_mistakes[i]) if i < len(self.entry_mistakes) else [],
@@ -235,9 +245,24 @@ class CheckReport:
                          "decimal": decimal_strings(self.target.value, Precision()),
                          "shape": list(shape)},
             "entries": entries,
-            "diagnosis": _diagnosis_dict(self.diagnosis) if self.diagnosis else None,
-            "diagnoses": [_diagnosis_dict(d) for d in self.diagnoses],
+            "diagnosis": self._diagnosis_dict(self.diagnosis) if self.diagnosis else None,
+            "diagnoses": [self._diagnosis_dict(d) for d in self.diagnoses],
         }
+
+    def positions(self, indices) -> list[int]:
+        """Row-major positions of verdict indices (``Verdict.entries[i].index``)."""
+        where = {e.index: i for i, e in enumerate(self.verdict.entries)}
+        return [where.get(ix, ix[0] if len(ix) == 1 else 0) for ix in indices]
+
+    def wrong_indices(self) -> list[list[int]]:
+        """0-based indices of the wrong entries in the exact answer's shape (as in JSON)."""
+        return [native_index(i, self.target.shape) for i, e in enumerate(self.verdict.entries) if not e.correct]
+
+    def _diagnosis_dict(self, d: Diagnosis) -> dict:
+        return {"name": d.name, "label": d.label, "message": d.message, "step": d.step,
+                "explains": [native_index(i, self.target.shape) for i in self.positions(d.explains)],
+                "explained": len(d.explains), "wrong": d.wrong, "agrees": d.agrees, "total": d.total,
+                "complete": d.complete, "exact_match": d.exact_match, "summary": d.summary()}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
@@ -287,13 +312,6 @@ class CheckReport:
         for rel in step.relations:
             lines.extend("    " + line for line in relation_text(rel, Precision()).split("\n"))
         return lines
-
-
-def _diagnosis_dict(d: Diagnosis) -> dict:
-    return {"name": d.name, "label": d.label, "message": d.message, "step": d.step,
-            "explains": [list(i) for i in d.explains], "explained": len(d.explains),
-            "wrong": d.wrong, "agrees": d.agrees, "total": d.total,
-            "complete": d.complete, "exact_match": d.exact_match, "summary": d.summary()}
 
 
 # -- the API ------------------------------------------------------------------------

@@ -67,7 +67,12 @@ class Key:
         object.__setattr__(self, "_by_label", {p.label: p for p in self.parts})
 
     def part(self, label: str) -> KeyPart | None:
-        return self._by_label.get(label.strip())
+        """The part labelled `label` ("2a"); case and surrounding spaces do not matter."""
+        label = label.strip()
+        found = self._by_label.get(label)
+        if found is None:
+            found = next((p for p in self.parts if p.label.lower() == label.lower()), None)
+        return found
 
     @property
     def points(self) -> Fraction:
@@ -346,7 +351,7 @@ class GradedRow:
             "student": self.student, "part": self.part, "answer": self.answer, "status": self.status,
             "score": _num(self.score), "points": _num(self.points), "message": self.message,
             "entries_correct": ok, "entries_total": total,
-            "wrong_entries": [list(e.index) for e in self.report.verdict.wrong] if self.report else [],
+            "wrong_entries": self.report.wrong_indices() if self.report else [],
             "diagnosis": None if d is None else {
                 "name": d.name, "label": d.label, "message": d.message, "step": d.step,
                 "explained": len(d.explains), "wrong": d.wrong, "complete": d.complete,

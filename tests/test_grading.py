@@ -85,6 +85,11 @@ def test_summary_most_common_mistakes(report):
     assert "Most common mistakes" in text and "rounded intermediates: 2 answers" in text
 
 
+def test_part_labels_ignore_case_and_spaces():
+    r = grade(load_key(KEY), [Submission("ann", " 4B ", "32")])
+    assert r.rows[0].status == "correct" and r.rows[0].part == "4b"
+
+
 def test_no_partial_credit():
     key = load_key(KEY)
     r = grade(key, [Submission("ann", "2a", PRINTED)], partial=False)
