@@ -105,7 +105,7 @@ class Setup:
     labels: tuple[int, ...]
     test_labels: tuple[int, ...] | None
     label_rule: str
-    grid: tuple[Fraction, ...]
+    grid: tuple[Fraction, ...]  # sorted, distinct
     names: tuple[str, ...]
 
 
@@ -133,4 +133,4 @@ def setup(p: L2Params) -> Setup:
         rule = f"1 where y > {mean} (the training mean of y), else 0"
     names = tuple(f"θ{i + 1}" for i in range(d)) + (("b",) if p.intercept else ())
     return Setup(add(X), tuple(y), add(Xt) if Xt is not None else None, tuple(yt) if yt is not None else None,
-                 D, t / s, s, t, tuple(labels), test_labels, rule, tuple(p.lam_grid or DEFAULT_GRID), names)
+                 D, t / s, s, t, tuple(labels), test_labels, rule, tuple(sorted(set(p.lam_grid or DEFAULT_GRID))), names)

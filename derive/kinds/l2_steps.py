@@ -203,7 +203,7 @@ def logistic_step(S: Setup, lp) -> Step:
     rels = [Relation(Sym("logistic", r"\text{logistic}"), (Mat(tuple(rows)),), approx=False)]
     if lp.star:
         rels.append(Relation(Sym("θ*", r"\theta^*"), (Vec(tuple(dec(v, 6) for v in lp.star.theta)),), approx=False,
-                             note=f"λ = 0, {lp.star.iterations} Newton steps"))
+                             note=f"λ = 0, {lp.star.iterations} Newton step{'s' if lp.star.iterations != 1 else ''}"))
         status = "At λ = 0 Newton's method converges: the unregularized minimizer θ* exists."
     elif lp.status == "separable":
         rels.append(Relation(Sym("θ_sep", r"\theta_{\text{sep}}"), (Vec(tuple(dec(float(v), 6) for v in lp.certificate)),),
@@ -220,29 +220,41 @@ def logistic_step(S: Setup, lp) -> Step:
 
 
 def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
-    big, small = sweep[-1], sweep[0]
+    """The seed's multiple-choice answers, each with the numbers of this problem that support it."""
+    import math
+
+    big, small = sweep[-1], sweep[0]          # the grid is sorted
     gap = sum(((a - b) ** 2 for a, b in zip(theta_at(path, small[0]), th0)), Fraction(0))
+    n_lam, n_star = penalized_norm2(theta, S.D), penalized_norm2(th0, S.D)
     rels = [
         Relation(norm2_sym(), (dec(big[-1]),), approx=False, note=f"(a) ridge at λ = {big[0]}: θ ≈ 0"),
         Relation(Sym("‖θ − θ*‖²", r"\|\theta - \theta^*\|^2"), (dec(gap),), approx=False,
                  note=f"(b) ridge at λ = {small[0]}: θ ≈ θ*"),
-        Relation(norm2_sym(), (dec(penalized_norm2(theta, S.D)),), approx=False,
-                 note=f"(c) i. ridge at λ = {p.lam}; ‖θ*‖² = {approx(penalized_norm2(th0, S.D), sigfigs=4)}"),
+        Relation(norm2_sym(), (dec(n_lam),), approx=False,
+                 note=f"(c) i. ridge at λ = {p.lam}; ‖θ*‖² = {approx(n_star, sigfigs=4)}"),
         Relation(Sym("E_train", r"E_{\text{train}}"), (dec(E_lam),), approx=False,
                  note=f"(c) ii. at λ = {p.lam}; at θ*: {approx(E0, sigfigs=4)}"),
     ]
     lg_big, lg_small = lp.fits[-1], lp.fits[0]
-    if sorted(S.grid) != list(S.grid):
-        lg_big, lg_small = max(lp.fits, key=lambda f: f.lam), min(lp.fits, key=lambda f: f.lam)
-    star_text = (f"‖θ*‖ = {lp.star.norm:.4g}" if lp.star else "θ* does not exist (separable data): ‖θ_λ‖ keeps growing")
-    text = (f"(a) λ very large → θ = 0: at λ = {big[0]} the ridge ‖θ‖² is {approx(big[-1], sigfigs=3)} and the logistic "
-            f"‖θ_λ‖ is {lg_big.norm:.3g}; both tend to 0. "
-            f"(b) λ very small → θ = θ*: at λ = {small[0]} the ridge θ is within ‖θ − θ*‖² = {approx(gap, sigfigs=3)} of θ*; "
-            f"logistic ‖θ_λ‖ = {lg_small.norm:.4g} ({star_text}). "
-            f"(c) i. ‖θ‖ < ‖θ*‖: ridge ‖θ‖² = {approx(penalized_norm2(theta, S.D), sigfigs=4)} at λ = {p.lam} against "
-            f"{approx(penalized_norm2(th0, S.D), sigfigs=4)}. ii. Training metrics a little worse: training error "
-            f"{approx(E_lam, sigfigs=4)} against {approx(E0, sigfigs=4)} (never lower, by the derivative above). "
-            f"iii. Test metrics, hopefully better: {verdict(S, sweep, th0)}")
+    target = math.log(float(p.lam)) if p.lam else -math.inf
+    lg_mid = min(lp.fits, key=lambda f: abs(math.log(float(f.lam)) - target))
+    star_text = (f"‖θ*‖ = {lp.star.norm:.4g}" if lp.star else "θ* does not exist for these data: ‖θ_λ‖ keeps growing")
+    answers = ("Answers: (a) θ = 0; (b) θ = θ*; (c) i. ‖θ‖₂ < ‖θ*‖₂, ii. a little worse on training metrics, "
+               "iii. hopefully better on test metrics. ")
+    if n_star == 0:
+        return Step("The seed's questions 5(a)–(c)", tuple(rels), answers + (
+            "On these data Xᵀy gives θ* = 0 (penalized part), so θ(λ) = 0 for every λ and the comparisons are all "
+            "equalities. " + verdict(S, sweep, th0)))
+    moderate = (f"ridge ‖θ‖² = {approx(n_lam, sigfigs=4)} at λ = {p.lam} against {approx(n_star, sigfigs=4)} for θ*"
+                if p.lam else "at λ = 0 the solution is θ* itself; take a λ > 0 to compare")
+    text = (answers +
+            f"(a) At λ = {big[0]} the ridge ‖θ‖² is {approx(big[-1], sigfigs=3)} and the logistic ‖θ_λ‖ is "
+            f"{lg_big.norm:.3g}; both tend to 0 as λ → ∞. "
+            f"(b) At λ = {small[0]} the ridge θ is within ‖θ − θ*‖² = {approx(gap, sigfigs=3)} of θ*; "
+            f"the logistic ‖θ_λ‖ is {lg_small.norm:.4g} ({star_text}). "
+            f"(c) i. {moderate}. ii. Training error {approx(E_lam, sigfigs=4)} against {approx(E0, sigfigs=4)} for θ* "
+            f"(never lower, by the derivative above); logistic training cross-entropy {lg_mid.loss:.4g} at "
+            f"λ = {lg_mid.lam} against {lg_small.loss:.4g} at λ = {lg_small.lam}. iii. {verdict(S, sweep, th0)}")
     return Step("The seed's questions 5(a)–(c)", tuple(rels), text)
 
 
@@ -305,7 +317,8 @@ def conventions(p: L2Params, S: Setup) -> tuple[str, ...]:
 def notes(p: L2Params, S: Setup, lp) -> tuple[str, ...]:
     out = []
     if p.holdout:
-        out.append(f"The last {p.holdout} rows of X, y are held out as the test set; the ridge problem uses the first "
+        rows = "row" if p.holdout == 1 else f"{p.holdout} rows"
+        out.append(f"The last {rows} of X, y are held out as the test set; the ridge problem uses the first "
                    f"{len(S.y)} rows.")
     if lp.status != "converged":
         out.append("For logistic regression θ* = argmin CE does not exist on these data (see its step); "
