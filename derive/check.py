@@ -358,18 +358,26 @@ def check_target(t: Target, answer, *, tolerance=None, decimal_comma: bool = Fal
 
 
 def check(kind: str, answer, *, part: str | None = None, tolerance=None,
-          decimal_comma: bool = False, **params) -> CheckReport:
+          decimal_comma: bool = False, rtol=None, atol=None, **params) -> CheckReport:
     """Judge a typed answer against the exact one and name the known mistake behind it.
 
     `answer`: text (numbers, fractions, surds, LaTeX, ``[..]`` lists, bmatrix), a parsed
     ``derive.answers.Answer``, or Python numbers/lists.  `part`: the result to check
     (default the first, e.g. LayerNorm's "output", BatchNorm's "running_var").
     `tolerance`: a ``derive.verify.Tolerance``, a mode name or "prairielearn"/"webwork";
-    default "implied" (the typed digits set the precision).  `params`: the problem, as
-    for ``derive.solve``.  Raises ``AnswerSyntaxError`` (with the position) for a
+    default "implied" (the typed digits set the precision); `rtol`/`atol` alone mean
+    relative mode with those bounds.  `params`: the problem, as for ``derive.solve``.  Raises ``AnswerSyntaxError`` (with the position) for a
     malformed answer and ``InputError`` for bad params; a wrong answer is a report.
     """
     from .api import make_params
 
+    if rtol is not None or atol is not None:
+        from .verify import Tolerance
+
+        base = make_tolerance(tolerance)
+        if tolerance is not None and base.mode != "relative":
+            raise InputError("rtol", f"rtol/atol need relative mode, not {base.mode}")
+        tolerance = Tolerance("relative", rtol=base.rtol if rtol is None else rtol,
+                              atol=base.atol if atol is None else atol)
     return check_params(kind, make_params(kind, **params), answer, part=part,
                         tolerance=tolerance, decimal_comma=decimal_comma)

@@ -262,7 +262,8 @@ def diagnose(answer, verdict, mistakes: tuple[PreparedMistake, ...], tol):
     if not wrong or not mistakes:
         return (), tuple(entry_names)
     fractions = [student_fraction(s) for s in scalars]
-    right = [i for i in range(n) if i not in set(wrong)]
+    wrong_set = set(wrong)
+    right = [i for i in range(n) if i not in wrong_set]
 
     candidates = []  # (explained set, agree count, order, prepared)
     for order, pm in enumerate(mistakes):

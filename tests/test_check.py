@@ -246,6 +246,16 @@ def test_tolerance_presets_and_modes():
                         **row).correct
 
 
+def test_rtol_atol_keywords():
+    row = dict(X=[[0, 2, 2, 8]], gamma=[1, 2, 3, 4], beta=[0, -1, 1, 0])
+    r = derive.check("layernorm", "[-1, -1.66, 0, 6.66]", rtol=0.01, **row)
+    assert r.correct and r.tolerance == Tolerance("relative", rtol=Fraction(1, 100))
+    assert not derive.check("layernorm", "[-1, -1.66, 0, 6.66]", rtol="1/1000", **row).correct
+    assert derive.check("layernorm", "[-1, -1.66, 0, 6.66]", tolerance="webwork", rtol=0.01, **row).correct
+    with pytest.raises(InputError, match="relative"):
+        derive.check("layernorm", "1", tolerance="exact", rtol=0.01, **row)
+
+
 def test_solution_and_mistakes_are_cached():
     check_module._solved.cache_clear()
     check_module._target.cache_clear()
