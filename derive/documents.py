@@ -108,12 +108,19 @@ def _points_json(q: Fraction):
     return q.numerator if q.denominator == 1 else float(_points(q))
 
 
-def _label_range(labels: list[str]) -> str:
-    if len(labels) == 1:
-        return f"part ({labels[0]})"
-    if len(labels) == 2:
-        return f"parts ({labels[0]}) and ({labels[1]})"
-    return f"parts ({labels[0]})--({labels[-1]})"
+def _label_range(labels: list[str], order: list[str]) -> str:
+    """"part (a)", "parts (a) and (c)", "parts (a) and (c)--(e)": runs of consecutive parts."""
+    runs: list[list[str]] = []
+    for label in labels:
+        if runs and order.index(label) == order.index(runs[-1][-1]) + 1:
+            runs[-1].append(label)
+        else:
+            runs.append([label])
+    items = []
+    for run in runs:
+        items += [f"({x})" for x in run] if len(run) < 3 else [f"({run[0]})--({run[-1]})"]
+    text = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return ("part " if len(labels) == 1 else "parts ") + text
 
 
 # ---------------------------------------------------------------------------------
@@ -187,7 +194,7 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, solutions: bool
             "answer_text": text_latex(part.answer),
             "answers": [answer_rows(r, precision) for r in sp.results_of(part)],
             "derivation": derivation if first else "",
-            "covers": _label_range([p.label for p in computed]) if first else "",
+            "covers": _label_range([p.label for p in computed], [p.label for p in problem.parts]) if first else "",
             "see": f"({computed[0].label})" if part.type == "computed" and not first else "",
             "notes": [_escape_note(n) for n in notes.get(label, ())],
         })
