@@ -272,3 +272,12 @@ def test_pdf_compiles(tmp_path, require_tool):
 def test_latex_states_the_keep_wording():
     tex = derive.solve("dropout", x=[1, 2], p="1/4", mask=[1, 0], convention="keep", checks="none").to_latex()
     assert r"\emph{keep} probability $q = \frac{1}{4}$" in tex
+
+
+def test_params_round_trip_through_json():
+    from derive.render.json import jsonable
+
+    p = D.generate(random.Random(3), "medium")
+    assert params(**json.loads(json.dumps(jsonable(p)))) == p
+    q = params(x=[1, 2, 3, 4], p="1/3", seed=9)
+    assert params(**json.loads(json.dumps(jsonable(q)))) == q      # recorded seed and mask agree

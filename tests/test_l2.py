@@ -293,3 +293,17 @@ def test_grid_is_sorted_and_the_degenerate_case_is_said():
     assert values(sol)["theta_lambda"] == (0,)
     seed = next(s for s in sol.steps if s.title.startswith("The seed"))
     assert "θ(λ) = 0 for every λ" in seed.explanation
+
+
+def test_params_round_trip_through_json():
+    from derive.render.json import jsonable
+
+    p = L2.generate(random.Random(4), "medium")
+    assert build(L2.L2Params, json.loads(json.dumps(jsonable(p)))) == p
+
+
+def test_explicit_labels_with_a_test_set_without_test_labels():
+    sol = solve(X=[[1], [2], [3], [4], [5], [6]], y=[1, "2.5", 2, "4.5", 4, "6.5"], intercept=True,
+                y_class=[0, 0, 1, 0, 1, 1], X_test=[["1.5"], ["3.5"], [7]], y_test=["1.5", "3.5", 7])
+    step = next(s for s in sol.steps if s.title.startswith("Logistic"))
+    assert "θ* exists" in step.explanation and "labels as given (y_class)" in step.explanation

@@ -142,8 +142,9 @@ def logistic_path(X, y, grid, D, s, t, X_test=None, y_test=None) -> LogisticPath
     np = _np()
     Xf = np.array([[float(v) for v in r] for r in X])
     yf = np.array([float(v) for v in y])
-    Xt = np.array([[float(v) for v in r] for r in X_test]) if X_test is not None else None
-    yt = np.array([float(v) for v in y_test]) if y_test is not None else None
+    has_test = X_test is not None and y_test is not None       # test labels may be unknown
+    Xt = np.array([[float(v) for v in r] for r in X_test]) if has_test else None
+    yt = np.array([float(v) for v in y_test]) if has_test else None
     order = sorted(range(len(grid)), key=lambda i: grid[i], reverse=True)
     fits = [None] * len(grid)
     theta = None

@@ -123,7 +123,7 @@ def setup(p: L2Params) -> Setup:
     s = Fraction(1, len(y)) if p.loss == "mean" else Fraction(1)
     t = Fraction(1, 2) if p.penalty == "half" else Fraction(1)
     if labels is not None:
-        rule = "the given labels y_class"
+        rule = "as given (y_class)"
     elif all(v in (0, 1) for v in y):
         labels, test_labels, rule = tuple(int(v) for v in y), (tuple(int(v) for v in yt) if yt else None), "y itself (0/1)"
     else:
