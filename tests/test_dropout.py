@@ -191,7 +191,6 @@ def test_bad_input_names_the_field(raw, field):
 @pytest.mark.parametrize("args, field", [
     (["--x", "[1,2,3]", "--p", "0.5", "--mask", "[1,0]"], "mask"),
     (["--x", "[1,2,3]", "--p", "1.5", "--mask", "[1,0,1]"], "p"),
-    (["--x", "[1,2,3]", "--p", "0.5", "--dropped", "[7]"], "dropped"),
     (["--x", "[1,two,3]", "--p", "0.5", "--mask", "[1,0,1]"], "x"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(args, field, tmp_path):
