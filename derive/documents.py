@@ -237,6 +237,9 @@ def build_documents(solved: SolvedWorksheet, precision: Precision | None = None,
         ctx["answers"] = solutions
         ctx["problems"] = [_problem_context(sp, precision, solutions=name == "solutions", notes=notes)
                            for sp in solved.problems]
+        if name == "key":  # compact: no page breaks between problems
+            for problem in ctx["problems"]:
+                problem["newpage"] = False
         docs[name] = env.get_template(f"worksheet/{name}.tex.j2").render(ctx)
     return Documents(questions=docs["questions"], solutions=docs["solutions"], key=docs["key"],
                      key_json=key_dict(solved, precision, variant=variant))

@@ -64,7 +64,14 @@ def test_solutions_have_the_derivations_and_exact_values(docs):
     assert r"\stephead{Solution}" not in tex
 
 
+def test_derivation_says_which_parts_it_answers(docs):
+    assert "The worked solution below answers parts (a) and (c)--(e)." in docs.solutions  # model size
+    assert "The worked solution below answers parts (a)--(c)." in docs.solutions  # dropout
+    assert "From the worked solution in (a):" in docs.solutions
+
+
 def test_key_is_compact(docs):
+    assert r"\newpage" in docs.questions and r"\newpage" not in docs.key
     assert "Statistics" not in docs.key and r"\begin{solution}" not in docs.key
     assert r"4 \sqrt{3}" in docs.key and "(a) $\\theta = 0$" in docs.key
 

@@ -291,3 +291,13 @@ def test_parse_text_accepts_only_whitelisted_commands(source):
             assert "^^" not in s and "%" not in s.replace("\\%", "") and "#" not in s.replace("\\#", "")
             for name in _COMMAND.findall(s):
                 assert name in MATH_COMMANDS or name in TEXT_COMMANDS or name == "ensuremath"
+
+
+def test_specs_without_params_for_generated_variants():
+    text = spec('[[problems]]\nkind = "dropout"\ndifficulty = "easy"\n[[problems.parts]]\nresults = "y_corr"')
+    with pytest.raises(InputError, match="problem 1 \\(dropout\\): params.x: is required"):
+        parse_worksheet(text)
+    ws = parse_worksheet(text, require_params=False)
+    assert ws.problems[0].params is None and ws.problems[0].difficulty == "easy"
+    with pytest.raises(InputError, match="params: are required to solve the worksheet"):
+        solve_worksheet(ws)
