@@ -43,7 +43,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .model import Precision, Relation
-from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
+from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
 __all__ = [
     "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows", "is_numeric_value",

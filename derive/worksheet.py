@@ -53,7 +53,7 @@ from .model import Precision
 __all__ = [
     "Text", "Part", "Problem", "Worksheet", "SolvedProblem", "SolvedWorksheet",
     "parse_worksheet", "load_worksheet", "worksheet_from_dict", "solve_worksheet",
-    "parse_text", "MAX_SPEC_BYTES",
+    "parse_text", "replace_params", "MAX_SPEC_BYTES",
 ]
 
 MAX_SPEC_BYTES = 5_000_000

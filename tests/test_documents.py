@@ -1,7 +1,6 @@
 """Worksheet documents: LaTeX sources, key.json (read back by derive grade), PDFs, escaping."""
 
 import json
-import re
 import subprocess
 from fractions import Fraction
 from pathlib import Path
