@@ -24,6 +24,7 @@ TeX's ligatures are left alone: ``--`` prints an en dash and ``''`` a closing qu
 person typing LaTeX-ish prose expects.
 """
 
+import re
 import unicodedata
 
 from derive.errors import InputError
@@ -230,6 +231,10 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
         raise TypeError(f"escape_latex() needs a str, not {type(text).__name__}")
     # NFC first: "e" + COMBINING ACUTE becomes the Latin-1 "é" that T1 can print.
     text = unicodedata.normalize("NFC", text)
+    if _NEEDS_LOOP.search(text) is None:
+        # Every character prints as itself or has one fixed replacement (nearly all prose):
+        # the loop below would map each one the same way, one str.translate does it at once.
+        return _MAPPED.sub(_replace, text)
     out = []
     for position, ch in enumerate(text):
         replacement = _MAP.get(ch)
@@ -255,6 +260,16 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
             else:
                 out.append("?")
     return "".join(out)
+
+
+# The fast path of escape_latex: characters outside this set (accents, invisibles,
+# characters to refuse) need the loop; the others are replaced by one regex pass.
+_MAPPED = re.compile("[" + "".join(re.escape(ch) for ch in _MAP) + "]")
+_NEEDS_LOOP = re.compile("[^ -~\u00a0-\u00ff" + "".join(re.escape(ch) for ch in _MAP if ch not in _ACCENTS) + "]")
+
+
+def _replace(match) -> str:
+    return _MAP[match.group()]
 
 
 def latex_escape(value: object, field: str = "text", strict: bool = True) -> str:

@@ -82,8 +82,35 @@ def _checks(sol: Solution) -> list[str]:
     return out
 
 
+class _Lazy:
+    """A list built on first use: a template that never shows it never pays for it.
+
+    A statement shows only the params, and a worksheet's solution box leaves out the
+    results; the rows of the steps are most of the rendering time.
+    """
+
+    __slots__ = ("_make", "_items")
+
+    def __init__(self, make):
+        self._make, self._items = make, None
+
+    def _get(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __getitem__(self, i):
+        return self._get()[i]
+
+
 def solution_context(sol: Solution, precision: Precision) -> dict:
-    """Everything a template needs, as ready LaTeX strings."""
+    """Everything a template needs, as ready LaTeX strings (steps, results, checks on demand)."""
     from ..definitions import definition_latex
     from ..registry import get_kind
 
@@ -100,19 +127,19 @@ def solution_context(sol: Solution, precision: Precision) -> dict:
         "p": sol.params,
         "params": params,
         "definition": definition_latex(sol.definition) if sol.definition is not None else None,
-        "steps": [
+        "steps": _Lazy(lambda: [
             {"title": s.title, "explanation": s.explanation,
              "rows": [row for rel in s.relations for row in relation_latex(rel, precision)]}
             for s in sol.steps
-        ],
-        "results": [
+        ]),
+        "results": _Lazy(lambda: [
             {"name": r.name, "description": r.description,
              "rows": relation_latex(Relation(r.symbol, (display(r.value),)), precision)}
             for r in sol.results
-        ],
+        ]),
         "conventions": list(sol.conventions),
         "notes": list(sol.notes),
-        "checks": _checks(sol),
+        "checks": _Lazy(lambda: _checks(sol)),
         # raw exact result values by name, for templates that draw plots (pgfplots coordinates)
         "values": {r.name: r.value for r in sol.results},
     }
@@ -134,9 +161,24 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
     whose own numbered parts ask the questions and whose solution boxes carry their own
     heading: templates can test `worksheet` to leave out a list of sub-questions.
     """
+    key = (id(sol), precision, show_statement, show_solution, worksheet)
+    hit = _FRAGMENTS.get(key)
+    if hit is not None and hit[0] is sol:
+        return hit[1]
     ctx = solution_context(sol, precision)
     ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
-    return environment().get_template(_kind_template(sol)).render(ctx)
+    text = environment().get_template(_kind_template(sol)).render(ctx)
+    _FRAGMENTS[key] = (sol, text)  # holding `sol` keeps its id from being reused
+    while len(_FRAGMENTS) > _FRAGMENT_CACHE:
+        del _FRAGMENTS[next(iter(_FRAGMENTS))]
+    return text
+
+
+# Rendered fragments of recent solutions.  A worksheet prints one problem's statement in
+# each of its documents, and a problem kept fixed in randomized variants is the same
+# Solution object in every variant; solutions are immutable, so its LaTeX is too.
+_FRAGMENTS: dict = {}
+_FRAGMENT_CACHE = 64
 
 
 def render_latex(sol: Solution, precision: Precision = Precision(), *, standalone: bool = True) -> str:

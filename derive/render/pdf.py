@@ -59,13 +59,15 @@ def pdflatex_available() -> bool:
     return shutil.which("pdflatex") is not None
 
 
-def compile_pdf(tex_source: str, *, timeout: float = 60, runs: int | None = None) -> bytes:
+def compile_pdf(tex_source: str, *, timeout: float = 60, runs: int | None = None,
+                env: dict[str, str] | None = None) -> bytes:
     """Compile a complete LaTeX document and return the PDF's bytes.
 
     With ``runs=None`` latexmk decides how many pdflatex passes cross-references need
     (plain pdflatex twice when latexmk is not installed); ``runs=N`` runs pdflatex exactly
     N times.  *timeout* (seconds) bounds the whole compilation; when it passes, every
-    process started for it is killed.
+    process started for it is killed.  *env* adds environment variables (e.g.
+    ``SOURCE_DATE_EPOCH`` for reproducible PDFs); it cannot loosen the file-access limits.
 
     Raises `RenderError` with one line — the first LaTeX error and its ``l.NN`` line,
     the time limit, or `PDFLATEX_MISSING` — when no PDF comes out.
@@ -87,7 +89,7 @@ def compile_pdf(tex_source: str, *, timeout: float = 60, runs: int | None = None
     else:
         commands = [[pdflatex, *flags, f"{_JOB}.tex"]] * (runs or 2)
 
-    env = {**os.environ, **_ENV}
+    env = {**os.environ, **(env or {}), **_ENV}
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="derive-latex-") as tmp:
         workdir = Path(tmp)
@@ -102,14 +104,15 @@ def compile_pdf(tex_source: str, *, timeout: float = 60, runs: int | None = None
         return pdf.read_bytes()
 
 
-def write_pdf(tex_source: str, path, *, timeout: float = 60, runs: int | None = None) -> Path:
+def write_pdf(tex_source: str, path, *, timeout: float = 60, runs: int | None = None,
+              env: dict[str, str] | None = None) -> Path:
     """Compile *tex_source* and write the PDF to *path* atomically; return the path.
 
     The PDF is compiled first, then written to a temporary file beside *path* and
     renamed over it, so a failure (a LaTeX error, a full disk) leaves no file, or the
     previous one, behind — never a half-written PDF.
     """
-    data = compile_pdf(tex_source, timeout=timeout, runs=runs)
+    data = compile_pdf(tex_source, timeout=timeout, runs=runs, env=env)
     target = Path(path)
     directory = target.parent
     try:
