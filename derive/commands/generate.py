@@ -1,0 +1,188 @@
+"""`derive generate SPEC.toml --variants N --seed S [-o DIR] [--difficulty easy|medium|hard] ...`.
+
+Writes N distinct, seeded variants of the worksheet (see derive.generate for what varies
+and derive.variant_output for the files).  The same SPEC, N, S and difficulty give
+byte-identical files.  Everything is built in a staging folder and moved into DIR at the
+end, so an error (exit 2, one line) leaves DIR as it was.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+_DIFFICULTIES = ("easy", "medium", "hard")
+
+
+def _positive_int(text: str, what: str, parser) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        parser.error(f"{what} must be a whole number, got {text!r}")
+    return value
+
+
+def _problem_list(text: str, parser) -> list[int]:
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        parser.error(f"--vary takes problem numbers like 2,3,4; got {text!r}")
+
+
+def run(parser, argv) -> int:
+    parser.add_argument("spec", metavar="SPEC.toml", help="the worksheet spec (see docs/worksheets.md)")
+    parser.add_argument("--variants", metavar="N", required=True,
+                        help="how many variants (1 to 10000), one per student")
+    parser.add_argument("--seed", metavar="S", required=True,
+                        help="the run seed (a whole number): the same seed gives the same files")
+    parser.add_argument("-o", "--output", metavar="DIR",
+                        help="folder to write into (default: SPEC's name + '-variants'); a folder an "
+                             "earlier run wrote is replaced")
+    parser.add_argument("--difficulty", metavar="LEVEL",
+                        help="easy, medium or hard for problems that do not set their own "
+                             "(default: each kind's own default level)")
+    parser.add_argument("--vary", metavar="PROBLEMS",
+                        help="problem numbers to randomize, e.g. 2,3,4 (default: every computed problem "
+                             "whose statement shows its data)")
+    parser.add_argument("--combined", action="store_true",
+                        help="also put all variants in one questions/solutions/key document each, "
+                             "compiled once (instead of one PDF per variant)")
+    parser.add_argument("--no-pdf", action="store_true", help="write LaTeX sources and keys only")
+    parser.add_argument("--moodle", action="store_true",
+                        help="also write moodle.xml: a question bank with a category per part")
+    parser.add_argument("--moodle-matrices", choices=("cloze", "entries"),
+                        help="a matrix answer as one cloze question (default) or one question per entry")
+    parser.add_argument("--jobs", metavar="J", help="worker processes (default: the CPUs available, at most 8)")
+    parser.add_argument("--check", default="numpy", metavar="BACKENDS",
+                        help="numeric verification of every variant's key (default numpy; 'none' skips it)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    args = parser.parse_args(argv)
+
+    n = _positive_int(args.variants, "--variants", parser)
+    seed = _positive_int(args.seed, "--seed", parser)
+    from ..errors import InputError
+
+    if args.difficulty is not None and args.difficulty not in _DIFFICULTIES:
+        raise InputError("--difficulty", f"must be one of {', '.join(_DIFFICULTIES)}, got {args.difficulty!r}")
+    from ..generate import default_jobs
+
+    jobs = default_jobs() if args.jobs is None else _positive_int(args.jobs, "--jobs", parser)
+    if not 1 <= jobs <= 64:
+        raise InputError("--jobs", f"must be between 1 and 64, got {jobs}")
+    vary = _problem_list(args.vary, parser) if args.vary else None
+    try:
+        from ..generate import prepare
+    except ImportError as e:  # pragma: no cover - a broken installation
+        raise InputError("generate", str(e)) from None
+
+    start = time.perf_counter()
+    from ..generate import iter_variants
+    from ..variant_output import write_variants
+    from ..worksheet import load_worksheet
+
+    ws = load_worksheet(args.spec, require_params=False)
+    try:
+        plan = prepare(ws, n, seed, difficulty=args.difficulty, vary=vary)
+    except InputError as e:
+        if e.field in ("variants", "seed", "difficulty", "vary"):
+            raise InputError(f"--{e.field}", e.problem) from None
+        raise
+    outdir = Path(args.output) if args.output else Path(Path(args.spec).stem + "-variants")
+    header = key_header(plan, args.spec)
+    progress = None if args.quiet else make_progress(n)
+    checks = () if args.check.strip().lower() == "none" else args.check
+    variants = iter_variants(plan, checks=checks, moodle=args.moodle, matrices=args.moodle_matrices,
+                             jobs=jobs, progress=progress)
+    from ..documents import text_plain
+
+    category = None
+    if args.moodle:
+        category = ws.moodle.get("category") or text_plain(ws.title) or "derive worksheet"
+    try:
+        written = write_variants(variants, outdir, header, pdf=not args.no_pdf, combined=args.combined,
+                                 moodle_category=category, points=_points(ws.points),
+                                 questions=len(ws.problems), jobs=jobs)
+    finally:
+        if progress is not None:
+            progress.close()
+    if written.message:
+        sys.stderr.write(f"derive generate: {written.message}\n")
+    if not args.quiet:
+        sys.stdout.write(summary(plan, written, time.perf_counter() - start) + "\n")
+    return 0
+
+
+def _points(q) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{float(q):g}"
+
+
+def key_header(plan, spec: str) -> dict:
+    """key.json's fields before the parts: what was generated, and how to reproduce it."""
+    from ..documents import KEY_SCHEMA, text_plain
+    from ..generate import variant_ids
+    from ..variant_output import KEY_FORMAT
+
+    ws = plan.worksheet
+    ids = variant_ids(plan.count)
+    return {
+        "schema": KEY_SCHEMA,
+        "format": KEY_FORMAT,
+        "title": text_plain(ws.title),
+        "course": text_plain(ws.course),
+        "source": Path(spec).name,
+        "label_format": "VARIANT/PART, e.g. v07/2a",
+        "variant_ids": [ids[0], ids[-1]],
+        "total_points": int(ws.points) if ws.points.denominator == 1 else float(ws.points),
+        **plan.manifest(),
+    }
+
+
+def summary(plan, written, seconds: float) -> str:
+    ids = written.variants
+    varied = ", ".join(f"{s.number} {s.kind} ({s.difficulty})" for s in plan.slots)
+    lines = [f"wrote {written.directory}/: {len(ids)} variants ({ids[0]}-{ids[-1]}), key.json, key.csv"
+             + (f", {written.pdfs} PDFs in {written.pdf_seconds:.1f} s" if written.pdfs else "")
+             + f"; total {seconds:.1f} s",
+             f"varied: problem {varied}"]
+    for number, why in plan.fixed:
+        lines.append(f"kept as written: problem {number} ({why})")
+    return "\n".join(lines)
+
+
+class make_progress:
+    """A progress bar on stderr: tqdm when installed, else one line redrawn; only on a terminal."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.bar = None
+        self.active = sys.stderr.isatty() and total >= 20
+        self.last = 0.0
+        if not self.active:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=total, unit="variant", file=sys.stderr, leave=False)
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active:
+            return
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+            return
+        now = time.monotonic()
+        if done == total or now - self.last > 0.1:
+            self.last = now
+            width = 30
+            filled = width * done // total
+            sys.stderr.write(f"\rgenerating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.active:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()

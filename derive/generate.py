@@ -1,0 +1,472 @@
+"""Randomized problem sets: seeded, reproducible, distinct variants of a worksheet.
+
+A worksheet spec and a run seed go in; for each of N students a variant comes out with
+its own exact solutions, documents and key.  Each computed problem whose data the
+question sheet shows is re-sampled per variant by its kind's
+``generate(rng, difficulty)`` (which checks its constraints — integer means, a surd,
+full rank — on the exact solution), solved exactly, and verified on the numeric path:
+every variant's key is the exact answer *and* numpy agrees with it.  Free-text and
+multiple-choice parts are kept as written.
+
+    >>> from derive.worksheet import parse_worksheet
+    >>> ws = parse_worksheet('''
+    ... title = "Quiz"
+    ... [[problems]]
+    ... kind = "layernorm"
+    ... ''', require_params=False)
+    >>> plan = plan_variants(ws, 3, seed=7)
+    >>> [v.id for v in plan.variants], len({v.fingerprints for v in plan.variants})
+    (['v01', 'v02', 'v03'], 3)
+
+Seeds.  Problem i of variant k draws from ``random.Random(variant_seed(S, k, i))``, a
+SHA-256 hash of ``"S:k:i"``: the same S gives the same variants on every machine and
+Python (no hash randomization, no global RNG); variant k does not depend on N, and a
+problem appended to the spec leaves the others as they were.  A problem that repeats
+one of an earlier variant is drawn again from ``"S:k:i:attempt"`` (attempt 1, 2, ...,
+at most `MAX_TRIES`); when that fails the error names the problem.
+
+Which problems vary.  By default every problem with a kind whose statement is printed
+(``statement = true``, the default) — its data is on the sheet, so it can change.  A
+problem with ``statement = false`` carries its data in its own text, which a variant
+cannot rewrite, so it stays as written (``vary=`` overrides this; its statement is then
+printed).  Difficulty: the problem's own ``difficulty`` in the spec, else the
+``difficulty`` argument, else the kind's default level.
+
+`plan_variants` samples the parameters (cheap); `build_variant` solves, verifies and
+renders one variant; `iter_variants(prepare(...))` does all of it in order, on `jobs` processes,
+with identical output for any number of jobs.  `derive.variant_output` writes the files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import os
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from .errors import DeriveError, InputError
+from .model import Precision
+from .registry import get_kind
+from .worksheet import DIFFICULTIES, Problem, SolvedProblem, SolvedWorksheet, Worksheet, solve_worksheet
+
+__all__ = [
+    "Slot", "VariantPlan", "PlannedVariant", "BuiltVariant", "variant_seed", "variant_ids", "prepare",
+    "plan_variants", "solve_variant", "verify", "build_variant", "iter_variants", "generate_variants", "MAX_VARIANTS", "MAX_TRIES",
+]
+
+MAX_VARIANTS = 10_000
+MAX_TRIES = 64  # draws of one problem of one variant before it counts as impossible
+
+
+# ---------------------------------------------------------------------------------
+# Seeds.
+
+def variant_seed(seed: int, variant: int, index: int, attempt: int = 0) -> int:
+    """The seed of problem `index` (1-based) in variant `variant` (1-based): 64 bits of SHA-256.
+
+    >>> variant_seed(7, 1, 2) == variant_seed(7, 1, 2) != variant_seed(7, 2, 2)
+    True
+    """
+    text = f"{seed}:{variant}:{index}" + (f":{attempt}" if attempt else "")
+    return int.from_bytes(hashlib.sha256(text.encode("ascii")).digest()[:8], "big")
+
+
+def variant_ids(n: int) -> tuple[str, ...]:
+    """``v01 … vNN``, zero-padded so that they sort: ``variant_ids(3) == ('v01', 'v02', 'v03')``."""
+    width = max(2, len(str(n)))
+    return tuple(f"v{k:0{width}d}" for k in range(1, n + 1))
+
+
+# ---------------------------------------------------------------------------------
+# The plan: which problems vary, at which level, with which parameters.
+
+@dataclass(frozen=True)
+class Slot:
+    """A problem that varies: its number (1-based), kind and difficulty level."""
+
+    number: int
+    kind: str
+    difficulty: str
+    show_statement: bool = False  # its statement was off in the spec and is printed in variants
+
+
+@dataclass(frozen=True)
+class PlannedVariant:
+    """One variant's parameters: per slot the params, the draw (attempt) and its seed."""
+
+    number: int
+    id: str
+    params: tuple[Any, ...]
+    attempts: tuple[int, ...]
+    seeds: tuple[int, ...]
+    fingerprints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VariantPlan:
+    worksheet: Worksheet
+    seed: int
+    slots: tuple[Slot, ...]
+    fixed: tuple[tuple[int, str], ...]  # (problem number, why it stays as written)
+    variants: tuple[PlannedVariant, ...] = ()
+    count: int = 0
+
+    def manifest(self) -> dict:
+        """What was varied and how, for key.json and the command's summary."""
+        return {
+            "seed": self.seed,
+            "variants": self.count,
+            "varied": [{"problem": s.number, "kind": s.kind, "difficulty": s.difficulty,
+                        **({"statement_shown": True} if s.show_statement else {})} for s in self.slots],
+            "fixed": [{"problem": n, "reason": why} for n, why in self.fixed],
+        }
+
+
+def _check_count(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise InputError("variants", f"must be a whole number, got {n!r}")
+    if n < 1:
+        raise InputError("variants", f"must be at least 1, got {n}")
+    if n > MAX_VARIANTS:
+        raise InputError("variants", f"at most {MAX_VARIANTS} variants per run, got {n}")
+    return n
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError("seed", f"must be a whole number, got {seed!r}")
+    if not 0 <= seed < 2**63:
+        raise InputError("seed", f"must be between 0 and 2^63 - 1, got {seed}")
+    return seed
+
+
+def _default_level(kind) -> str:
+    default = inspect.signature(kind.generate).parameters.get("difficulty")
+    if default is None or default.default is inspect.Parameter.empty:
+        return "medium"
+    return default.default
+
+
+def _slots(ws: Worksheet, difficulty: str | None, vary) -> tuple[tuple[Slot, ...], tuple[tuple[int, str], ...]]:
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        import difflib
+
+        close = difflib.get_close_matches(str(difficulty), DIFFICULTIES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError("difficulty", f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}{hint}")
+    numbers = {p.number for p in ws.problems}
+    wanted = None
+    if vary is not None:
+        wanted = set()
+        for n in vary:
+            if isinstance(n, bool) or not isinstance(n, int) or n not in numbers:
+                raise InputError("vary", f"no problem {n!r}; the spec has problems 1-{len(ws.problems)}")
+            wanted.add(n)
+    slots, fixed = [], []
+    for problem in ws.problems:
+        if problem.kind is None:
+            if wanted and problem.number in wanted:
+                raise InputError("vary", f"problem {problem.number} has no kind: nothing to randomize")
+            continue
+        kind = get_kind(problem.kind)
+        where = f"problem {problem.number} ({problem.kind})"
+        if wanted is not None and problem.number not in wanted:
+            if problem.params is None:
+                raise InputError(f"{where}: params", "are needed to keep it fixed (it is not in --vary)")
+            fixed.append((problem.number, "not asked to vary"))
+            continue
+        if kind.generate is None:
+            if wanted is not None or problem.params is None:
+                raise InputError(where, f"the {problem.kind} kind cannot generate variants; give its params")
+            fixed.append((problem.number, f"the {problem.kind} kind has no generator"))
+            continue
+        if not problem.statement and problem.params is not None and wanted is None:
+            fixed.append((problem.number, "statement = false: its own text gives the data; "
+                                          "--vary it to randomize it anyway"))
+            continue
+        level = problem.difficulty or difficulty or _default_level(kind)
+        slots.append(Slot(problem.number, kind.name, level, show_statement=not problem.statement))
+    if not slots:
+        raise InputError("spec", "no problem can vary: every computed problem is fixed "
+                                 "(give a kind with a generator and statement = true)")
+    return tuple(slots), tuple(fixed)
+
+
+def _fingerprint(params) -> str:
+    from .render.json import jsonable
+
+    return json.dumps(jsonable(params), sort_keys=True, separators=(",", ":"))
+
+
+def _draw(slot: Slot, seed: int, k: int, attempt: int):
+    """Params for `slot` in variant k, draw `attempt`; (params, its seed)."""
+    s = variant_seed(seed, k, slot.number, attempt)
+    try:
+        return get_kind(slot.kind).generate(random.Random(s), slot.difficulty), s
+    except InputError as e:
+        raise InputError(f"problem {slot.number} ({slot.kind}): {e.field}", e.problem) from None
+
+
+def _planned(slots, seed: int, k: int, vid: str, attempts) -> PlannedVariant:
+    params, seeds = [], []
+    for slot, a in zip(slots, attempts):
+        p, s = _draw(slot, seed, k, a)
+        params.append(p)
+        seeds.append(s)
+    return PlannedVariant(k, vid, tuple(params), tuple(attempts), tuple(seeds),
+                          tuple(_fingerprint(p) for p in params))
+
+
+class _Distinct:
+    """Keeps each slot's parameters distinct across variants, in variant order.
+
+    Variant k is compared only with variants 1..k-1 (already final), so the outcome does
+    not depend on the order in which workers finish, nor on the number of workers.
+    """
+
+    def __init__(self, slots, seed: int):
+        self.slots, self.seed = slots, seed
+        self.seen: list[set[str]] = [set() for _ in slots]
+
+    def settle(self, pv: PlannedVariant) -> PlannedVariant | None:
+        """None when `pv` is distinct (and records it); else the variant redrawn until it is."""
+        clash = [j for j, fp in enumerate(pv.fingerprints) if fp in self.seen[j]]
+        if clash:
+            pv = self._redraw(pv, clash)
+        for j, fp in enumerate(pv.fingerprints):
+            self.seen[j].add(fp)
+        return pv if clash else None
+
+    def _redraw(self, pv: PlannedVariant, clash) -> PlannedVariant:
+        params, attempts, seeds, fps = map(list, (pv.params, pv.attempts, pv.seeds, pv.fingerprints))
+        for j in clash:
+            slot = self.slots[j]
+            for attempt in range(attempts[j] + 1, attempts[j] + MAX_TRIES):
+                p, s = _draw(slot, self.seed, pv.number, attempt)
+                fp = _fingerprint(p)
+                if fp not in self.seen[j]:
+                    params[j], attempts[j], seeds[j], fps[j] = p, attempt, s, fp
+                    break
+            else:
+                raise InputError(f"problem {slot.number} ({slot.kind})",
+                                 f"cannot make {pv.id} differ from the {len(self.seen[j])} earlier variants: "
+                                 f"{MAX_TRIES} draws at difficulty {slot.difficulty!r} all repeated one; "
+                                 "ask for fewer variants or another difficulty")
+        return PlannedVariant(pv.number, pv.id, tuple(params), tuple(attempts), tuple(seeds), tuple(fps))
+
+
+def prepare(ws: Worksheet, n: int, seed: int, *, difficulty: str | None = None,
+            vary: Iterable[int] | None = None) -> VariantPlan:
+    """Check the request and decide which problems vary (no parameters drawn yet)."""
+    slots, fixed = _slots(ws, difficulty, vary)
+    return VariantPlan(ws, _check_seed(seed), slots, fixed, (), _check_count(n))
+
+
+def plan_variants(ws: Worksheet, n: int, seed: int, *, difficulty: str | None = None,
+                  vary: Iterable[int] | None = None) -> VariantPlan:
+    """The parameters of `n` distinct variants (no solving, no rendering)."""
+    plan = prepare(ws, n, seed, difficulty=difficulty, vary=vary)
+    distinct = _Distinct(plan.slots, plan.seed)
+    variants = []
+    for k, vid in enumerate(variant_ids(n), 1):
+        pv = _planned(plan.slots, plan.seed, k, vid, (0,) * len(plan.slots))
+        variants.append(distinct.settle(pv) or pv)
+    return dataclasses.replace(plan, variants=tuple(variants))
+
+
+# ---------------------------------------------------------------------------------
+# Building one variant: solve, verify, render.
+
+@dataclass(frozen=True)
+class BuiltVariant:
+    """A finished variant: its plan, the documents (LaTeX + key dict) and Moodle XML."""
+
+    planned: PlannedVariant
+    documents: Any  # derive.documents.Documents
+    moodle: str | None = None
+    solved: SolvedWorksheet | None = None  # kept only when asked (it does not cross processes)
+
+    @property
+    def id(self) -> str:
+        return self.planned.id
+
+
+def variant_title(vid: str) -> str:
+    return f"Variant {vid[1:]}"
+
+
+def _solve_one(ws: Worksheet, problem: Problem, checks) -> SolvedProblem:
+    """`solve_worksheet` on one problem: its errors and result-name checks, unchanged."""
+    return solve_worksheet(dataclasses.replace(ws, problems=(problem,)), checks).problems[0]
+
+
+def verify(sp: SolvedProblem, where: str) -> None:
+    """Every numeric check must have run and agreed with the exact solution."""
+    checks = sp.solution.checks
+    if not checks:
+        raise DeriveError(f"{where}: no numeric check ran, so its key cannot be verified "
+                          "(the kind has no reference for the numpy backend)")
+    for c in checks:
+        if not c.ok:
+            err = "" if c.max_abs_error is None else f", max |error| {c.max_abs_error:.2g}"
+            raise DeriveError(f"{where}: the numeric check disagrees with the exact answer "
+                              f"({c.backend}: {c.detail}{err}{'; ' + c.note if c.note else ''})")
+
+
+def solve_fixed(plan: VariantPlan, checks=("numpy",)) -> dict[int, SolvedProblem]:
+    """The problems that stay as written, solved (and verified) once for every variant."""
+    out = {}
+    for number, _ in plan.fixed:
+        problem = plan.worksheet.problems[number - 1]
+        sp = _solve_one(plan.worksheet, problem, checks)
+        if checks:
+            verify(sp, f"problem {number} ({problem.kind})")
+        out[number] = sp
+    return out
+
+
+def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, SolvedProblem],
+                  checks=("numpy",)) -> SolvedWorksheet:
+    """The variant's worksheet, solved; every varied problem verified numerically."""
+    from .render.json import jsonable
+
+    ws = plan.worksheet
+    by_number = {slot.number: (slot, params) for slot, params in zip(plan.slots, pv.params)}
+    problems, solved = [], []
+    for problem in ws.problems:
+        if problem.number in by_number:
+            slot, params = by_number[problem.number]
+            problem = dataclasses.replace(problem, params=params, raw_params=jsonable(params),
+                                          statement=problem.statement or slot.show_statement)
+            sp = _solve_one(ws, problem, checks)
+            if checks:
+                verify(sp, f"{pv.id}, problem {problem.number} ({problem.kind})")
+        elif problem.number in fixed:
+            sp = fixed[problem.number]
+        else:
+            sp = SolvedProblem(problem, None)
+        problems.append(problem)
+        solved.append(sp)
+    return SolvedWorksheet(dataclasses.replace(ws, problems=tuple(problems)), tuple(solved))
+
+
+def build_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, SolvedProblem], *,
+                  checks=("numpy",), precision: Precision | None = None, moodle: bool = False,
+                  matrices: str | None = None, keep_solved: bool = False) -> BuiltVariant:
+    """Solve, verify and render one variant (its three documents, key dict and Moodle XML)."""
+    from .documents import build_documents
+
+    solved = solve_variant(plan, pv, fixed, checks)
+    precision = precision or plan.worksheet.precision
+    docs = build_documents(solved, precision, variant=variant_title(pv.id))
+    xml = None
+    if moodle:
+        from .moodle import moodle_xml
+
+        xml = moodle_xml(solved, precision, matrices=matrices)
+    return BuiltVariant(pv, docs, xml, solved if keep_solved else None)
+
+
+# ---------------------------------------------------------------------------------
+# All variants, in order, on one or more processes.
+
+@dataclass(frozen=True)
+class _Job:
+    plan: VariantPlan
+    fixed: dict
+    options: dict
+
+
+_JOB: _Job | None = None  # the worker processes' copy (set by _init_worker)
+
+
+def _init_worker(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _work(k: int) -> BuiltVariant:
+    """In a worker: draw variant k's first choice of params and build it."""
+    job = _JOB
+    vid = variant_ids(job.plan.count)[k - 1]
+    pv = _planned(job.plan.slots, job.plan.seed, k, vid, (0,) * len(job.plan.slots))
+    return build_variant(job.plan, pv, job.fixed, **job.options)
+
+
+def _pool(jobs: int, job: _Job):
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork shares the solved fixed problems and imported modules with no pickling and no
+    # re-import; elsewhere the job is pickled once per worker.
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ctx.Pool(jobs, initializer=_init_worker, initargs=(job,))
+
+
+def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision | None = None,
+                  moodle: bool = False, matrices: str | None = None, jobs: int = 1,
+                  progress: Callable[[int, int], None] | None = None,
+                  keep_solved: bool = False) -> Iterator[BuiltVariant]:
+    """Build the plan's variants (see `prepare`) and yield them in order (v01, v02, ...).
+
+    With `jobs` > 1 the variants are built on that many processes; each variant depends
+    only on (seed, its number, the attempts that keep it distinct), so the output is the
+    same for any `jobs`.  `progress(done, n)` is called after each variant.
+    """
+    n = plan.count
+    fixed = solve_fixed(plan, checks)
+    options = {"checks": checks, "precision": precision, "moodle": moodle, "matrices": matrices,
+               "keep_solved": keep_solved}
+    job = _Job(plan, fixed, options)
+    distinct = _Distinct(plan.slots, plan.seed)
+    jobs = max(1, min(int(jobs), n))
+
+    def settle(built: BuiltVariant) -> BuiltVariant:
+        redrawn = distinct.settle(built.planned)
+        if redrawn is None:
+            return built
+        return build_variant(plan, redrawn, fixed, **options)  # rare: a repeat, built here
+
+    if jobs == 1:
+        _init_worker(job)
+        try:
+            for k in range(1, n + 1):
+                yield settle(_work(k))
+                if progress:
+                    progress(k, n)
+        finally:
+            _init_worker(None)
+        return
+    pool = _pool(jobs, job)
+    try:
+        chunk = max(1, min(16, n // (jobs * 8)))
+        for k, built in enumerate(pool.imap(_work, range(1, n + 1), chunksize=chunk), 1):
+            yield settle(built)
+            if progress:
+                progress(k, n)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def generate_variants(ws: Worksheet, n: int, seed: int, *, difficulty: str | None = None,
+                      vary: Iterable[int] | None = None, **options) -> list[BuiltVariant]:
+    """`n` distinct variants of `ws`, built and verified (the Python API's entry point).
+
+    With one job (the default) each `BuiltVariant` keeps its `solved` worksheet.
+    """
+    options.setdefault("keep_solved", options.get("jobs", 1) == 1)
+    return list(iter_variants(prepare(ws, n, seed, difficulty=difficulty, vary=vary), **options))
+
+
+def default_jobs() -> int:
+    """Worker processes when not told: the CPUs this process may use, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(8, cpus))

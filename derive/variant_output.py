@@ -1,0 +1,375 @@
+"""Writing a randomized problem set: per-variant documents, one combined key, PDFs.
+
+The layout of ``derive generate SPEC -o DIR``::
+
+    DIR/key.json           every variant's parts, labelled "v07/2a" (what `derive grade` reads)
+    DIR/key.csv            variant, part, result, exact and decimal answers, one row per result
+    DIR/v01/ ... vNN/      questions.tex, solutions.tex, key.tex, key.json (+ their PDFs)
+    DIR/questions.tex ...  with --combined: all variants in one document each, compiled once
+    DIR/moodle.xml         with --moodle: a question bank, one category per part, a question per variant
+
+Everything is written into a staging folder beside DIR and moved into place only when
+all of it (PDFs included) succeeded; a DIR written by an earlier run is replaced whole.
+Files are written as the variants come in, so memory stays flat for thousands of them.
+
+PDFs are reproducible: SOURCE_DATE_EPOCH is fixed, so pdfTeX writes the same dates and
+document ID, and the same seed gives byte-identical PDFs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, RenderError
+
+__all__ = ["combine_documents", "VariantWriter", "Written", "write_variants", "moodle_bank",
+           "KEY_FORMAT", "PDF_ENV", "label"]
+
+KEY_FORMAT = "derive-variants-key"
+DOCUMENT_NAMES = ("questions", "solutions", "key")
+# Fixed dates for pdfTeX (2000-01-01): same input, same PDF bytes.
+PDF_ENV = {"SOURCE_DATE_EPOCH": "946684800", "FORCE_SOURCE_DATE": "1"}
+CSV_COLUMNS = ("variant", "label", "part", "problem", "kind", "result", "points", "graded", "exact", "decimal")
+
+
+def label(vid: str, part: str) -> str:
+    """A part's label in the combined key: ``label("v07", "2a") == "v07/2a"``."""
+    return f"{vid}/{part}"
+
+
+# ---------------------------------------------------------------------------------
+# One LaTeX document for all variants.
+
+_BEGIN, _END = "\\begin{document}", "\\end{document}"
+_PAGE_COMMANDS = ("\\firstpageheader", "\\runningheader", "\\firstpagefooter", "\\runningfooter")
+
+
+def _split(source: str, vid: str) -> tuple[str, list[str], str]:
+    """(preamble without the page styles, the page-style lines, body) of one exam document."""
+    start, end = source.find(_BEGIN), source.rfind(_END)
+    if start < 0 or end < start:
+        raise RenderError(f"{vid}: not a complete LaTeX document (no \\begin{{document}} ... \\end{{document}})")
+    lines = source[:start].splitlines()
+    styles = [line for line in lines if line.startswith(_PAGE_COMMANDS)]
+    preamble = "\n".join(line for line in lines if not line.startswith(_PAGE_COMMANDS))
+    return preamble, styles, source[start + len(_BEGIN):end]
+
+
+class CombinedDocument:
+    """All variants of one document (questions, solutions or key) in one exam-class file.
+
+    Each variant starts on a fresh (odd) page with page 1, question 1 and its own header;
+    "Page x of y" counts the variant's pages; the totals exam.cls prints (\\numpoints,
+    \\numquestions) are the variant's, which are the same for all variants since only the
+    data differ.  The grade table reads points per question number, equal in every variant.
+    """
+
+    def __init__(self, path: Path, points: str, questions: int):
+        self.path, self.points, self.questions = path, points, questions
+        self.file = None
+        self.preamble = None
+
+    def add(self, vid: str, source: str) -> None:
+        preamble, styles, body = _split(source, vid)
+        if self.file is None:
+            self.preamble = preamble
+            self.file = open(self.path, "w", encoding="utf-8")
+            self.file.write(preamble + "\n" + _BEGIN + "\n")
+        else:
+            if preamble != self.preamble:
+                raise RenderError(f"{vid}: its preamble differs from the first variant's; cannot combine")
+            self.file.write("\n\\cleardoublepage\n")
+        last = f"derive@last@{vid}"
+        self.file.write(f"\\setcounter{{page}}{{1}}\\setcounter{{question}}{{0}}%\n")
+        for line in styles:
+            self.file.write(line.replace("\\numpages", f"\\pageref{{{last}}}") + "\n")
+        self.file.write(body.replace("\\numpoints", self.points).replace("\\numquestions", str(self.questions)))
+        self.file.write(f"\\label{{{last}}}%\n")
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.write(_END + "\n")
+            self.discard()
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def combine_documents(sources: list[tuple[str, str]], points: str, questions: int) -> str:
+    """(variant id, LaTeX source) pairs → one document (the in-memory form of CombinedDocument)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = CombinedDocument(Path(tmp) / "combined.tex", points, questions)
+        for vid, source in sources:
+            doc.add(vid, source)
+        doc.close()
+        return (Path(tmp) / "combined.tex").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------
+# The combined key: key.json (streamed) and key.csv.
+
+def _json_line(entry: dict) -> str:
+    return json.dumps(entry, ensure_ascii=False, separators=(", ", ": "))
+
+
+class KeyWriter:
+    """key.json and key.csv for all variants, written entry by entry."""
+
+    def __init__(self, directory: Path, header: dict):
+        self.directory = directory
+        self.header = header
+        self.parts = open(directory / ".parts.jsonl", "w", encoding="utf-8")
+        self.written = open(directory / ".written.jsonl", "w", encoding="utf-8")
+        self.csv_file = open(directory / "key.csv", "w", encoding="utf-8", newline="")
+        self.csv = csv.writer(self.csv_file, lineterminator="\n")
+        self.csv.writerow(CSV_COLUMNS)
+        self.count = {"parts": 0, "written_parts": 0}
+
+    def add(self, vid: str, key: dict) -> None:
+        for group, stream in (("parts", self.parts), ("written_parts", self.written)):
+            for entry in key[group]:
+                part = entry["part"]
+                entry = {**entry, "part": label(vid, part), "label": label(vid, part), "variant": vid,
+                         "variant_part": part}
+                stream.write(_json_line(entry) + "\n")
+                self.count[group] += 1
+                if entry["type"] == "computed":
+                    for name, answer in entry["answers"].items():
+                        self.csv.writerow((vid, entry["label"], part, entry["problem"], entry["kind"], name,
+                                           entry["points"], "yes" if group == "parts" and name == entry["result"]
+                                           else "no", _cell(answer["exact"]), _cell(answer["decimal"])))
+
+    def discard(self) -> None:
+        for f in (self.parts, self.written, self.csv_file):
+            f.close()
+
+    def close(self) -> None:
+        self.discard()
+        with open(self.directory / "key.json", "w", encoding="utf-8") as out:
+            head = json.dumps(self.header, ensure_ascii=False, indent=2)
+            out.write(head[:-2] + ",\n")  # reopen the object: parts follow
+            for group, name in (("parts", ".parts.jsonl"), ("written_parts", ".written.jsonl")):
+                out.write(f'  "{group}": [')
+                with open(self.directory / name, encoding="utf-8") as f:
+                    for i, line in enumerate(f):
+                        out.write(("\n    " if i == 0 else ",\n    ") + line.rstrip("\n"))
+                out.write("\n  ]" if self.count[group] else "]")
+                out.write(",\n" if group == "parts" else "\n}\n")
+                os.remove(self.directory / name)
+
+
+def _cell(value) -> str:
+    """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_cell(v) for v in value) + "]"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------
+# Moodle: one category per part, one question per variant.
+
+def moodle_bank(xmls: list[tuple[str, str]], category: str) -> str:
+    """Regroup per-variant Moodle XML files into a bank for "random question" slots.
+
+    Moodle's importer files each question under the last category element before it;
+    here every part gets a category ``<category>/<part label> <title>`` holding one
+    question per variant (named "... (v07)").  Questions identical in every variant
+    (free text, multiple choice) are kept once.
+    """
+    import xml.etree.ElementTree as ET
+
+    groups: dict[str, list] = {}
+    bodies: dict[str, set] = {}
+    for vid, text in xmls:
+        root = ET.fromstring(text.encode("utf-8"))
+        for q in root.findall("question"):
+            if q.get("type") == "category":
+                continue
+            name_el = q.find("name/text")
+            name = name_el.text or ""
+            part = name.split(" ", 1)[0]
+            body = ET.tostring(q, encoding="unicode")
+            if body in bodies.setdefault(part, set()):
+                continue
+            bodies[part].add(body)
+            group = groups.setdefault(part, [name, []])
+            name_el.text = f"{name} ({vid})"
+            group[1].append(q)
+    quiz = ET.Element("quiz")
+    for part, (name, questions) in groups.items():
+        cat = ET.SubElement(quiz, "question", {"type": "category"})
+        ET.SubElement(ET.SubElement(cat, "category"), "text").text = f"$course$/top/{category}/{name}"
+        quiz.extend(questions)
+    ET.indent(quiz, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+# ---------------------------------------------------------------------------------
+# The whole set.
+
+@dataclass(frozen=True)
+class Written:
+    directory: Path
+    variants: tuple[str, ...]
+    files: int
+    pdfs: int
+    pdf_seconds: float
+    message: str = ""
+
+
+class VariantWriter:
+    """Collects built variants into a staging folder; `finish` compiles and publishes."""
+
+    def __init__(self, outdir, header: dict, *, pdf: bool = True, combined: bool = False,
+                 moodle_category: str | None = None, points: str = "", questions: int = 0):
+        self.outdir = Path(outdir)
+        _check_target(self.outdir)
+        parent = self.outdir.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.outdir.name}.", dir=parent))
+        self.pdf, self.combined = pdf, combined
+        self.key = KeyWriter(self.staging, header)
+        self.docs = ({name: CombinedDocument(self.staging / f"{name}.tex", points, questions)
+                      for name in DOCUMENT_NAMES} if combined else {})
+        self.moodle_category = moodle_category
+        self.moodle: list[tuple[str, str]] = []
+        self.ids: list[str] = []
+        self.files = 0
+
+    def add(self, built) -> None:
+        vid = built.id
+        folder = self.staging / vid
+        folder.mkdir()
+        docs = built.documents
+        for name, tex in docs.tex().items():
+            (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
+            if self.combined:
+                self.docs[name].add(vid, tex)
+        (folder / "key.json").write_text(docs.key_text(), encoding="utf-8")
+        self.files += 4
+        self.key.add(vid, docs.key_json)
+        if built.moodle is not None:
+            self.moodle.append((vid, built.moodle))
+        self.ids.append(vid)
+
+    def finish(self, *, jobs: int = 1, timeout: float | None = None) -> Written:
+        """Close the key and the combined documents, compile PDFs, move it all into place."""
+        from .render.pdf import PDFLATEX_MISSING, pdflatex_available
+
+        self.key.close()
+        for doc in self.docs.values():
+            doc.close()
+        self.files += 2 + len(self.docs)
+        if self.moodle_category is not None:
+            (self.staging / "moodle.xml").write_text(moodle_bank(self.moodle, self.moodle_category),
+                                                     encoding="utf-8")
+            self.files += 1
+        message, seconds, tex_files = "", 0.0, []
+        if self.pdf:
+            if not pdflatex_available():
+                message = PDFLATEX_MISSING
+            else:
+                if self.combined:
+                    tex_files = [self.staging / f"{name}.tex" for name in DOCUMENT_NAMES]
+                    limit = timeout or 120 + 2.0 * len(self.ids)
+                else:
+                    tex_files = [self.staging / vid / f"{name}.tex" for vid in self.ids for name in DOCUMENT_NAMES]
+                    limit = timeout or 120
+                start = time.perf_counter()
+                _compile_all(tex_files, jobs, limit)
+                seconds = time.perf_counter() - start
+        _publish(self.staging, self.outdir)
+        return Written(self.outdir, tuple(self.ids), self.files + len(tex_files), len(tex_files), seconds, message)
+
+    def abort(self) -> None:
+        self.key.discard()
+        for doc in self.docs.values():
+            doc.discard()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _compile_all(tex_files: list[Path], jobs: int, timeout: float) -> None:
+    from .render.pdf import compile_pdf
+
+    def one(path: Path) -> None:
+        data = compile_pdf(path.read_text(encoding="utf-8"), timeout=timeout, env=PDF_ENV)
+        path.with_suffix(".pdf").write_bytes(data)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(one, p) for p in tex_files]
+        try:
+            for f, p in zip(futures, tex_files):
+                try:
+                    f.result()
+                except RenderError as e:
+                    raise RenderError(f"{p.parent.name}/{p.name}: {e}" if p.parent.name.startswith("v")
+                                      else f"{p.name}: {e}") from None
+        finally:
+            for f in futures:
+                f.cancel()
+
+
+def _is_ours(directory: Path) -> bool:
+    """A folder an earlier `derive generate` wrote (its key.json says so)."""
+    try:
+        with open(directory / "key.json", encoding="utf-8") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return f'"format": "{KEY_FORMAT}"' in head
+
+
+def _check_target(outdir: Path) -> None:
+    if outdir.exists():
+        if not outdir.is_dir():
+            raise InputError("output", f"{outdir} exists and is not a folder")
+        if any(outdir.iterdir()) and not _is_ours(outdir):
+            raise InputError("output", f"{outdir} is not empty and was not written by derive generate; "
+                                       "choose a new or empty folder")
+
+
+def _publish(staging: Path, outdir: Path) -> None:
+    """Rename staging to outdir; an earlier run's folder is swapped out, then removed."""
+    _check_target(outdir)  # again: it may have changed while we worked
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp made it private (0700)
+    old = None
+    if outdir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=staging.parent))
+        os.replace(outdir, old / "previous")
+    os.replace(staging, outdir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_variants(variants, outdir, header: dict, *, pdf: bool = True, combined: bool = False,
+                   moodle_category: str | None = None, points: str = "", questions: int = 0,
+                   jobs: int = 1) -> Written:
+    """Write an iterable of `BuiltVariant`s (see `derive.generate.iter_variants`) into `outdir`."""
+    writer = VariantWriter(outdir, header, pdf=pdf, combined=combined, moodle_category=moodle_category,
+                           points=points, questions=questions)
+    try:
+        for built in variants:
+            writer.add(built)
+        return writer.finish(jobs=jobs)
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def csv_text(rows) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
