@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.errors import InputError
-from derive.worksheet import (MATH_COMMANDS, TEXT_COMMANDS, load_worksheet, parse_text,
+from derive.usertext import MATH_COMMANDS, TEXT_COMMANDS
+from derive.worksheet import (load_worksheet, parse_text,
                               parse_worksheet, solve_worksheet)
 
 ROOT = Path(__file__).resolve().parents[1]
