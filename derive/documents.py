@@ -47,7 +47,7 @@ from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
 __all__ = [
     "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
-    "write_documents", "publish", "worksheet_markdown", "KEY_SCHEMA", "DOCUMENT_NAMES",
+    "write_documents", "publish", "worksheet_markdown", "solutions_text", "KEY_SCHEMA", "DOCUMENT_NAMES",
 ]
 
 KEY_SCHEMA = 1
@@ -463,3 +463,24 @@ def worksheet_markdown(solved: SolvedWorksheet, precision: Precision | None = No
             else:
                 out.append(f"> {_text_markdown(part.answer)}")
     return "\n\n".join(out) + "\n"
+
+
+def solutions_text(solved: SolvedWorksheet, precision: Precision) -> str:
+    """The worked solutions as plain text: each problem's steps, then its parts' answers."""
+    ws = solved.worksheet
+    out = [ws.title.source, "=" * len(ws.title.source), ""]
+    for sp in solved.problems:
+        problem = sp.problem
+        out += [f"{problem.number}. {problem.title.source}", ""]
+        if sp.solution is not None:
+            out += [sp.solution.to_text(precision).rstrip(), ""]
+        for part in problem.parts:
+            if part.type == "computed":
+                continue  # its answers are in the solution above
+            out.append(f"({part.label}) {part.question.source}".rstrip())
+            if part.type == "choice" and part.correct is not None:
+                out.append(f"    Answer: ({part.correct_letter}) {part.choices[part.correct].source}")
+            if part.answer:
+                out.append("    " + part.answer.source.replace("\n", "\n    "))
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"

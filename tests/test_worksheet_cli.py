@@ -30,7 +30,9 @@ def test_tex_key_moodle_and_compare(tmp_path, capsys):
     rc, stdout, err = run([SEED, "-o", out, "--no-pdf", "--moodle", "--compare", PRINTED], capsys)
     assert rc == 0 and err == ""
     assert names(out) == ["compare.json", "compare.txt", "key.json", "key.tex", "moodle.xml",
-                          "questions.tex", "solutions.tex"]
+                          "questions.tex", "solutions.tex", "solutions.txt"]
+    assert "LayerNorm(X)₃ = [-√3/3, -√3/3, -√3/3, √3] ⊙ [1, 2, 3, 4] + [0, -1, 1, 0]" in \
+        (out / "solutions.txt").read_text(encoding="utf-8")
     assert "2a  LayerNorm(X) (output): 12 entries, 6 differ" in stdout
     assert stdout.strip().splitlines()[-1].startswith(f"wrote {out}/: questions.tex")
     assert json.loads((out / "compare.json").read_text())["discrepancies"] == 14
@@ -58,7 +60,7 @@ def test_without_pdflatex_one_line_and_the_tex_is_written(tmp_path, capsys, monk
     rc, stdout, err = run([SEED, "-o", tmp_path / "out"], capsys)
     assert rc == 0
     assert err.count("\n") == 1 and err.startswith("derive worksheet: pdflatex not found")
-    assert names(tmp_path / "out") == ["key.json", "key.tex", "questions.tex", "solutions.tex"]
+    assert names(tmp_path / "out") == ["key.json", "key.tex", "questions.tex", "solutions.tex", "solutions.txt"]
 
 
 @pytest.mark.parametrize("spec, message", [

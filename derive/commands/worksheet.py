@@ -38,7 +38,7 @@ def run(parser, argv) -> int:
     args = parser.parse_args(argv)
 
     from ..compare import compare_printed, erratum_notes, load_printed, report_dict, report_text
-    from ..documents import build_documents, write_documents
+    from ..documents import build_documents, solutions_text, write_documents
     from ..model import Precision
     from ..worksheet import load_worksheet, solve_worksheet
 
@@ -63,6 +63,8 @@ def run(parser, argv) -> int:
         from ..moodle import moodle_xml
 
         extra["moodle.xml"] = moodle_xml(solved, precision, matrices=args.moodle_matrices)
+    if args.solutions:
+        extra["solutions.txt"] = solutions_text(solved, precision)
     docs = build_documents(solved, precision, notes=notes)
     outdir = Path(args.output) if args.output else Path(Path(args.spec).stem)
     written = write_documents(docs, outdir, pdf=not args.no_pdf, solutions=args.solutions, extra=extra)
