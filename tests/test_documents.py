@@ -212,7 +212,7 @@ def seed_pdfs(tmp_path_factory):
 def test_seed_pdfs(seed_pdfs):
     names = sorted(p.name for p in seed_pdfs.iterdir())
     assert names == ["compare.json", "compare.txt", "key.json", "key.pdf", "key.tex", "questions.pdf",
-                     "questions.tex", "solutions.pdf", "solutions.tex"]
+                     "questions.tex", "solutions.pdf", "solutions.tex", "solutions.txt"]
     questions, solutions, key = (pdf_text(seed_pdfs / f"{n}.pdf") for n in ("questions", "solutions", "key"))
     assert "Name:" in questions and "Page 1 of" in questions and "Score" in questions
     assert "6.93" not in questions and "Solution." not in questions
