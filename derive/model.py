@@ -42,12 +42,17 @@ class Step:
 
 @dataclass(frozen=True)
 class Result:
-    """A named final answer: `name` is the JSON key, `symbol` how it is written."""
+    """A named final answer: `name` is the JSON key, `symbol` how it is written.
+
+    `shown=False` keeps a result (e.g. the data behind a plot) out of the rendered
+    Answer section; it is still in JSON and available to templates.
+    """
 
     name: str
     symbol: Any
     value: Any
     description: str = ""
+    shown: bool = True
 
 
 @dataclass(frozen=True)

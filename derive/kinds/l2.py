@@ -101,7 +101,8 @@ def solve(p: L2Params) -> Solution:
         Result("theta_inf", Sym("θ(∞)", r"\theta(\infty)"), th_inf, "lim θ(λ) as λ → ∞"),
         Result("w_step", Sym("θ₁", r"\theta_1"), w1, "θ after one SGD step with weight decay"),
         Result("sweep", Sym("sweep", r"\text{sweep}"), sweep,
-               "rows: λ, training MSE, " + ("test MSE, " if S.X_test is not None else "") + "‖θ‖² (penalized)"),
+               "rows: λ, training MSE, " + ("test MSE, " if S.X_test is not None else "") + "‖θ‖² (penalized)",
+               shown=False),  # plotted and tabulated in the steps; too long for the Answer
     )
     return Solution(kind="l2", params=p, results=results, steps=steps, conventions=conventions(p, S),
                     notes=notes(p, S, lpath), definition=definitions.ridge)

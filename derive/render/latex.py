@@ -135,7 +135,7 @@ def solution_context(sol: Solution, precision: Precision) -> dict:
         "results": _Lazy(lambda: [
             {"name": r.name, "description": r.description,
              "rows": relation_latex(Relation(r.symbol, (display(r.value),)), precision)}
-            for r in sol.results
+            for r in sol.results if r.shown
         ]),
         "conventions": list(sol.conventions),
         "notes": list(sol.notes),

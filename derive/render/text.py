@@ -64,7 +64,7 @@ def render_text(sol: Solution, precision: Precision = Precision()) -> str:
         for rel in step.relations:
             out.append("  " + relation_text(rel, precision).replace("\n", "\n  "))
     out += ["", "Answer"]
-    for r in sol.results:
+    for r in (r for r in sol.results if r.shown):
         rel = Relation(r.symbol, (display(r.value),))
         out.append("  " + relation_text(rel, precision).replace("\n", "\n  "))
     if sol.conventions:
