@@ -205,7 +205,7 @@ def torch_reference(p: BatchNormParams) -> dict:
         return {"_note": "torch refuses BatchNorm training with one value per channel"}
     note = ""
     layer_eps = eps
-    if eps == 0 and p.mode == "train":
+    if eps == 0:  # torch ≥ 2.11 refuses ε = 0 ("batch_norm eps must be positive"), in eval mode too
         layer_eps, note = 1e-300, "run with ε = 1e-300: recent torch refuses ε = 0"
     layer = torch.nn.BatchNorm1d(X.shape[1], eps=layer_eps, momentum=m, dtype=torch.float64)
     with torch.no_grad():
