@@ -54,8 +54,9 @@ from .registry import get_kind
 from .worksheet import DIFFICULTIES, Problem, SolvedProblem, SolvedWorksheet, Worksheet, solve_worksheet
 
 __all__ = [
-    "Slot", "VariantPlan", "PlannedVariant", "BuiltVariant", "variant_seed", "variant_ids", "prepare",
-    "plan_variants", "solve_variant", "verify", "build_variant", "iter_variants", "generate_variants", "MAX_VARIANTS", "MAX_TRIES",
+    "generate_variants", "prepare", "plan_variants", "iter_variants", "build_variant", "solve_variant",
+    "solve_fixed", "verify", "variant_seed", "variant_ids", "variant_title", "default_jobs",
+    "Slot", "VariantPlan", "PlannedVariant", "BuiltVariant", "MAX_VARIANTS", "MAX_TRIES",
 ]
 
 MAX_VARIANTS = 10_000
@@ -389,12 +390,29 @@ def _init_worker(job: _Job) -> None:
     _JOB = job
 
 
-def _work(k: int) -> BuiltVariant:
+@dataclass(frozen=True)
+class _Failure:
+    """A DeriveError raised in a worker, in a form that survives pickling (InputError's
+    two-argument constructor does not), raised again in the parent."""
+
+    error: type
+    args: tuple
+
+    def throw(self):
+        raise self.error(*self.args)
+
+
+def _work(k: int):
     """In a worker: draw variant k's first choice of params and build it."""
     job = _JOB
     vid = variant_ids(job.plan.count)[k - 1]
-    pv = _planned(job.plan.slots, job.plan.seed, k, vid, (0,) * len(job.plan.slots))
-    return build_variant(job.plan, pv, job.fixed, **job.options)
+    try:
+        pv = _planned(job.plan.slots, job.plan.seed, k, vid, (0,) * len(job.plan.slots))
+        return build_variant(job.plan, pv, job.fixed, **job.options)
+    except InputError as e:
+        return _Failure(InputError, (e.field, e.problem))
+    except DeriveError as e:
+        return _Failure(type(e) if type(e).__init__ is DeriveError.__init__ else DeriveError, (str(e),))
 
 
 def _pool(jobs: int, job: _Job):
@@ -425,7 +443,9 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
     distinct = _Distinct(plan.slots, plan.seed)
     jobs = max(1, min(int(jobs), n))
 
-    def settle(built: BuiltVariant) -> BuiltVariant:
+    def settle(built) -> BuiltVariant:
+        if isinstance(built, _Failure):
+            built.throw()
         redrawn = distinct.settle(built.planned)
         if redrawn is None:
             return built

@@ -19,9 +19,9 @@ document ID, and the same seed gives byte-identical PDFs.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -31,8 +31,8 @@ from pathlib import Path
 
 from .errors import InputError, RenderError
 
-__all__ = ["combine_documents", "VariantWriter", "Written", "write_variants", "moodle_bank",
-           "KEY_FORMAT", "PDF_ENV", "label"]
+__all__ = ["write_variants", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",
+           "moodle_bank", "label", "KEY_FORMAT", "PDF_ENV", "CSV_COLUMNS"]
 
 KEY_FORMAT = "derive-variants-key"
 DOCUMENT_NAMES = ("questions", "solutions", "key")
@@ -69,21 +69,28 @@ class CombinedDocument:
 
     Each variant starts on a fresh (odd) page with page 1, question 1 and its own header;
     "Page x of y" counts the variant's pages; the totals exam.cls prints (\\numpoints,
-    \\numquestions) are the variant's, which are the same for all variants since only the
-    data differ.  The grade table reads points per question number, equal in every variant.
+    \\numquestions, the grade table) are one variant's: all variants have the same
+    questions and points, only their data differ.
     """
 
     def __init__(self, path: Path, points: str, questions: int):
         self.path, self.points, self.questions = path, points, questions
         self.file = None
         self.preamble = None
+        self.plots: dict[str, str] = {}  # plot source → "" (seen once) or its box
+        self.boxes = 0
 
     def add(self, vid: str, source: str) -> None:
         preamble, styles, body = _split(source, vid)
         if self.file is None:
             self.preamble = preamble
             self.file = open(self.path, "w", encoding="utf-8")
-            self.file.write(preamble + "\n" + _BEGIN + "\n")
+            # exam.cls keeps its totals (questions, points) for the whole file in the .aux,
+            # read at \begin{document}; all variants have the same questions and points, so
+            # set them to one variant's after the .aux is read (\numpoints, the grade table).
+            totals = (rf"\makeatletter\gdef\exam@numquestions{{{self.questions}}}"
+                      rf"\gdef\exam@numpoints{{{self.points}}}\makeatother")
+            self.file.write(preamble + "\n" + _BEGIN + "\n" + totals + "\n")
         else:
             if preamble != self.preamble:
                 raise RenderError(f"{vid}: its preamble differs from the first variant's; cannot combine")
@@ -92,8 +99,23 @@ class CombinedDocument:
         self.file.write(f"\\setcounter{{page}}{{1}}\\setcounter{{question}}{{0}}%\n")
         for line in styles:
             self.file.write(line.replace("\\numpages", f"\\pageref{{{last}}}") + "\n")
-        self.file.write(body.replace("\\numpoints", self.points).replace("\\numquestions", str(self.questions)))
+        self.file.write(_TIKZ.sub(self._reuse_plot, body))
         self.file.write(f"\\label{{{last}}}%\n")
+
+    def _reuse_plot(self, match) -> str:
+        """A plot that an earlier variant had too (a fixed problem's) is typeset into a global
+        box the second time and copied from then on: pgfplots is most of the time a combined
+        solutions document takes.  Plots seen once are left as they are (and kept in no box)."""
+        text = match.group(0)
+        box = self.plots.get(text)
+        if box is None:
+            self.plots[text] = ""
+            return text
+        if box == "":
+            box = self.plots[text] = "\\deriveplot" + _letters(self.boxes)
+            self.boxes += 1
+            return f"\\newsavebox{{{box}}}\\global\\setbox{box}=\\hbox{{{text}}}\\usebox{{{box}}}"
+        return f"\\usebox{{{box}}}"
 
     def close(self) -> None:
         if self.file is not None:
@@ -104,6 +126,19 @@ class CombinedDocument:
         if self.file is not None:
             self.file.close()
             self.file = None
+
+
+_TIKZ = re.compile(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", re.S)
+
+
+def _letters(n: int) -> str:
+    """0 → "A", 25 → "Z", 26 → "BA": TeX control-sequence names take letters only."""
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = chr(65 + r) + out
+        if n == 0:
+            return out
 
 
 def combine_documents(sources: list[tuple[str, str]], points: str, questions: int) -> str:
@@ -368,8 +403,3 @@ def write_variants(variants, outdir, header: dict, *, pdf: bool = True, combined
         writer.abort()
         raise
 
-
-def csv_text(rows) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()

@@ -15,19 +15,22 @@ from pathlib import Path
 _DIFFICULTIES = ("easy", "medium", "hard")
 
 
-def _positive_int(text: str, what: str, parser) -> int:
+def _int(text: str, option: str) -> int:
+    from ..errors import InputError
+
     try:
-        value = int(text, 10)
+        return int(text.strip(), 10)
     except ValueError:
-        parser.error(f"{what} must be a whole number, got {text!r}")
-    return value
+        raise InputError(option, f"must be a whole number, got {text!r}") from None
 
 
-def _problem_list(text: str, parser) -> list[int]:
+def _problem_list(text: str) -> list[int]:
+    from ..errors import InputError
+
     try:
         return [int(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError:
-        parser.error(f"--vary takes problem numbers like 2,3,4; got {text!r}")
+        raise InputError("--vary", f"takes problem numbers like 2,3,4; got {text!r}") from None
 
 
 def run(parser, argv) -> int:
@@ -59,18 +62,18 @@ def run(parser, argv) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     args = parser.parse_args(argv)
 
-    n = _positive_int(args.variants, "--variants", parser)
-    seed = _positive_int(args.seed, "--seed", parser)
     from ..errors import InputError
 
+    n = _int(args.variants, "--variants")
+    seed = _int(args.seed, "--seed")
     if args.difficulty is not None and args.difficulty not in _DIFFICULTIES:
         raise InputError("--difficulty", f"must be one of {', '.join(_DIFFICULTIES)}, got {args.difficulty!r}")
     from ..generate import default_jobs
 
-    jobs = default_jobs() if args.jobs is None else _positive_int(args.jobs, "--jobs", parser)
+    jobs = default_jobs() if args.jobs is None else _int(args.jobs, "--jobs")
     if not 1 <= jobs <= 64:
         raise InputError("--jobs", f"must be between 1 and 64, got {jobs}")
-    vary = _problem_list(args.vary, parser) if args.vary else None
+    vary = _problem_list(args.vary) if args.vary else None
     try:
         from ..generate import prepare
     except ImportError as e:  # pragma: no cover - a broken installation

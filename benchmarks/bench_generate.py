@@ -1,0 +1,137 @@
+"""Issue 8 targets: randomized problem sets from the seed worksheet.
+
+1. 1,000 variants of the seed worksheet's computed problems — parameters drawn, exact
+   solutions, LaTeX sources (questions, solutions, key) and keys (per-variant key.json,
+   combined key.json and key.csv), no PDFs — in under 5 s on this 2-core machine.
+   Measured as `derive generate` runs it (--no-pdf, 2 worker processes), once with every
+   variant's key verified on the numeric path (the default) and once without (--check none).
+2. One combined PDF for 100 variants (--combined) in under 60 s: the question sheets,
+   and the solutions (the longest document) compiled on their own.
+
+A per-variant breakdown (CPU time on one process, by stage and by problem kind) says
+where the time goes.  The output is the same for any number of jobs (tests check it).
+
+Run: python benchmarks/bench_generate.py [N] [PDF_N] [--jobs J]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "examples" / "normalization-regularization.toml"
+TARGET_N, TARGET_S = 1000, 5.0
+PDF_N, PDF_TARGET_S = 100, 60.0
+
+
+def _run(ws, n: int, out: Path, *, jobs: int, checks, combined: bool = False) -> float:
+    from derive.generate import iter_variants, prepare
+    from derive.variant_output import write_variants
+
+    start = time.perf_counter()
+    plan = prepare(ws, n, 7)
+    variants = iter_variants(plan, checks=checks, jobs=jobs)
+    write_variants(variants, out, {"format": "derive-variants-key"}, pdf=False, combined=combined,
+                   points=str(ws.points), questions=len(ws.problems), jobs=jobs)
+    return time.perf_counter() - start
+
+
+def breakdown(ws, n: int = 40) -> list[tuple[str, float]]:
+    """CPU ms per variant, one process: draw, exact solve, numeric checks, documents, files."""
+    from derive.api import solve_params
+    from derive.documents import build_documents
+    from derive.generate import plan_variants, solve_fixed, solve_variant
+    from derive.numerics import resolve_backends, run_checks
+    from derive.registry import get_kind
+    from derive.variant_output import KeyWriter
+
+    cpu = time.process_time
+    t = cpu()
+    plan = plan_variants(ws, n, 11)
+    rows = [("draw parameters (kinds' generate)", cpu() - t)]
+    backends = resolve_backends(("numpy",))
+    for j, slot in enumerate(plan.slots):
+        params = [v.params[j] for v in plan.variants]
+        t = cpu()
+        solutions = [solve_params(slot.kind, p, ()) for p in params]
+        rows.append((f"  {slot.kind}: exact solution", cpu() - t))
+        kind = get_kind(slot.kind)
+        t = cpu()
+        for p, sol in zip(params, solutions):
+            run_checks(kind, p, sol, backends)
+        rows.append((f"  {slot.kind}: numpy checks", cpu() - t))
+    fixed = solve_fixed(plan)
+    solved = [solve_variant(plan, v, fixed, ()) for v in plan.variants]
+    t = cpu()
+    docs = [build_documents(s, variant="Variant 01") for s in solved]
+    rows.append(("documents (3 LaTeX sources + key dict)", cpu() - t))
+    with tempfile.TemporaryDirectory() as tmp:
+        t = cpu()
+        key = KeyWriter(Path(tmp), {})
+        for v, d in zip(plan.variants, docs):
+            folder = Path(tmp) / v.id
+            folder.mkdir()
+            for name, tex in d.tex().items():
+                (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
+            (folder / "key.json").write_text(d.key_text(), encoding="utf-8")
+            key.add(v.id, d.key_json)
+        key.close()
+        rows.append(("files (4 per variant, key.json, key.csv)", cpu() - t))
+    return [(name, seconds / n * 1e3) for name, seconds in rows]
+
+
+def main(argv: list[str]) -> int:
+    from derive.render.pdf import compile_pdf, pdflatex_available
+    from derive.variant_output import PDF_ENV
+    from derive.worksheet import load_worksheet
+
+    jobs = 2
+    if "--jobs" in argv:
+        i = argv.index("--jobs")
+        jobs = int(argv[i + 1])
+        del argv[i:i + 2]
+    n = int(argv[0]) if argv else TARGET_N
+    pdf_n = int(argv[1]) if len(argv) > 1 else PDF_N
+    ws = load_worksheet(SPEC, require_params=False)
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        _run(ws, 4, tmp / "warm", jobs=1, checks=("numpy",))  # imports, templates, first solves
+
+        print(f"1. {n} variants of {SPEC.name}, no PDFs, {jobs} processes (target < {TARGET_S:g} s for {TARGET_N})")
+        for label, checks in (("verified (numpy checks)", ("numpy",)), ("exact only (--check none)", ())):
+            times = [_run(ws, n, tmp / f"run{i}", jobs=jobs, checks=checks) for i in range(2)]
+            best = min(times)
+            verdict = "meets" if best < TARGET_S * n / TARGET_N else "MISSES"
+            print(f"   {label:28s} {best:6.2f} s  ({best / n * 1e3:5.1f} ms/variant; runs "
+                  f"{', '.join(f'{t:.2f}' for t in times)})  {verdict} the target")
+            ok &= label.startswith("exact") or best < TARGET_S * n / TARGET_N
+
+        print("   where one variant's time goes (CPU ms, one process):")
+        rows = breakdown(ws)
+        for name, ms in rows:
+            print(f"     {name:44s} {ms:6.2f}")
+        print(f"     {'total':44s} {sum(ms for _, ms in rows):6.2f}")
+
+        print(f"2. one combined PDF for {pdf_n} variants (target < {PDF_TARGET_S:g} s)")
+        if not pdflatex_available():
+            print("   skipped: pdflatex is not installed")
+            return 0 if ok else 1
+        t = _run(ws, pdf_n, tmp / "combined", jobs=jobs, checks=("numpy",), combined=True)
+        print(f"   LaTeX sources for {pdf_n} variants: {t:.1f} s")
+        for name in ("questions", "solutions"):
+            tex = (tmp / "combined" / f"{name}.tex").read_text(encoding="utf-8")
+            start = time.perf_counter()
+            pdf = compile_pdf(tex, timeout=900, env=PDF_ENV)
+            seconds = time.perf_counter() - start
+            print(f"   {name}.pdf: {seconds:5.1f} s, {len(tex) / 1e6:.1f} MB of LaTeX, {len(pdf) / 1e6:.1f} MB of PDF  "
+                  f"{'meets' if seconds < PDF_TARGET_S else 'MISSES'} the target")
+            ok &= seconds < PDF_TARGET_S
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
