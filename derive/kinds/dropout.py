@@ -374,22 +374,25 @@ def _arrays(p: DropoutParams):
 
 
 def _moments_by_enumeration(x, w, drop, fn):
-    """E and Var of fn(mask) over all 2ⁿ masks, weighted by their probabilities (n ≤ 12)."""
+    """E and Var of fn(mask) over all 2ⁿ masks, weighted by their probabilities (n ≤ 12).
+
+    The masks are the columns of one (n, 2ⁿ) array: the definition sums wᵢ·mᵢ·xᵢ over the
+    units i, so with mᵢ a row it evaluates every mask at once (a Python loop over the
+    masks took ~12 ms for n = 8, most of a variant's time in `derive generate`).
+    """
     import itertools
 
     import numpy as np
 
     n = len(x)
-    mean = second = 0.0
-    for bits in itertools.product((0.0, 1.0), repeat=n):
-        m = np.array(bits)
-        k = int(m.sum())
-        prob = (1 - drop) ** k * drop ** (n - k)
-        if prob == 0:
-            continue
-        y = fn(x, m, w)
-        mean += prob * y
-        second += prob * y * y
+    masks = np.array(list(itertools.product((0.0, 1.0), repeat=n))).T
+    k = masks.sum(axis=0)
+    prob = (1 - drop) ** k * drop ** (n - k)
+    possible = prob != 0
+    y = fn(x, masks[:, possible], w)
+    prob = prob[possible]
+    mean = np.sum(prob * y)
+    second = np.sum(prob * y * y)
     return mean, second - mean * mean
 
 
