@@ -34,8 +34,7 @@ def _run(ws, n: int, out: Path, *, jobs: int, checks, combined: bool = False) ->
     start = time.perf_counter()
     plan = prepare(ws, n, 7)
     variants = iter_variants(plan, checks=checks, jobs=jobs)
-    write_variants(variants, out, {"format": "derive-variants-key"}, pdf=False, combined=combined,
-                   points=str(ws.points), questions=len(ws.problems), jobs=jobs)
+    write_variants(variants, out, {"format": "derive-variants-key"}, pdf=False, combined=combined, jobs=jobs)
     return time.perf_counter() - start
 
 

@@ -10,7 +10,8 @@ The layout of ``derive generate SPEC -o DIR``::
 
 Everything is written into a staging folder beside DIR and moved into place only when
 all of it (PDFs included) succeeded; a DIR written by an earlier run is replaced whole.
-Files are written as the variants come in, so memory stays flat for thousands of them.
+Files are written as the variants come in, so memory stays flat for thousands of them
+(only the Moodle XML, when asked for, is kept to the end to be regrouped by part).
 
 PDFs are reproducible: SOURCE_DATE_EPOCH is fixed, so pdfTeX writes the same dates and
 document ID, and the same seed gives byte-identical PDFs.
@@ -64,6 +65,14 @@ def _split(source: str, vid: str) -> tuple[str, list[str], str]:
     return preamble, styles, source[start + len(_BEGIN):end]
 
 
+# exam.cls adds up questions and points over the whole file and keeps the totals in the
+# .aux for \numpoints, \numquestions and the grade table; starting each variant from zero
+# makes them one variant's (all variants have the same questions and points).
+_RESET_TOTALS = (r"\makeatletter\set@hlfcntr{numpoints}{0}\set@hlfcntr{numbonuspoints}{0}"
+                 r"\setcounter{numquestions}{0}\setcounter{numparts}{0}\setcounter{numsubparts}{0}"
+                 r"\setcounter{numsubsubparts}{0}\makeatother")
+
+
 class CombinedDocument:
     """All variants of one document (questions, solutions or key) in one exam-class file.
 
@@ -73,8 +82,8 @@ class CombinedDocument:
     questions and points, only their data differ.
     """
 
-    def __init__(self, path: Path, points: str, questions: int):
-        self.path, self.points, self.questions = path, points, questions
+    def __init__(self, path: Path):
+        self.path = path
         self.file = None
         self.preamble = None
         self.plots: dict[str, str] = {}  # plot source → "" (seen once) or its box
@@ -85,18 +94,13 @@ class CombinedDocument:
         if self.file is None:
             self.preamble = preamble
             self.file = open(self.path, "w", encoding="utf-8")
-            # exam.cls keeps its totals (questions, points) for the whole file in the .aux,
-            # read at \begin{document}; all variants have the same questions and points, so
-            # set them to one variant's after the .aux is read (\numpoints, the grade table).
-            totals = (rf"\makeatletter\gdef\exam@numquestions{{{self.questions}}}"
-                      rf"\gdef\exam@numpoints{{{self.points}}}\makeatother")
-            self.file.write(preamble + "\n" + _BEGIN + "\n" + totals + "\n")
+            self.file.write(preamble + "\n" + _BEGIN + "\n")
         else:
             if preamble != self.preamble:
                 raise RenderError(f"{vid}: its preamble differs from the first variant's; cannot combine")
             self.file.write("\n\\cleardoublepage\n")
         last = f"derive@last@{vid}"
-        self.file.write(f"\\setcounter{{page}}{{1}}\\setcounter{{question}}{{0}}%\n")
+        self.file.write(f"\\setcounter{{page}}{{1}}\\setcounter{{question}}{{0}}{_RESET_TOTALS}%\n")
         for line in styles:
             self.file.write(line.replace("\\numpages", f"\\pageref{{{last}}}") + "\n")
         self.file.write(_TIKZ.sub(self._reuse_plot, body))
@@ -141,10 +145,10 @@ def _letters(n: int) -> str:
             return out
 
 
-def combine_documents(sources: list[tuple[str, str]], points: str, questions: int) -> str:
+def combine_documents(sources: list[tuple[str, str]]) -> str:
     """(variant id, LaTeX source) pairs → one document (the in-memory form of CombinedDocument)."""
     with tempfile.TemporaryDirectory() as tmp:
-        doc = CombinedDocument(Path(tmp) / "combined.tex", points, questions)
+        doc = CombinedDocument(Path(tmp) / "combined.tex")
         for vid, source in sources:
             doc.add(vid, source)
         doc.close()
@@ -267,7 +271,7 @@ class VariantWriter:
     """Collects built variants into a staging folder; `finish` compiles and publishes."""
 
     def __init__(self, outdir, header: dict, *, pdf: bool = True, combined: bool = False,
-                 moodle_category: str | None = None, points: str = "", questions: int = 0):
+                 moodle_category: str | None = None):
         self.outdir = Path(outdir)
         _check_target(self.outdir)
         parent = self.outdir.resolve().parent
@@ -275,7 +279,7 @@ class VariantWriter:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{self.outdir.name}.", dir=parent))
         self.pdf, self.combined = pdf, combined
         self.key = KeyWriter(self.staging, header)
-        self.docs = ({name: CombinedDocument(self.staging / f"{name}.tex", points, questions)
+        self.docs = ({name: CombinedDocument(self.staging / f"{name}.tex")
                       for name in DOCUMENT_NAMES} if combined else {})
         self.moodle_category = moodle_category
         self.moodle: list[tuple[str, str]] = []
@@ -384,22 +388,34 @@ def _publish(staging: Path, outdir: Path) -> None:
     if outdir.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old.", dir=staging.parent))
         os.replace(outdir, old / "previous")
-    os.replace(staging, outdir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(staging, outdir)
+    except OSError:
+        if old is not None:
+            os.replace(old / "previous", outdir)  # put the earlier run back
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def write_variants(variants, outdir, header: dict, *, pdf: bool = True, combined: bool = False,
-                   moodle_category: str | None = None, points: str = "", questions: int = 0,
-                   jobs: int = 1) -> Written:
+                   moodle_category: str | None = None, jobs: int = 1) -> Written:
     """Write an iterable of `BuiltVariant`s (see `derive.generate.iter_variants`) into `outdir`."""
-    writer = VariantWriter(outdir, header, pdf=pdf, combined=combined, moodle_category=moodle_category,
-                           points=points, questions=questions)
+    try:
+        writer = VariantWriter(outdir, header, pdf=pdf, combined=combined, moodle_category=moodle_category)
+    except OSError as e:
+        raise InputError("output", f"cannot write {outdir}: {e.strerror or e}") from None
     try:
         for built in variants:
             writer.add(built)
         return writer.finish(jobs=jobs)
-    except BaseException:
+    except BaseException as e:
         writer.abort()
+        close = getattr(variants, "close", None)
+        if close is not None:
+            close()  # a generator: stop its worker processes now
+        if isinstance(e, OSError):
+            raise InputError("output", f"cannot write {outdir}: {e.strerror or e}") from None
         raise
 

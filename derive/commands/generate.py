@@ -104,8 +104,7 @@ def run(parser, argv) -> int:
         category = ws.moodle.get("category") or text_plain(ws.title) or "derive worksheet"
     try:
         written = write_variants(variants, outdir, header, pdf=not args.no_pdf, combined=args.combined,
-                                 moodle_category=category, points=_points(ws.points),
-                                 questions=len(ws.problems), jobs=jobs)
+                                 moodle_category=category, jobs=jobs)
     finally:
         if progress is not None:
             progress.close()
@@ -114,10 +113,6 @@ def run(parser, argv) -> int:
     if not args.quiet:
         sys.stdout.write(summary(plan, written, time.perf_counter() - start) + "\n")
     return 0
-
-
-def _points(q) -> str:
-    return str(q.numerator) if q.denominator == 1 else f"{float(q):g}"
 
 
 def key_header(plan, spec: str) -> dict:
