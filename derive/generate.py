@@ -385,9 +385,17 @@ class _Job:
 _JOB: _Job | None = None  # the worker processes' copy (set by _init_worker)
 
 
-def _init_worker(job: _Job) -> None:
+def _init_worker(job: _Job | None, single_thread: bool = False) -> None:
     global _JOB
     _JOB = job
+    if single_thread:
+        # One BLAS thread per worker: a thread per core in each worker oversubscribes the
+        # cores (see derive/commands/generate.py, which also sets OPENBLAS_NUM_THREADS).
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            return
+        threadpool_limits(1)
 
 
 @dataclass(frozen=True)
@@ -422,7 +430,7 @@ def _pool(jobs: int, job: _Job):
     # fork shares the solved fixed problems and imported modules with no pickling and no
     # re-import; elsewhere the job is pickled once per worker.
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ctx.Pool(jobs, initializer=_init_worker, initargs=(job,))
+    return ctx.Pool(jobs, initializer=_init_worker, initargs=(job, True))
 
 
 def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision | None = None,
