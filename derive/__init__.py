@@ -13,7 +13,24 @@ from .registry import get_kind, kind_names
 
 __all__ = [
     "solve", "check", "solve_params", "make_params", "get_kind", "kind_names",
+    "load_worksheet", "solve_worksheet", "generate_variants",
     "Solution", "Step", "Relation", "Result", "Check", "Precision",
     "DeriveError", "InputError", "UndefinedError",
 ]
 __version__ = "0.1.0"
+
+# Worksheets and variants pull in tomllib, Jinja2 and friends: load them on first use,
+# so `import derive` (and `derive --help`) stays light.
+_LAZY = {
+    "load_worksheet": "derive.worksheet",
+    "solve_worksheet": "derive.worksheet",
+    "generate_variants": "derive.generate",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")

@@ -115,3 +115,12 @@ def test_help_is_fast_and_imports_no_sympy_or_torch():
 def test_solve_help_lists_parameters():
     out = derive("solve", "batchnorm", "--help", check=True).stdout
     assert "--running-mean" in out and "--momentum" in out
+
+
+def test_public_api_names_resolve():
+    import derive
+
+    for name in derive.__all__:
+        assert getattr(derive, name) is not None, name
+    ws = derive.load_worksheet("examples/normalization-regularization.toml")
+    assert len(ws.problems) == 5
