@@ -122,5 +122,7 @@ def test_public_api_names_resolve():
 
     for name in derive.__all__:
         assert getattr(derive, name) is not None, name
-    ws = derive.load_worksheet("examples/normalization-regularization.toml")
+    from pathlib import Path
+
+    ws = derive.load_worksheet(Path(__file__).parent.parent / "examples" / "normalization-regularization.toml")
     assert len(ws.problems) == 5
