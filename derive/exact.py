@@ -446,9 +446,9 @@ def round_sigfigs(x, figures: int) -> str:
 def is_terminating(x, places: int) -> bool:
     """True when x is rational with at most `places` decimals (so it can be shown exactly)."""
     x = _as_surd(x)
-    if x.c != 0:
+    if x.c.numerator != 0:
         return False
-    return (x.b * 10**places).denominator == 1
+    return 10**places % x.b.denominator == 0  # the denominator divides 10^places
 
 
 def approx(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:

@@ -54,19 +54,20 @@ def _prec(x, latex: bool) -> float:
     if isinstance(x, int):
         return NEG if x < 0 else ATOM
     if isinstance(x, Fraction):
-        if x < 0:
+        if x.numerator < 0:
             return NEG
         return ATOM if (x.denominator == 1 or latex) else MUL
     if isinstance(x, Dec):
         return NEG if x.text.startswith("-") else ATOM
     if isinstance(x, Surd):
-        if x.c == 0:
+        cn = x.c.numerator
+        if cn == 0:
             return _prec(x.b, latex)
-        if x.b != 0:
+        if x.b.numerator != 0:
             return ADD
-        if x.c < 0:
+        if cn < 0:
             return NEG
-        return ATOM if latex or x.c == 1 else MUL
+        return ATOM if latex or (cn == 1 and x.c.denominator == 1) else MUL
     if isinstance(x, (F.Add, F.Sub)):
         return ADD
     if isinstance(x, F.Mul):
@@ -84,10 +85,12 @@ def _prec(x, latex: bool) -> float:
 
 
 def _is_negative(x) -> bool:
-    if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+    if isinstance(x, Fraction):
+        return x.numerator < 0
+    if isinstance(x, int) and not isinstance(x, bool):
         return x < 0
     if isinstance(x, Surd):
-        return (x.b < 0) if x.b != 0 else (x.c < 0)
+        return (x.b.numerator < 0) if x.b.numerator != 0 else (x.c.numerator < 0)
     if isinstance(x, Dec):
         return x.text.startswith("-")
     return False
@@ -254,23 +257,25 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _print_int(self, x):
         return str(x)
 
+    # Scalars are printed from numerator and denominator (plain ints): comparing
+    # Fractions goes through the numbers ABCs and dominates printing time otherwise.
     def _print_Fraction(self, x):
-        if x.denominator == 1:
-            return str(x.numerator)
-        sign = "-" if x < 0 else ""
-        return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        n, d = x.numerator, x.denominator
+        if d == 1:
+            return str(n)
+        return rf"{'-' if n < 0 else ''}\frac{{{abs(n)}}}{{{d}}}"
 
     def _print_Surd(self, x):
-        if x.c == 0:
+        cn, cd = x.c.numerator, x.c.denominator
+        if cn == 0:
             return self._print_Fraction(x.b)
-        c = abs(x.c)
-        coeff = "" if c.numerator == 1 else f"{c.numerator} "
+        coeff = "" if cn in (1, -1) else f"{abs(cn)} "
         radical = rf"{coeff}\sqrt{{{x.r}}}"
-        if c.denominator != 1:
-            radical = rf"\frac{{{radical}}}{{{c.denominator}}}"
-        if x.b == 0:
-            return ("-" if x.c < 0 else "") + radical
-        return f"{self._print_Fraction(x.b)} {'-' if x.c < 0 else '+'} {radical}"
+        if cd != 1:
+            radical = rf"\frac{{{radical}}}{{{cd}}}"
+        if x.b.numerator == 0:
+            return ("-" if cn < 0 else "") + radical
+        return f"{self._print_Fraction(x.b)} {'-' if cn < 0 else '+'} {radical}"
 
     def _print_Div(self, x):
         return rf"\frac{{{self._print(x.num)}}}{{{self._print(x.den)}}}"

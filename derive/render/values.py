@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..exact import Surd, approx, exact_str, to_sympy
+from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
 from ..forms import Mat, Vec
 from ..model import Precision
 from .printers import Dec
@@ -111,11 +111,11 @@ def _shown_exactly(x, precision: Precision) -> bool:
         return True
     if is_exact_scalar(x):
         s = x if isinstance(x, Surd) else Surd(x)
-        if s.c != 0:
+        if s.c.numerator != 0:
             return False
         if precision.sigfigs is not None:
             return approx(s, sigfigs=precision.sigfigs) == approx(s, 50)
-        return (s.b * 10**precision.decimals).denominator == 1
+        return is_terminating(s, precision.decimals)
     if getattr(x, "free_symbols", None):
         return True  # a formula in a symbol (θ(λ)): nothing to approximate
     if hasattr(x, "is_Rational"):
