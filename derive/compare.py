@@ -30,7 +30,8 @@ from typing import Any
 
 from .errors import InputError
 from .model import Precision
-from .worksheet import (MAX_SPEC_BYTES, SolvedWorksheet, _check_keys, _reject_non_finite, _type_name,
+from .render.values import indexed_entries
+from .worksheet import (SolvedWorksheet, read_spec_text, _check_keys, _reject_non_finite, _type_name,
                         read_toml)
 
 __all__ = ["PrintedAnswer", "Discrepancy", "Comparison", "load_printed", "parse_printed",
@@ -85,19 +86,7 @@ class Comparison:
 # Reading.
 
 def load_printed(path) -> tuple[PrintedAnswer, ...]:
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_SPEC_BYTES + 1)
-    except OSError as e:
-        raise InputError(str(path), f"cannot read the printed answers: {e.strerror or e}") from None
-    if len(data) > MAX_SPEC_BYTES:
-        raise InputError(str(path), f"larger than {MAX_SPEC_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(str(path), f"not UTF-8 text (byte {e.start + 1})") from None
-    return parse_printed(text, str(path))
+    return parse_printed(read_spec_text(path, "the printed answers"), str(Path(path)))
 
 
 def parse_printed(text: str, source: str = "<printed>") -> tuple[PrintedAnswer, ...]:
@@ -161,12 +150,6 @@ def _shape(value) -> tuple[int, ...]:
     return ()
 
 
-def _entries(value, index=()):
-    if isinstance(value, tuple):
-        for i, v in enumerate(value):
-            yield from _entries(v, index + (i,))
-    else:
-        yield index, value
 
 
 def _at(value, index):
@@ -290,7 +273,7 @@ def compare_printed(solved: SolvedWorksheet, printed) -> tuple[Comparison, ...]:
             mistakes_cache[key] = tuple(kind.mistakes(sp.problem.params)) if kind.mistakes else ()
         found = []
         count = 0
-        for index, p in _entries(answer.value):
+        for index, p in indexed_entries(answer.value):
             count += 1
             x = _at(result.value, index)
             if _matches(x, p):

@@ -28,6 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .model import Precision
+from .render.values import indexed_entries
 from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
 
 __all__ = ["moodle_xml", "text_html", "latex_to_html", "QUESTION_TYPES", "ANSWER_DECIMALS"]
@@ -210,12 +211,6 @@ def _entry_name(index: tuple[int, ...]) -> str:
     return f"row {index[0] + 1}, column {index[1] + 1}"
 
 
-def _entries(value, index=()):
-    if isinstance(value, tuple):
-        for i, v in enumerate(value):
-            yield from _entries(v, index + (i,))
-    else:
-        yield index, value
 
 
 def _cloze_blank(x, part, ws, precision) -> str:
@@ -313,7 +308,7 @@ def moodle_xml(solved: SolvedWorksheet, precision: Precision | None = None, *,
                         body = question + f"<p>{symbol} =</p>" + _cloze_layout(r.value, part, ws, precision)
                         _question(quiz, "cloze", name, body, penalty=penalty, feedback=feedback)
                     else:
-                        for index, x in _entries(r.value):
+                        for index, x in indexed_entries(r.value):
                             if not _is_number(x):
                                 continue
                             where = _entry_name(index)
@@ -345,4 +340,4 @@ def _answers_html(results, precision: Precision) -> str:
 
 
 def _count(value) -> int:
-    return sum(1 for _, x in _entries(value) if _is_number(x)) if isinstance(value, tuple) else 1
+    return sum(1 for _, x in indexed_entries(value) if _is_number(x)) if isinstance(value, tuple) else 1

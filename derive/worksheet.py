@@ -54,7 +54,7 @@ from .usertext import EMPTY, MAX_TEXT_CHARS, Text, parse_text
 __all__ = [
     "Text", "Part", "Problem", "Worksheet", "SolvedProblem", "SolvedWorksheet",
     "parse_worksheet", "load_worksheet", "worksheet_from_dict", "solve_worksheet",
-    "parse_text", "replace_params", "MAX_SPEC_BYTES",
+    "parse_text", "replace_params", "read_spec_text", "MAX_SPEC_BYTES",
 ]
 
 MAX_SPEC_BYTES = 5_000_000
@@ -187,21 +187,25 @@ class SolvedWorksheet:
 # ---------------------------------------------------------------------------------
 # Loading.
 
-def load_worksheet(path, *, require_params: bool = True) -> Worksheet:
-    """Read and validate a TOML worksheet spec from `path`."""
+def read_spec_text(path, what: str = "the spec") -> str:
+    """A TOML file's text, size-limited and UTF-8, with errors naming the file."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_SPEC_BYTES + 1)
     except OSError as e:
-        raise InputError(str(path), f"cannot read the spec: {e.strerror or e}") from None
+        raise InputError(str(path), f"cannot read {what}: {e.strerror or e}") from None
     if len(data) > MAX_SPEC_BYTES:
-        raise InputError(str(path), f"spec larger than {MAX_SPEC_BYTES} bytes")
+        raise InputError(str(path), f"{what} is larger than {MAX_SPEC_BYTES} bytes")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InputError(str(path), f"not UTF-8 text (byte {e.start + 1})") from None
-    return parse_worksheet(text, source=str(path), require_params=require_params)
+
+
+def load_worksheet(path, *, require_params: bool = True) -> Worksheet:
+    """Read and validate a TOML worksheet spec from `path`."""
+    return parse_worksheet(read_spec_text(path), source=str(path), require_params=require_params)
 
 
 def read_toml(text: str, source: str) -> dict:

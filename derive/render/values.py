@@ -15,7 +15,7 @@ from .printers import Dec
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings",
-    "display", "approx_display", "is_exactly_shown", "flatten",
+    "display", "approx_display", "is_exactly_shown", "flatten", "indexed_entries",
 ]
 
 
@@ -121,6 +121,15 @@ def _shown_exactly(x, precision: Precision) -> bool:
     if hasattr(x, "is_Rational"):
         return bool(x.is_Rational) and (x * 10**precision.decimals).is_Integer
     return True  # words, symbols: nothing to approximate
+
+
+def indexed_entries(value, index=()):
+    """(index tuple, scalar) for every scalar of a value, row-major: ((1, 2), x) is row 2, column 3."""
+    if isinstance(value, tuple):
+        for i, v in enumerate(value):
+            yield from indexed_entries(v, index + (i,))
+    else:
+        yield index, value
 
 
 def flatten(value):
