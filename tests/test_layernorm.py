@@ -115,3 +115,10 @@ def test_rows_have_mean_zero_and_variance_one(rows, eps):
         total = sum(out, Surd(0))
         assert total == 0
         assert sum((v * v for v in out), Surd(0)) / n == Surd(var / (var + eps))
+
+
+def test_forgotten_eps_is_diagnosed():
+    """A student who drops ε = 1/10 gets √3-based values; the checker names the ε convention."""
+    r = derive.check("layernorm", "[-0.58, -0.58, -0.58, 1.73]", X=[[1, 1, 1, 5]], eps="0.1")
+    assert not r.correct
+    assert r.diagnosis.name == "eps_convention" and r.diagnosis.step == "Normalize"

@@ -269,6 +269,8 @@ MISTAKE_MESSAGES = {
                               "Scale and shift"),
     "not_normalized": ("Skipped the normalization: applied γ and β to X itself.", "Normalize"),
     "centered_not_scaled": ("Subtracted the mean but did not divide by √(σ² + ε).", "Normalize"),
+    "eps_convention": ("Used the wrong ε: either left out the problem's ε or added PyTorch's default "
+                       "1e-5 where the problem says ε = 0.", "Normalize"),
     "used_batch_statistics": ("Used the batch's own mean and variance; in eval mode BatchNorm uses the "
                               "running statistics.", "Running statistics"),
     "running_var_biased": ("Updated the running variance with the biased variance; PyTorch uses the "

@@ -169,6 +169,8 @@ MISTAKE_MESSAGES = {
                               "the final digits, so round only the final answer.", "Scale and shift"),
     "not_normalized": ("Skipped the normalization: applied γ and β to X itself.", "Normalize"),
     "centered_not_scaled": ("Subtracted the mean but did not divide by √(σ² + ε).", "Normalize"),
+    "eps_convention": ("Used the wrong ε: either left out the problem's ε or added PyTorch's default "
+                       "1e-5 where the problem says ε = 0.", "Normalize"),
 }
 
 

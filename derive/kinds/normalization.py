@@ -21,6 +21,9 @@ __all__ = [
     "MAX_DETAILED",
 ]
 
+# nn.LayerNorm / nn.BatchNorm1d's default ε, which students sometimes add unasked.
+PYTORCH_DEFAULT_EPS = Fraction(1, 100000)
+
 # Beyond this many rows/columns a solution details the first few and summarizes the rest.
 MAX_DETAILED = 8
 
@@ -208,4 +211,7 @@ def mistake_variants(vectors, gamma_of, beta_of, eps):
     run("rounded_intermediates", rounded_xhat)
     run("not_normalized", no_normalize)
     run("centered_not_scaled", centered_only)
+    # The ε convention: dropping the problem's ε, or adding PyTorch's default 1e-5 to ε = 0.
+    other_eps = Fraction(0) if eps else PYTORCH_DEFAULT_EPS
+    run("eps_convention", lambda i, m: affine(normalize(m, other_eps), gamma_of(i), beta_of(i)))
     return out
