@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["main", "Parser", "COMMANDS", "write_atomic", "add_output_options", "emit"]
+__all__ = ["main", "Parser", "COMMANDS", "write_atomic", "default_file_mode", "add_output_options", "emit"]
 
 # Subcommand → module with `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS = {
@@ -45,10 +45,18 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
             f.write(data)
+        os.chmod(tmp, default_file_mode())  # mkstemp makes 0600; outputs get the usual umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def default_file_mode() -> int:
+    """0o666 less the process umask: what open() would have given a new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def add_output_options(parser: argparse.ArgumentParser, formats=("text", "latex", "json", "pdf", "all")):

@@ -53,6 +53,7 @@ class Kind:
     mistakes: Callable[[Any], tuple[MistakeAnswer, ...]] | None = None
     generate: Callable[[random.Random, str], Any] | None = None
     template: str = ""
+    plot: Callable[[Any, Any], None] | None = None  # (solution, path): a PNG of the solution's figure
 
 
 def kind_names() -> tuple[str, ...]:

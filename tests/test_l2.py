@@ -306,3 +306,21 @@ def test_explicit_labels_with_a_test_set_without_test_labels():
                 y_class=[0, 0, 1, 0, 1, 1], X_test=[["1.5"], ["3.5"], [7]], y_test=["1.5", "3.5", 7])
     step = next(s for s in sol.steps if s.title.startswith("Logistic"))
     assert "θ* exists" in step.explanation and "labels as given (y_class)" in step.explanation
+
+
+def test_cli_plot_writes_a_png(tmp_path, require_module):
+    """`derive solve l2 --plot FILE.png` draws the sweep; a kind without a figure says so (exit 2)."""
+    import subprocess
+    import sys
+
+    require_module("matplotlib")
+    target = tmp_path / "sweep.png"
+    done = subprocess.run([sys.executable, "-m", "derive.cli", "solve", "l2", "--X", "[[1,0],[0,1],[1,1]]",
+                           "--y", "[1,2,4]", "--lam", "1/2", "--plot", str(target)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes().startswith(b"\x89PNG")
+    refused = subprocess.run([sys.executable, "-m", "derive.cli", "solve", "layernorm", "--X", "[[1,2]]",
+                              "--plot", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "plot: layernorm solutions have no figure" in refused.stderr
+    assert not (tmp_path / "x.png").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..cli import add_output_options, emit, write_atomic
+from ..cli import add_output_options, default_file_mode, emit, write_atomic
 from .common import add_param_options, precision_from, raw_params, take_kind
 
 
@@ -16,12 +16,20 @@ def run(parser, argv) -> int:
     add_output_options(parser)
     parser.add_argument("--check", default="numpy", metavar="BACKENDS",
                         help="numeric cross-checks: numpy, torch, 'numpy,torch', all (installed) or none")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="also draw the solution's figure as a PNG (kinds with a figure, e.g. l2; needs matplotlib)")
     args = parser.parse_args(rest)
+    if args.plot and kind.plot is None:
+        from ..errors import InputError
+
+        raise InputError("plot", f"{kind.name} solutions have no figure to draw")
 
     from ..api import make_params, solve_params
 
     precision = precision_from(args)
     solution = solve_params(kind.name, make_params(kind.name, **raw_params(args, kind)), args.check)
+    if args.plot:
+        write_plot(kind, solution, args.plot)
     if args.format == "all":
         return write_all(solution, precision, args.output or kind.name)
     if args.format == "pdf":
@@ -54,3 +62,20 @@ def write_all(solution, precision, stem: str) -> int:
         sys.stderr.write(f"derive: {e}\n")
         return 2
     return 0
+
+
+def write_plot(kind, solution, path: str) -> None:
+    """Draw into a temp file beside the target and rename: a failed plot leaves nothing."""
+    import os
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".png")
+    os.close(fd)
+    try:
+        kind.plot(solution, tmp)
+        os.chmod(tmp, default_file_mode())
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -204,4 +204,5 @@ KIND = Kind(
     mistakes=mistakes,
     generate=generate,
     template="l2.tex.j2",
+    plot=save_plot,
 )
