@@ -30,7 +30,7 @@ from typing import Any
 
 from .errors import InputError
 from .model import Precision
-from .render.values import indexed_entries
+from .nested import indexed_entries, value_shape
 from .worksheet import (SolvedWorksheet, read_spec_text, _check_keys, _reject_non_finite, _type_name,
                         read_toml)
 
@@ -144,10 +144,6 @@ def _printed_value(value, field: str):
 # ---------------------------------------------------------------------------------
 # Comparing.
 
-def _shape(value) -> tuple[int, ...]:
-    if isinstance(value, tuple):
-        return (len(value),) + (_shape(value[0]) if value else ())
-    return ()
 
 
 
@@ -217,7 +213,7 @@ def _truncated(x, decimals: int) -> Fraction | None:
 def _cause(x, printed: PrintedNumber, index, result_name: str, shape, mistakes) -> tuple[str, str | None]:
     """The first known mistake that reproduces `printed`, else a generic rounding cause."""
     matched = [m for m in mistakes
-               if result_name in m.results and _shape(m.results[result_name]) == shape
+               if result_name in m.results and value_shape(m.results[result_name]) == shape
                and _matches(_at(m.results[result_name], index), printed)]
     if matched:
         m = matched[0]
@@ -263,7 +259,7 @@ def compare_printed(solved: SolvedWorksheet, printed) -> tuple[Comparison, ...]:
                 raise InputError(f"printed answer for {answer.label}: result",
                                  f"unknown result {answer.result!r}; this problem has: {', '.join(names)}")
             result = sp.solution.result(answer.result)
-        exact_shape, printed_shape = _shape(result.value), _shape(answer.value)
+        exact_shape, printed_shape = value_shape(result.value), value_shape(answer.value)
         if exact_shape != printed_shape:
             raise InputError(f"printed answer for {answer.label}",
                              f"has shape {list(printed_shape)} but {result.name} has shape {list(exact_shape)}")

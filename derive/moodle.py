@@ -28,7 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .model import Precision
-from .render.values import indexed_entries
+from .nested import indexed_entries, value_shape
 from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
 
 __all__ = ["moodle_xml", "text_html", "latex_to_html", "QUESTION_TYPES", "ANSWER_DECIMALS"]
@@ -106,10 +106,6 @@ def _is_number(x) -> bool:
     return not isinstance(x, tuple) and is_numeric_value(x)
 
 
-def _shape(value) -> tuple[int, ...]:
-    if isinstance(value, tuple):
-        return (len(value),) + (_shape(value[0]) if value else ())
-    return ()
 
 
 def _numeric(value) -> bool:
@@ -220,7 +216,7 @@ def _cloze_blank(x, part, ws, precision) -> str:
 
 
 def _cloze_layout(value, part, ws, precision) -> str:
-    shape = _shape(value)
+    shape = value_shape(value)
     if len(shape) == 1:
         cells = "".join(f"<td>{_cloze_blank(x, part, ws, precision)}</td>" for x in value)
         return f"<table class=\"derive-vector\"><tr>{cells}</tr></table>"
@@ -300,7 +296,7 @@ def moodle_xml(solved: SolvedWorksheet, precision: Precision | None = None, *,
                 for r in results:
                     symbol = html.escape(f"\\({latex(r.symbol)}\\)", quote=False)
                     name = title if len(results) == 1 else f"{title}: {r.name}"
-                    if _shape(r.value) == ():
+                    if value_shape(r.value) == ():
                         _numerical(quiz, name, question + f"<p>{symbol} = ?</p>", _decimal(r.value),
                                    _tolerance(r.value, part, ws, precision), _grade(part.points / len(results)),
                                    penalty, feedback)

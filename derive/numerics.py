@@ -60,7 +60,8 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
     import numpy as np
 
     from .exact import to_float
-    from .render.values import flatten, is_exact_scalar
+    from .nested import flatten
+    from .render.values import is_exact_scalar
 
     flat_num = np.asarray(numeric, dtype=float).ravel()
     flat_exact = list(flatten(exact_value))

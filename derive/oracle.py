@@ -44,6 +44,7 @@ from .backends import (
 )
 from .errors import BackendUnavailable, DeriveError, InputError
 from .exact import Surd, sign
+from .nested import indexed_entries, value_shape
 
 __all__ = [
     "EntryError", "ResultErrors", "max_of", "InputRounding", "VarianceEntry", "Run", "OracleReport",
@@ -370,21 +371,8 @@ class OracleReport:
 
 
 # -- the oracle -------------------------------------------------------------------------
-def _indexed(value, prefix=()):
-    """(index, scalar) pairs of a scalar, vector (tuple) or matrix (tuple of tuples)."""
-    if isinstance(value, tuple):
-        for i, v in enumerate(value):
-            yield from _indexed(v, prefix + (i,))
-    else:
-        yield prefix, value
 
 
-def _shape(value) -> tuple[int, ...]:
-    shape = []
-    while isinstance(value, tuple):
-        shape.append(len(value))
-        value = value[0] if value else None
-    return tuple(shape)
 
 
 def input_roundings(kind, params, fmt: FloatFormat) -> tuple[InputRounding, ...]:
@@ -398,7 +386,7 @@ def input_roundings(kind, params, fmt: FloatFormat) -> tuple[InputRounding, ...]
         value = getattr(params, f.name)
         if value is None:
             continue
-        for index, q in _indexed(value):
+        for index, q in indexed_entries(value):
             q = Fraction(q)
             stored = fmt.round(q)
             if stored != q:
@@ -410,14 +398,14 @@ def _result_errors(name, exact_value, numeric, fmt, stored_value) -> ResultError
     import numpy as np
 
     flat = np.asarray(numeric, dtype=object if numeric.dtype == object else float).reshape(-1)
-    pairs = list(_indexed(exact_value))
+    pairs = list(indexed_entries(exact_value))
     stored_flat = (np.asarray(stored_value, dtype=object).reshape(-1) if stored_value is not None
                    else [None] * len(pairs))
     if len(pairs) != flat.size:
         raise DeriveError(f"{name}: {len(pairs)} exact entries but {flat.size} numeric ones")
     entries = tuple(entry_error(ex, float(x), fmt, index, st)
                     for (index, ex), x, st in zip(pairs, flat, stored_flat))
-    return ResultErrors(name, _shape(exact_value), entries)
+    return ResultErrors(name, value_shape(exact_value), entries)
 
 
 def _runs_for(kind, params, solution, backend, variances, layers, stored):

@@ -164,6 +164,13 @@ class _FormsMixin:
             return super()._print_Mul(x)
         return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
 
+    def _print_Vec(self, x):
+        head, last = self._elide(x.items)
+        body = ", ".join(self._print(v) for v in head)
+        if last is not None:
+            body += f", {self._dots}, {self._print(last)}"
+        return f"{self._open('[')}{body}{self._close(']')}"
+
     def _print_Sym(self, x):
         return x.latex if self.latex_mode else x.text
 
@@ -218,13 +225,6 @@ class TextPrinter(_FormsMixin, StrPrinter):
         exp = {2: "²", 3: "³"}.get(x.exp) if isinstance(x.exp, int) else None
         base = self._p(x.base, ATOM)
         return base + exp if exp else f"{base}^{self._p(x.exp, ATOM)}"
-
-    def _print_Vec(self, x):
-        head, last = self._elide(x.items)
-        body = ", ".join(self._print(v) for v in head)
-        if last is not None:
-            body += f", {self._dots}, {self._print(last)}"
-        return f"[{body}]"
 
     def _print_Mat(self, x):
         rows = [self._print_Vec(F.Vec(r)) for r in x.rows]
@@ -287,13 +287,6 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         if not isinstance(x, F.Pow):
             return super()._print_Pow(x)
         return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._print(x.exp)}}}"
-
-    def _print_Vec(self, x):
-        head, last = self._elide(x.items)
-        body = ", ".join(self._print(v) for v in head)
-        if last is not None:
-            body += rf", \dots, {self._print(last)}"
-        return rf"\left[{body}\right]"
 
     def _print_Mat(self, x):
         rows = x.rows

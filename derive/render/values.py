@@ -11,11 +11,12 @@ from fractions import Fraction
 from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
 from ..forms import Mat, Vec
 from ..model import Precision
+from ..nested import flatten, indexed_entries, value_shape
 from .printers import Dec
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings",
-    "display", "approx_display", "is_exactly_shown", "flatten", "indexed_entries",
+    "display", "approx_display", "is_exactly_shown", "flatten", "indexed_entries", "value_shape",
 ]
 
 
@@ -121,24 +122,6 @@ def _shown_exactly(x, precision: Precision) -> bool:
     if hasattr(x, "is_Rational"):
         return bool(x.is_Rational) and (x * 10**precision.decimals).is_Integer
     return True  # words, symbols: nothing to approximate
-
-
-def indexed_entries(value, index=()):
-    """(index tuple, scalar) for every scalar of a value, row-major: ((1, 2), x) is row 2, column 3."""
-    if isinstance(value, tuple):
-        for i, v in enumerate(value):
-            yield from indexed_entries(v, index + (i,))
-    else:
-        yield index, value
-
-
-def flatten(value):
-    """The scalars of a scalar, vector or matrix value, row-major."""
-    if isinstance(value, tuple):
-        for v in value:
-            yield from flatten(v)
-    else:
-        yield value
 
 
 def is_exactly_shown(form, precision: Precision) -> bool:
