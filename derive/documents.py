@@ -40,6 +40,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 from .model import Precision, Relation
@@ -57,6 +58,7 @@ DOCUMENT_NAMES = ("questions", "solutions", "key")
 # ---------------------------------------------------------------------------------
 # Text and values as LaTeX.
 
+@lru_cache(maxsize=1024)  # a spec's texts repeat in every document and every variant
 def text_latex(text: Text) -> str:
     """User text as LaTeX: prose escaped, whitelisted math as math, paragraphs as \\par."""
     from .render.escape import escape_latex
@@ -164,8 +166,9 @@ def _escape(s: str) -> str:
     return escape_latex(s, field="variant")
 
 
-def _problem_context(sp: SolvedProblem, precision: Precision, *, solutions: bool,
-                     notes: dict[str, list[str]]) -> dict:
+def _problem_context(sp: SolvedProblem, precision: Precision, *, notes: dict[str, list[str]],
+                     answers: "_Answers") -> dict:
+    """One problem as the three templates see it (each reads only the fields it prints)."""
     from .render.latex import render_latex_fragment
 
     problem, sol = sp.problem, sp.solution
@@ -175,9 +178,10 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, solutions: bool
                                           worksheet=True).strip()
     computed = [p for p in problem.parts if p.type == "computed"]
     derivation = ""
-    if solutions and sol is not None and computed:
+    if sol is not None and computed:
         derivation = render_latex_fragment(sol, precision, show_statement=False, show_solution=True,
                                            worksheet=True).strip()
+    labels = [p.label for p in problem.parts]
     parts = []
     for part in problem.parts:
         label = problem.label(part)
@@ -192,9 +196,9 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, solutions: bool
             "correct": part.correct,
             "correct_letter": part.correct_letter or "",
             "answer_text": text_latex(part.answer),
-            "answers": [answer_rows(r, precision) for r in sp.results_of(part)],
+            "answers": [answers.rows(r) for r in sp.results_of(part)],
             "derivation": derivation if first else "",
-            "covers": _label_range([p.label for p in computed], [p.label for p in problem.parts]) if first else "",
+            "covers": _label_range([p.label for p in computed], labels) if first else "",
             "see": f"({computed[0].label})" if part.type == "computed" and not first else "",
             "notes": [_escape_note(n) for n in notes.get(label, ())],
         })
@@ -207,6 +211,30 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, solutions: bool
         "newpage": problem.newpage,
         "parts": parts,
     }
+
+
+class _Answers:
+    """Each result rendered once per build: its align* rows for all three documents, and
+    its exact/LaTeX/decimal strings for key.json."""
+
+    def __init__(self, precision: Precision):
+        self.precision = precision
+        self._rows: dict[int, tuple] = {}
+        self._values: dict[int, tuple] = {}
+
+    def rows(self, result) -> list[str]:
+        hit = self._rows.get(id(result))
+        if hit is None or hit[0] is not result:
+            hit = self._rows[id(result)] = (result, answer_rows(result, self.precision))
+        return hit[1]
+
+    def value(self, result) -> dict:
+        from .render.json import value_dict
+
+        hit = self._values.get(id(result))
+        if hit is None or hit[0] is not result:
+            hit = self._values[id(result)] = (result, value_dict(result.value, self.precision))
+        return hit[1]
 
 
 def _escape_note(note: str) -> str:
@@ -223,33 +251,32 @@ def build_documents(solved: SolvedWorksheet, precision: Precision | None = None,
     `precision` defaults to the worksheet's; `variant` (e.g. "Variant 3") is printed in
     the header of each document; `notes` maps part labels ("2a") to extra sentences
     printed under that part's solution (e.g. errata found by `derive.compare`).
+    Each problem is rendered once and laid out three times.
     """
     from .render.latex import environment
 
     ws = solved.worksheet
     precision = precision or ws.precision
-    notes = notes or {}
+    answers = _Answers(precision)
+    problems = [_problem_context(sp, precision, notes=notes or {}, answers=answers) for sp in solved.problems]
+    compact = [{**problem, "newpage": False} for problem in problems]  # the key: no page breaks
+    front = _front(ws, "", variant)
     env = environment()
     docs = {}
     for name, label, solutions in (("questions", "Questions", False), ("solutions", "Solutions", True),
                                    ("key", "Answer key", True)):
-        ctx = _front(ws, label, variant)
-        ctx["answers"] = solutions
-        ctx["problems"] = [_problem_context(sp, precision, solutions=name == "solutions", notes=notes)
-                           for sp in solved.problems]
-        if name == "key":  # compact: no page breaks between problems
-            for problem in ctx["problems"]:
-                problem["newpage"] = False
+        ctx = {**front, "doc_label": label, "answers": solutions,
+               "problems": compact if name == "key" else problems}
         docs[name] = env.get_template(f"worksheet/{name}.tex.j2").render(ctx)
     return Documents(questions=docs["questions"], solutions=docs["solutions"], key=docs["key"],
-                     key_json=key_dict(solved, precision, variant=variant))
+                     key_json=key_dict(solved, precision, variant=variant, answers=answers))
 
 
 # ---------------------------------------------------------------------------------
 # key.json
 
 def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
-             variant: str | None = None) -> dict:
+             variant: str | None = None, answers: _Answers | None = None) -> dict:
     """The machine-readable key, parts labelled like "2a".
 
     `parts` holds the computed parts with a numeric answer (what `derive grade` checks
@@ -257,13 +284,16 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
     `written_parts` the free-text and multiple-choice parts with their model answers,
     and computed parts whose answers are not numbers (layer names, shapes).
     """
-    from .render.json import jsonable, value_dict
+    from .render.json import jsonable
 
     ws = solved.worksheet
     precision = precision or ws.precision
+    if answers is None or answers.precision != precision:
+        answers = _Answers(precision)
     parts, written = [], []
     for sp in solved.problems:
         problem = sp.problem
+        params = None
         for part in problem.parts:
             label = problem.label(part)
             entry = {
@@ -284,13 +314,14 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
                 main = numeric[0] if numeric else results[0]
                 if part.answer:
                     entry["model_answer"] = part.answer.source
+                if params is None:
+                    params = jsonable(problem.params)
                 entry.update({
                     "kind": problem.kind,
-                    "params": jsonable(problem.params),
+                    "params": params,
                     "result": main.name,
-                    "answer": value_dict(main.value, precision),
-                    "answers": {r.name: {**value_dict(r.value, precision), "description": r.description}
-                                for r in results},
+                    "answer": answers.value(main),
+                    "answers": {r.name: {**answers.value(r), "description": r.description} for r in results},
                     "tolerance": _tolerance_dict(part.tolerance or ws.tolerance),
                 })
                 (parts if numeric else written).append(entry)
