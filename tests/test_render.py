@@ -73,3 +73,18 @@ def test_pdf_compiles_and_shows_the_steps(kind, params, tmp_path):
     derive.solve(kind, **params).to_pdf(path)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Statistics" in text and "Normalize" in text and "Scale and shift" in text
+
+
+def test_sympy_texts_are_kept_per_type_and_value():
+    """The printers remember SymPy expressions' text; equal-comparing values of other
+    types (Float 2.0 == Integer 2) and symbols with other assumptions must not share it."""
+    import sympy
+
+    from derive.render.printers import latex, text
+
+    assert latex(sympy.Integer(2)) == "2"
+    assert latex(sympy.Float(2.0)) != "2"
+    assert text(sympy.Integer(2)) == "2" and text(sympy.Float(2.0)) != "2"
+    p, q = sympy.Symbol("p"), sympy.Symbol("p", positive=True)
+    assert latex(1 - p) == latex(1 - q) == "1 - p"
+    assert latex(sympy.Symbol("q") / 2) == r"\frac{q}{2}"

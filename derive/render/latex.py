@@ -109,23 +109,33 @@ class _Lazy:
         return self._get()[i]
 
 
+class _ParamsLatex(dict):
+    """The params as LaTeX, each rendered when a template first asks for it by name
+    (`params.X`): statements show a few of them, and some params are long."""
+
+    def __init__(self, params):
+        super().__init__()
+        self._params = params
+
+    def __missing__(self, name: str) -> str:
+        if not hasattr(self._params, name):
+            raise KeyError(name)  # Jinja turns it into StrictUndefined's error
+        value = getattr(self._params, name)
+        text = self[name] = latex(display(value)) if not isinstance(value, str) else escape_latex(value)
+        return text
+
+
 def solution_context(sol: Solution, precision: Precision) -> dict:
     """Everything a template needs, as ready LaTeX strings (steps, results, checks on demand)."""
     from ..definitions import definition_latex
     from ..registry import get_kind
 
-    from dataclasses import fields
-
     kind = get_kind(sol.kind)
-    params = {}
-    for f in fields(sol.params):
-        value = getattr(sol.params, f.name)
-        params[f.name] = latex(display(value)) if not isinstance(value, str) else escape_latex(value)
     return {
         "title": kind.title,
         "kind": sol.kind,
         "p": sol.params,
-        "params": params,
+        "params": _ParamsLatex(sol.params),
         "definition": definition_latex(sol.definition) if sol.definition is not None else None,
         "steps": _Lazy(lambda: [
             {"title": s.title, "explanation": s.explanation,

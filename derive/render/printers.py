@@ -20,6 +20,7 @@ from .escape import escape_latex
 
 __all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "ELIDE_AFTER"]
 
+SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
 ELIDE_AFTER = 12  # vectors and sums longer than this show their first entries, …, the last
 
 ATOM, POW, MUL, NEG, ADD = 4, 3, 2, 1.5, 1
@@ -115,10 +116,26 @@ class _FormsMixin:
         method = self._dispatch.get(type(expr))
         if method is None:
             name = f"_print_{type(expr).__name__}"
-            if type(expr).__module__.startswith("sympy") or not hasattr(self, name):
+            if type(expr).__module__.startswith("sympy"):
+                return self._print_sympy(expr, kwargs)
+            if not hasattr(self, name):
                 return super()._print(expr, **kwargs)
             method = self._dispatch[type(expr)] = getattr(type(self), name)
         return method(self, expr)
+
+    def _print_sympy(self, expr, kwargs) -> str:
+        """SymPy's printers are slow and the same expressions (`1 - p`) recur in every
+        solution of a kind; SymPy objects are immutable, so their text can be kept."""
+        if kwargs:
+            return super()._print(expr, **kwargs)
+        key = (type(expr), expr)
+        text = self._sympy_texts.get(key)
+        if text is None:
+            text = super()._print(expr)
+            if len(self._sympy_texts) >= SYMPY_TEXTS_KEPT:
+                self._sympy_texts.clear()
+            self._sympy_texts[key] = text
+        return text
 
     def _p(self, x, min_prec: float) -> str:
         s = self._print(x)
@@ -183,6 +200,7 @@ class TextPrinter(_FormsMixin, StrPrinter):
     """Plain text for terminals: `-1 - 2√3/3`, `[-1, -5/3, 0, 20/3]`, `(1 + 1 + 1 + 5)/4`."""
 
     _dispatch: dict = {}
+    _sympy_texts: dict = {}
 
     def doprint(self, expr):
         return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
@@ -236,6 +254,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
 
     latex_mode = True
     _dispatch: dict = {}
+    _sympy_texts: dict = {}
     _dots = r"\dots"
 
     def doprint(self, expr):
