@@ -47,7 +47,7 @@ from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
 __all__ = [
-    "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
+    "Documents", "build_documents", "key_dict", "key_json_text", "json_line", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
     "write_documents", "publish", "worksheet_markdown", "solutions_text", "KEY_SCHEMA", "DOCUMENT_NAMES",
 ]
 
@@ -143,7 +143,27 @@ class Documents:
         return {name: getattr(self, name) for name in names}
 
     def key_text(self) -> str:
-        return json.dumps(self.key_json, indent=2, ensure_ascii=False) + "\n"
+        return key_json_text(self.key_json)
+
+
+def json_line(entry) -> str:
+    """One JSON value on one line (the C encoder: indenting runs the slow Python one)."""
+    return json.dumps(entry, ensure_ascii=False, separators=(", ", ": "))
+
+
+def key_json_text(key: dict, lists: tuple[str, ...] = ("parts", "written_parts")) -> str:
+    """key.json's text: the header indented, then each part on a line of its own
+    (readable and diffable, and five times faster to write than indenting every level)."""
+    lines = ["{"]
+    items = list(key.items())
+    for i, (name, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if name in lists and value:
+            body = ",\n    ".join(json_line(entry) for entry in value)
+            lines.append(f'  {json_line(name)}: [\n    {body}\n  ]{comma}')
+        else:
+            lines.append(f"  {json_line(name)}: {json_line(value)}{comma}")
+    return "\n".join(lines) + "\n}\n"
 
 
 def _front(ws, doc_label: str, variant: str | None) -> dict:

@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .documents import json_line
 from .errors import InputError, RenderError
 
 __all__ = ["write_variants", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",
@@ -158,10 +159,6 @@ def combine_documents(sources: list[tuple[str, str]]) -> str:
 # ---------------------------------------------------------------------------------
 # The combined key: key.json (streamed) and key.csv.
 
-def _json_line(entry: dict) -> str:
-    return json.dumps(entry, ensure_ascii=False, separators=(", ", ": "))
-
-
 class KeyWriter:
     """key.json and key.csv for all variants, written entry by entry."""
 
@@ -181,7 +178,7 @@ class KeyWriter:
                 part = entry["part"]
                 entry = {**entry, "part": label(vid, part), "label": label(vid, part), "variant": vid,
                          "variant_part": part}
-                stream.write(_json_line(entry) + "\n")
+                stream.write(json_line(entry) + "\n")
                 self.count[group] += 1
                 if entry["type"] == "computed":
                     for name, answer in entry["answers"].items():

@@ -235,3 +235,16 @@ def test_hostile_title_is_printed_literally_never_run(tmp_path):
     text = pdf_text(tmp_path / "q.pdf")
     assert r"\input{/etc/passwd}" in text and r"\write18{touch pwned}" in text
     assert "root:" not in text and not (tmp_path / "pwned").exists()
+
+
+def test_key_json_text_is_the_key_with_one_part_per_line():
+    from derive.documents import key_json_text
+
+    key = {"schema": 1, "title": "Quiz — ü", "precision": {"decimals": 2, "sigfigs": None},
+           "parts": [{"part": "1a", "answer": {"exact": ["1", "sqrt(3)/3"]}}, {"part": "1b"}],
+           "written_parts": []}
+    text = key_json_text(key)
+    assert json.loads(text) == key
+    lines = text.splitlines()
+    assert '    {"part": "1a", "answer": {"exact": ["1", "sqrt(3)/3"]}},' in lines
+    assert '  "written_parts": []' in lines and "ü" in text and text.endswith("}\n")
