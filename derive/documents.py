@@ -304,7 +304,7 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
     `written_parts` the free-text and multiple-choice parts with their model answers,
     and computed parts whose answers are not numbers (layer names, shapes).
     """
-    from .render.json import jsonable
+    from .render.json import params_json
 
     ws = solved.worksheet
     precision = precision or ws.precision
@@ -335,7 +335,7 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
                 if part.answer:
                     entry["model_answer"] = part.answer.source
                 if params is None:
-                    params = jsonable(problem.params)
+                    params = params_json(problem.params)
                 entry.update({
                     "kind": problem.kind,
                     "params": params,

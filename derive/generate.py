@@ -198,9 +198,9 @@ def _slots(ws: Worksheet, difficulty: str | None, vary) -> tuple[tuple[Slot, ...
 
 
 def _fingerprint(params) -> str:
-    from .render.json import jsonable
+    from .render.json import params_json
 
-    return json.dumps(jsonable(params), sort_keys=True, separators=(",", ":"))
+    return json.dumps(params_json(params), sort_keys=True, separators=(",", ":"))
 
 
 def _draw(slot: Slot, seed: int, k: int, attempt: int):
@@ -333,7 +333,7 @@ def solve_fixed(plan: VariantPlan, checks=("numpy",)) -> dict[int, SolvedProblem
 def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, SolvedProblem],
                   checks=("numpy",)) -> SolvedWorksheet:
     """The variant's worksheet, solved; every varied problem verified numerically."""
-    from .render.json import jsonable
+    from .render.json import params_json
 
     ws = plan.worksheet
     by_number = {slot.number: (slot, params) for slot, params in zip(plan.slots, pv.params)}
@@ -341,7 +341,7 @@ def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
     for problem in ws.problems:
         if problem.number in by_number:
             slot, params = by_number[problem.number]
-            problem = dataclasses.replace(problem, params=params, raw_params=jsonable(params),
+            problem = dataclasses.replace(problem, params=params, raw_params=params_json(params),
                                           statement=problem.statement or slot.show_statement)
             sp = _solve_one(ws, problem, checks)
             if checks:

@@ -16,7 +16,7 @@ from .printers import latex
 from .text import relation_text
 from .values import decimal_strings, display, exact_strings, is_exact_scalar
 
-__all__ = ["solution_dict", "render_json", "jsonable", "value_dict"]
+__all__ = ["solution_dict", "render_json", "jsonable", "params_json", "value_dict"]
 
 SCHEMA_VERSION = 1
 
@@ -36,6 +36,23 @@ def jsonable(value):
     if dataclasses.is_dataclass(value):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return str(value)
+
+
+def params_json(params):
+    """`jsonable(params)`, remembered per params object (params are frozen): one variant's
+    params are fingerprinted, recorded and put in its key, and a fixed problem's params
+    are in every variant's key.  Treat the result as read-only."""
+    hit = _PARAMS_JSON.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    out = jsonable(params)
+    _PARAMS_JSON[id(params)] = (params, out)  # holding `params` keeps its id from being reused
+    while len(_PARAMS_JSON) > 256:
+        del _PARAMS_JSON[next(iter(_PARAMS_JSON))]
+    return out
+
+
+_PARAMS_JSON: dict = {}
 
 
 def value_dict(value, precision: Precision) -> dict:

@@ -172,8 +172,9 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
     heading: templates can test `worksheet` to leave out a list of sub-questions.
     """
     key = (id(sol), precision, show_statement, show_solution, worksheet)
-    hit = _FRAGMENTS.get(key)
+    hit = _FRAGMENTS.pop(key, None)
     if hit is not None and hit[0] is sol:
+        _FRAGMENTS[key] = hit  # most recently used again: a fixed problem's stays while variants pass
         return hit[1]
     ctx = solution_context(sol, precision)
     ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
