@@ -50,6 +50,11 @@ class Dec:
 
 def _prec(x, latex: bool) -> float:
     """How tightly x binds, for deciding parentheses (higher binds tighter)."""
+    kind = type(x)
+    if kind is Fraction:  # the common cases first, by exact type
+        return NEG if x.numerator < 0 else ATOM if (latex or x.denominator == 1) else MUL
+    if kind is F.Sym:
+        return ATOM
     if isinstance(x, bool):
         return ATOM
     if isinstance(x, int):
@@ -183,7 +188,7 @@ class _FormsMixin:
 
     def _print_Vec(self, x):
         head, last = self._elide(x.items)
-        body = ", ".join(self._print(v) for v in head)
+        body = ", ".join(self._print_Fraction(v) if type(v) is Fraction else self._print(v) for v in head)
         if last is not None:
             body += f", {self._dots}, {self._print(last)}"
         return f"{self._open('[')}{body}{self._close(']')}"
@@ -317,7 +322,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
                 lines.append(r"\vdots")
                 continue
             head, last = self._elide(r)
-            cells = [self._print(v) for v in head]
+            cells = [self._print_Fraction(v) if type(v) is Fraction else self._print(v) for v in head]
             if last is not None:
                 cells += [r"\cdots", self._print(last)]
             lines.append(" & ".join(cells))
