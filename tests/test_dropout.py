@@ -101,6 +101,28 @@ def test_general_identities_hold_with_symbolic_weights(n, convention):
 fractions = st.fractions(min_value=-20, max_value=20, max_denominator=12)
 
 
+def _by_full_substitution(a, convention):
+    """The expectations as solve used to build them: every aᵢ substituted into the n-unit forms."""
+    g = D.verify_identities(len(a), convention)
+    values = {t: D._sym(v) for t, v in zip(sympy.symbols(f"a1:{len(a) + 1}"), a)}
+    return (g.E_y_drop.xreplace(values), g.E_y_corr.xreplace(values),
+            sympy.factor_terms(g.Var_y_corr.xreplace(values)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(fractions | st.integers(-9, 9).map(Fraction) | st.just(Fraction(0)), min_size=1, max_size=9),
+       st.sampled_from(["drop", "keep"]))
+def test_sums_into_one_unit_forms_give_the_same_sympy_trees(a, convention):
+    # solve substitutes Σaᵢ and Σaᵢ² into the one-unit identities; the printed expressions
+    # must be exactly those of substituting every aᵢ (same trees, so the same text and LaTeX)
+    fast = D.expectations(a, convention)
+    slow = _by_full_substitution(a, convention)
+    assert [sympy.srepr(e) for e in (fast.E_y_drop, fast.E_y_corr, fast.Var_y_corr)] == \
+        [sympy.srepr(e) for e in slow]
+    g = D.verify_identities(len(a), convention)
+    assert (fast.symbol, fast.keep, fast.drop, fast.E_m, fast.Var_m) == (g.symbol, g.keep, g.drop, g.E_m, g.Var_m)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(fractions, fractions), min_size=1, max_size=6),
        st.fractions(min_value=0, max_value=Fraction(49, 50), max_denominator=50),
@@ -210,7 +232,9 @@ def test_reference_and_monte_carlo_agree():
     assert [float(ref[k]) for k in ("y_drop", "y_corr", "y_orig", "E_y_drop", "E_y_corr", "Var_y_corr")] == \
         [8, 32, 32, 8, 32, 414]
     mc = ref["monte_carlo"]
-    assert mc.ok and f"allowed {D.MC_SIGMAS}" in mc.note and mc.max_abs_error < 0.3
+    assert mc.ok and f"allowed {D.MC_SIGMAS}" in mc.note and f"{D.MC_SAMPLES} masks" in mc.note
+    # SE = sqrt(Var[y_corr] / samples) = sqrt(414 / 10,000) ≈ 0.2
+    assert mc.max_abs_error < D.MC_SIGMAS * (414 / D.MC_SAMPLES) ** 0.5
 
 
 def test_monte_carlo_catches_a_wrong_expectation():
@@ -220,6 +244,29 @@ def test_monte_carlo_catches_a_wrong_expectation():
     assert mean_check.ok
     wrong = D._mc_check("test", "wrong", 1000, Fraction(11), 10.0, 0.1, 0)
     assert not wrong.ok
+
+
+@pytest.mark.parametrize("p", ["3/4", "1/3", "9/10", "1/10"])
+def test_monte_carlo_rejects_the_known_wrong_expectations(monkeypatch, p):
+    # with the real estimate: E[y_drop] = (1 − p)·y_orig or the 1/p scaling in place of y_orig fail
+    prob = params(x=[2, 6, 4, 4, 5, 3, 4, 4, 1, 7], p=p, seed=1)
+    y_orig, drop = Fraction(40), Fraction(p)
+    assert D.monte_carlo(prob).ok
+    for wrong in ((1 - drop) * y_orig, y_orig * (1 - drop) / drop):
+        monkeypatch.setattr(D, "_exact_E_corr", lambda _p, wrong=wrong: wrong)
+        assert not D.monte_carlo(prob).ok
+
+
+@pytest.mark.parametrize("drop", [Fraction(1, 2), Fraction(3, 4), Fraction(1, 3), Fraction(9, 10),
+                                  Fraction(123, 1000), Fraction(1, 70_000), Fraction(2**64 + 1, 2**65 + 7)])
+def test_monte_carlo_masks_drop_with_the_exact_probability(drop):
+    import numpy as np
+
+    kept = D._kept(np.random.default_rng(0), drop, (40_000, 10))
+    rate = 1 - kept.mean()
+    se = float(drop * (1 - drop) / kept.size) ** 0.5
+    assert abs(rate - float(drop)) < 5 * se
+    assert not D._kept(np.random.default_rng(0), Fraction(0), (10, 3)).__invert__().any()
 
 
 def test_long_inputs_use_linearity_in_the_reference():

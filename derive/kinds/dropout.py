@@ -38,7 +38,10 @@ __all__ = ["DropoutParams", "solve", "reference", "torch_reference", "mistakes",
 
 # The Monte Carlo check: this many seeded masks, and the estimate must land within
 # MC_SIGMAS standard errors of the exact E[y_corr] (a false alarm has probability ~6e-5).
-MC_SAMPLES = 20_000  # SE ≈ 0.4 % of E[y_corr] on the seed: ample to catch a wrong expectation
+# The masks are exact Bernoulli draws (uniform integers, see `_kept`); 10,000 of them give
+# SE ≈ 0.6 % of E[y_corr] on the seed, 4 SE ≈ 2.5 %: ample to catch a wrong expectation
+# (the known wrong ones are off by a factor such as 1 − p or p/(1 − p)).
+MC_SAMPLES = 10_000
 MC_SIGMAS = 4
 MC_SEED = 20240601
 _MC_MAX_DRAWS = 20_000_000   # samples × units, so a long x stays quick
@@ -72,12 +75,7 @@ def expectations(a, convention: str = "drop", symbolic_terms: bool = False) -> E
     (32, 32 - 32*p, 138*p/(1 - p))
     """
     if not symbolic_terms:
-        # The derivation below with the aᵢ as symbols, done (and checked) once per n, then
-        # the numbers substituted: the same expressions, without re-simplifying per problem.
-        g = verify_identities(len(a), convention)
-        values = {t: _sym(v) for t, v in zip(sympy.symbols(f"a1:{len(a) + 1}"), a)}
-        return Expectations(g.symbol, g.keep, g.drop, g.E_m, g.Var_m, g.E_y_drop.xreplace(values),
-                            g.E_y_corr.xreplace(values), sympy.factor_terms(g.Var_y_corr.xreplace(values)))
+        return _substituted(len(a), sum(a, Fraction(0)), sum((v * v for v in a), Fraction(0)), convention)
     s = sympy.Symbol("p" if convention == "drop" else "q", nonnegative=True)
     keep, drop = (1 - s, s) if convention == "drop" else (s, 1 - s)
     one, zero = sympy.Integer(1), sympy.Integer(0)
@@ -112,6 +110,24 @@ def verify_identities(n: int, convention: str = "drop") -> Expectations:
         if sympy.cancel(got - want) != 0:
             raise RuntimeError(f"internal: expectation identity failed: {got} != {want}")
     return g
+
+
+def _substituted(n: int, total: Fraction, total_sq: Fraction, convention: str) -> Expectations:
+    """The expectations for these numbers, from the identities instead of a fresh derivation.
+
+    `verify_identities` derives them with the aᵢ as symbols (once per n, cached) and checks
+    that they depend on the aᵢ only through Σaᵢ and Σaᵢ²; so the one-unit forms with a₁ := Σaᵢ
+    (and a₁² := Σaᵢ²) are the same expressions, and substituting two numbers into them is
+    cheap where substituting n into the n-unit forms and re-factoring was not (~1 ms).
+    Tests check the two routes give identical SymPy trees.
+    """
+    if n <= _SYMBOLIC_UNITS:
+        verify_identities(n, convention)
+    g = verify_identities(1, convention)
+    a1 = g.E_y_corr  # the one-unit E[y_corr] is the symbol a1 itself
+    total = _sym(total)
+    return Expectations(g.symbol, g.keep, g.drop, g.E_m, g.Var_m, g.E_y_drop.xreplace({a1: total}), total,
+                        g.Var_y_corr.xreplace({a1**2: _sym(total_sq)}))
 
 
 def _sym(v):
@@ -181,13 +197,14 @@ def solve(p: DropoutParams) -> Solution:
         y_drop,
     ))
     if keep:
+        scale = 1 / keep
         x_corr = tuple(xi / keep if mi else Fraction(0) for xi, mi in zip(x, m))
         keep_form = Sub(1, given) if p.convention == "drop" else given
         rel_xcorr = Relation(X_CORR, (Div(Mul(M, Sym("x", "x"), "hadamard"), keep_form), Vec(x_corr)))
         rel_corr = Relation(Y_CORR, (
             _dot(X_CORR),
             Add(tuple(Mul(Mul(wi, xi), scale_form) if mi else Mul(wi, 0) for wi, xi, mi in zip(w, x, m))),
-            Add(tuple(Mul(Mul(wi, xi), 1 / keep) if mi else 0 for wi, xi, mi in zip(w, x, m))),
+            Add(tuple(Mul(Mul(wi, xi), scale) if mi else 0 for wi, xi, mi in zip(w, x, m))),
             Add(tuple(ai / keep if mi else 0 for ai, mi in zip(a, m))),
             y_corr,
         ))
@@ -205,7 +222,8 @@ def solve(p: DropoutParams) -> Solution:
         y_orig,
     ))
 
-    ex = expectations(a, p.convention)
+    sum_sq = sum((ai * ai for ai in a), Fraction(0))
+    ex = _substituted(n, y_orig, sum_sq, p.convention)
     general = verify_identities(len(a), p.convention) if len(a) <= _SYMBOLIC_UNITS else None
     E_drop_v = _at(ex.E_y_drop, ex.symbol, given)
     # SymPy cancels (1 − p)/(1 − p) for a symbolic p, so p = 1 is decided here, not by substitution.
@@ -213,7 +231,7 @@ def solve(p: DropoutParams) -> Solution:
     Var_corr_v = _at(ex.Var_y_corr, ex.symbol, given) if keep else None
     E_corr_r = E_corr_v if E_corr_v is not None else Undefined("E[y_corr] needs 1/(1 − p); p = 1")
     Var_corr_r = Var_corr_v if Var_corr_v is not None else Undefined("Var[y_corr] needs 1/(1 − p)²; p = 1")
-    expect_step = _expectation_step(p, ex, general, a, y_orig, E_drop_v, E_corr_v, Var_corr_v)
+    expect_step = _expectation_step(p, ex, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v)
 
     mask_why = _mask_origin(p, n)
     steps = (
@@ -270,22 +288,20 @@ def _ranges(idx) -> str:
     return ", ".join(out)
 
 
-def _expectation_step(p, ex: Expectations, general, a, y_orig, E_drop_v, E_corr_v, Var_corr_v) -> Step:
+def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v) -> Step:
     s = ex.symbol
-    name = str(s)
+    name = _text(s)
     m_i = Sym("mᵢ", "m_i")
     sum_a = Sym("Σᵢ wᵢxᵢ", r"\sum_i w_i x_i")
     sum_a2 = Sym("Σᵢ (wᵢxᵢ)²", r"\sum_i (w_i x_i)^2")
     sigma = Sym("Σᵢ", r"\sum_i")
     a_i, a2_i = Sym("wᵢxᵢ", "w_i x_i"), Sym("(wᵢxᵢ)²", "(w_i x_i)^2")
-    keep_at = ex.keep.subs(s, _sym(p.p))
-    drop_at = ex.drop.subs(s, _sym(p.p))
-    sum_sq = sum((ai * ai for ai in a), Fraction(0))
+    keep_at, drop_at = (_sym(v) for v in _keep_drop(p.p, p.convention))  # ex.keep, ex.drop at s = p
     rels = [
         Relation(_E(m_i), (Add((Mul(1, ex.keep), Mul(0, ex.drop))), ex.E_m), approx=False,
-                 note="mᵢ = 1 with probability " + str(ex.keep)),
+                 note="mᵢ = 1 with probability " + _text(ex.keep)),
         Relation(_Var(m_i), (Sub(_E(Pow(m_i, 2)), Pow(_E(m_i), 2)), Sub(ex.keep, Pow(ex.keep, 2)),
-                             sympy.Mul(ex.drop, ex.keep)), approx=False, note="mᵢ² = mᵢ"),
+                             _product(ex.drop, ex.keep)), approx=False, note="mᵢ² = mᵢ"),
         Relation(_E(Y_DROP), (Mul(Mul(sigma, a_i, "juxtapose"), _E(m_i)), Mul(ex.keep, sum_a),
                               Mul(ex.keep, Y_ORIG)), approx=False, note="linearity of expectation"),
         Relation(_E(Y_CORR), (Mul(Mul(sigma, a_i, "juxtapose"), Div(_E(m_i), ex.keep)),
@@ -305,13 +321,29 @@ def _expectation_step(p, ex: Expectations, general, a, y_orig, E_drop_v, E_corr_
     else:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)),
                                           Words("undefined: P(keep) = 0")), approx=False))
-    keep_text = str(ex.keep)
+    keep_text = _text(ex.keep)
     general_text = ("the first five lines hold for every x and w (SymPy checks them with the wᵢxᵢ as symbols)"
                     if general is not None else "the first five lines hold for every x and w")
     return Step("Expectation over the mask", tuple(rels),
                 f"Treat the mask as random: mᵢ ~ Bernoulli({keep_text}), independent. SymPy computes each "
                 f"expectation from the two outcomes of mᵢ and linearity, with {name} kept as a symbol; "
                 f"{general_text}, the rest are this problem's numbers.")
+
+
+def _keep_drop(given: Fraction, convention: str) -> tuple[Fraction, Fraction]:
+    """P(keep) and P(drop) at the given p (or q): the values of ex.keep and ex.drop there."""
+    return (1 - given, given) if convention == "drop" else (given, 1 - given)
+
+
+# The symbolic pieces above depend only on the convention: built and printed once per process.
+@lru_cache(maxsize=8)
+def _text(expr) -> str:
+    return str(expr)
+
+
+@lru_cache(maxsize=8)
+def _product(a, b):
+    return sympy.Mul(a, b)
 
 
 def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
@@ -382,6 +414,20 @@ def _arrays(p: DropoutParams):
             np.array([float(v) for v in p.w]), float(drop_probability(p)))
 
 
+@lru_cache(maxsize=16)
+def _all_masks(n: int):
+    """Every mask of n units as the columns of one read-only (n, 2ⁿ) float array, and each one's kept count."""
+    import itertools
+
+    import numpy as np
+
+    masks = np.array(list(itertools.product((0.0, 1.0), repeat=n))).T.reshape(n, 2**n)
+    masks.setflags(write=False)
+    kept = masks.sum(axis=0)
+    kept.setflags(write=False)
+    return masks, kept
+
+
 def _moments_by_enumeration(x, w, drop, fn):
     """E and Var of fn(mask) over all 2ⁿ masks, weighted by their probabilities (n ≤ 12).
 
@@ -389,13 +435,10 @@ def _moments_by_enumeration(x, w, drop, fn):
     units i, so with mᵢ a row it evaluates every mask at once (a Python loop over the
     masks took ~12 ms for n = 8, most of a variant's time in `derive generate`).
     """
-    import itertools
-
     import numpy as np
 
     n = len(x)
-    masks = np.array(list(itertools.product((0.0, 1.0), repeat=n))).T
-    k = masks.sum(axis=0)
+    masks, k = _all_masks(n)
     prob = (1 - drop) ** k * drop ** (n - k)
     possible = prob != 0
     y = fn(x, masks[:, possible], w)
@@ -465,13 +508,30 @@ def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED
     done = 0
     while done < samples:
         k = min(chunk, samples - done)
-        y = (rng.random((k, n)) >= drop) @ a / (1 - drop)
+        y = _kept(rng, drop_probability(p), (k, n)) @ a / (1 - drop)
         total += y.sum()
         total_sq += (y * y).sum()
         done += k
     mean = total / samples
     se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
     return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
+
+
+def _kept(rng, drop: Fraction, shape):
+    """Independent kept flags, each False with probability exactly `drop` = a/b.
+
+    Unit i is dropped when a uniform integer in [0, b) is below a: exact for any b up to
+    2⁶⁴ (the seed's p = 3/4 draws bytes), and a few times cheaper than comparing
+    float64 uniforms with a rounded p.  Larger denominators compare float64 uniforms
+    with float(drop), off by at most 2⁻⁵³.
+    """
+    import numpy as np
+
+    a, b = drop.numerator, drop.denominator
+    for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
+        if b - 1 <= np.iinfo(dtype).max:
+            return rng.integers(0, b, shape, dtype=dtype) >= a
+    return rng.random(shape) >= float(drop)
 
 
 def torch_reference(p: DropoutParams) -> dict:
