@@ -33,6 +33,7 @@ __all__ = [
     "to_fraction",
     "sqrt_rational",
     "inv_sqrt",
+    "inv_sqrt_parts",
     "squarefree_split",
     "sign",
     "floor_exact",
@@ -50,17 +51,16 @@ _GUARD_BITS = 64
 
 
 _ZERO = Fraction(0)
-_set = object.__setattr__
 
 
 def _new(b: Fraction, c: Fraction, r: int) -> "Surd":
     """Trusted constructor for the hot paths: b, c already Fractions, (c, r) normalized."""
-    x = object.__new__(Surd)
-    if c == 0:
+    x = _alloc(Surd)
+    if not c:
         c, r = _ZERO, 1
-    _set(x, "b", b)
-    _set(x, "c", c)
-    _set(x, "r", r)
+    _set_b(x, b)
+    _set_c(x, c)
+    _set_r(x, r)
     return x
 
 
@@ -76,11 +76,11 @@ class Surd:
     def __init__(self, b=0, c=0, r: int = 1):
         b = b if type(b) is Fraction else Fraction(b)
         c = c if type(c) is Fraction else Fraction(c)
-        if r == 1 or c == 0:
-            b, c, r = b + c, _ZERO, 1
-        _set(self, "b", b)
-        _set(self, "c", c)
-        _set(self, "r", r)
+        if r == 1 or not c:
+            b, c, r = (b + c if c else b), _ZERO, 1
+        _set_b(self, b)
+        _set_c(self, c)
+        _set_r(self, r)
 
     def __setattr__(self, name, value):
         raise AttributeError("Surd is immutable")
@@ -195,6 +195,11 @@ class Surd:
 
 Exact = Surd | Fraction | int
 
+# The slots' own setters: `_new` fills a fresh Surd without going through the
+# refusing __setattr__ (a third cheaper than object.__setattr__ by name).
+_alloc = object.__new__
+_set_b, _set_c, _set_r = Surd.b.__set__, Surd.c.__set__, Surd.r.__set__
+
 
 def _coerce(x):
     if isinstance(x, Surd):
@@ -205,6 +210,8 @@ def _coerce(x):
 
 
 def _as_surd(x) -> Surd:
+    if type(x) is Surd:
+        return x
     s = _coerce(x)
     if s is NotImplemented:
         raise TypeError(f"not an exact number: {x!r}")
@@ -311,24 +318,41 @@ def squarefree_split(n: int) -> tuple[int, int]:
     return s, r
 
 
+def _as_fraction(v) -> Fraction:
+    return v if type(v) is Fraction else Fraction(v)
+
+
+def _rational_surd(q: Fraction, r: int) -> Surd:
+    """q·√r for squarefree r (just q when r = 1)."""
+    return _new(q, _ZERO, 1) if r == 1 else _new(_ZERO, q, r)
+
+
 def sqrt_rational(v: Fraction) -> Surd:
     """√v for a rational v ≥ 0, as s√r/d with r squarefree."""
-    v = Fraction(v)
+    v = _as_fraction(v)
     if v < 0:
         raise ValueError("square root of a negative number")
     if v == 0:
         return Surd(0)
     s, r = squarefree_split(v.numerator * v.denominator)
-    return Surd(0, Fraction(s, v.denominator), r)
+    return _rational_surd(Fraction(s, v.denominator), r)
+
+
+def inv_sqrt_parts(v: Fraction) -> tuple[Fraction, int]:
+    """(c, r) with 1/√v = c·√r for a rational v > 0, r squarefree: d/(s√r) = d√r/(s·r).
+
+    The parts, not a Surd, for callers that scale many entries by the same 1/√v.
+    """
+    v = _as_fraction(v)
+    if v <= 0:
+        raise ZeroDivisionError("1/sqrt of a non-positive number")
+    s, r = squarefree_split(v.numerator * v.denominator)
+    return Fraction(v.denominator, s * r), r
 
 
 def inv_sqrt(v: Fraction) -> Surd:
     """1/√v for a rational v > 0, rationalized: d/(s√r) = d√r/(s·r)."""
-    v = Fraction(v)
-    if v <= 0:
-        raise ZeroDivisionError("1/sqrt of a non-positive number")
-    s, r = squarefree_split(v.numerator * v.denominator)
-    return Surd(0, Fraction(v.denominator, s * r), r)
+    return _rational_surd(*inv_sqrt_parts(v))
 
 
 # -- comparisons, floor, rounding ---------------------------------------------------
@@ -373,10 +397,8 @@ def _round_scaled(x: Surd, places: int) -> int:
         return _round_scaled(x * Fraction(1, 10 ** -places), 0)
     scale = 10**places
     b, c = x.b, x.c
-    if c == 0:
-        n, d = b.numerator * scale, b.denominator
-        q = (2 * abs(n) + d) // (2 * d)
-        return -q if n < 0 else q
+    if not c:
+        return _round_rational(b.numerator * scale, b.denominator)
     D = b.denominator * c.denominator // gcd(b.denominator, c.denominator)
     B = b.numerator * (D // b.denominator) * scale
     C = c.numerator * (D // c.denominator) * scale
@@ -389,6 +411,12 @@ def _round_scaled(x: Surd, places: int) -> int:
     floor_2c_root = root if C > 0 else -(root + 1)     # ⌊2C√r⌋, never an integer
     q = (2 * B + D + floor_2c_root) // (2 * D)
     return -q if negative else q
+
+
+def _round_rational(n: int, d: int) -> int:
+    """n/d rounded to an integer, half away from zero (d > 0)."""
+    q = (2 * abs(n) + d) // (2 * d)
+    return -q if n < 0 else q
 
 
 def _format_scaled(n: int, places: int) -> str:
@@ -443,12 +471,27 @@ def round_sigfigs(x, figures: int) -> str:
     return _format_scaled(n, max(places, 0)) if places >= 0 else _format_scaled(n, places)
 
 
+def _rational_parts(x) -> tuple[int, int] | None:
+    """(numerator, denominator) of a rational x, None for an irrational Surd.
+
+    The printers ask for the decimals of every entry shown, so Fractions and
+    rational Surds skip the Surd coercion.
+    """
+    t = type(x)
+    if t is Surd:
+        return None if x.c else (x.b.numerator, x.b.denominator)
+    if t is Fraction or t is int:
+        return x.numerator, x.denominator
+    x = _as_surd(x)
+    return None if x.c else (x.b.numerator, x.b.denominator)
+
+
 def is_terminating(x, places: int) -> bool:
     """True when x is rational with at most `places` decimals (so it can be shown exactly)."""
-    x = _as_surd(x)
-    if x.c.numerator != 0:
+    q = _rational_parts(x)
+    if q is None:
         return False
-    return 10**places % x.b.denominator == 0  # the denominator divides 10^places
+    return 10**places % q[1] == 0  # the denominator divides 10^places
 
 
 def approx(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:
@@ -457,13 +500,17 @@ def approx(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:
     >>> approx(Fraction(1, 2)), approx(Fraction(5, 3)), approx(4), approx(Fraction(5, 3), sigfigs=3)
     ('0.5', '1.67', '4', '1.67')
     """
-    x = _as_surd(x)
     if sigfigs is not None:
         return round_sigfigs(x, sigfigs)
-    if is_terminating(x, decimals):
-        text = _format_scaled(int(x.b * 10**decimals), decimals)
+    q = _rational_parts(x)
+    if q is None or decimals < 0:
+        return round_decimal(x, decimals)
+    n, d = q
+    scale = 10**decimals
+    if scale % d == 0:  # terminating: shown exactly, trailing zeros dropped
+        text = _format_scaled(n * scale // d, decimals)
         return text.rstrip("0").rstrip(".") if "." in text else text
-    return round_decimal(x, decimals)
+    return _format_scaled(_round_rational(n * scale, d), decimals)
 
 
 # -- output forms -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from derive.errors import InputError
 from derive.exact import (
-    Surd, approx, exact_str, floor_exact, inv_sqrt, round_decimal, round_sigfigs, sign,
+    Surd, approx, exact_str, floor_exact, inv_sqrt, inv_sqrt_parts, is_terminating, round_decimal, round_sigfigs, sign,
     sqrt_rational, squarefree_split, to_float, to_fraction, to_sympy,
 )
 
@@ -125,6 +125,28 @@ def test_to_fraction_rejects_with_field_name(bad):
 
 def test_approx_shows_terminating_values_exactly():
     assert [approx(v) for v in (Fraction(1, 2), 4, Fraction(-1, 4), Fraction(1, 3))] == ["0.5", "4", "-0.25", "0.33"]
+
+
+@settings(deadline=None)
+@given(st.one_of(rationals, surds(), st.integers(-10**6, 10**6)), st.integers(0, 6))
+def test_approx_fast_paths_agree_with_the_surd_path(x, places):
+    """Fractions, ints and rational Surds skip the Surd coercion; the text must not change."""
+    s = Surd(x) if not isinstance(x, Surd) else x
+    terminating = s.is_rational and 10**places % s.b.denominator == 0
+    if terminating:  # shown exactly, without trailing zeros
+        getcontext().prec = 80
+        exact = Decimal(s.b.numerator) / Decimal(s.b.denominator)
+        assert approx(x, places) == format(exact.normalize(), "f")
+    else:
+        assert approx(x, places) == round_decimal(s, places)
+    assert is_terminating(x, places) == terminating
+
+
+def test_inv_sqrt_parts():
+    assert inv_sqrt_parts(Fraction(3)) == (Fraction(1, 3), 3)      # 1/√3 = √3/3
+    assert inv_sqrt_parts(Fraction(9, 4)) == (Fraction(2, 3), 1)   # rational root
+    with pytest.raises(ZeroDivisionError):
+        inv_sqrt_parts(Fraction(0))
 
 
 def test_surd_is_immutable_and_refuses_mixed_radicals():

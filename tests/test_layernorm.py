@@ -117,6 +117,41 @@ def test_rows_have_mean_zero_and_variance_one(rows, eps):
         assert sum((v * v for v in out), Surd(0)) / n == Surd(var / (var + eps))
 
 
+
+fractions_ = st.fractions(min_value=-20, max_value=20, max_denominator=12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(fractions_, min_size=1, max_size=6), st.data(),
+       st.sampled_from([Fraction(0), Fraction(1, 10), Fraction(5, 7)]))
+def test_integer_fast_path_matches_plain_fraction_arithmetic(x, data, eps):
+    """moments/normalize_shown work in integers over a common denominator; the values
+    must be exactly those of the textbook formulas in Fractions and Surds."""
+    from derive.exact import inv_sqrt
+    from derive.kinds.normalization import (
+        Undefined, moments, moments_about, normalize, normalize_affine, normalize_shown,
+    )
+
+    n = len(x)
+    gamma = data.draw(st.lists(fractions_, min_size=n, max_size=n))
+    beta = data.draw(st.lists(fractions_, min_size=n, max_size=n))
+    mean = sum(x, Fraction(0)) / n
+    var = sum((v - mean) ** 2 for v in x) / n
+    m = moments(x)
+    assert (m.mean, m.var, m.deviations) == (mean, var, tuple(v - mean for v in x))
+    assert m.var_unbiased == (var * n / (n - 1) if n > 1 else None)
+    xhat, scaled, out = normalize_shown(m, eps, gamma, beta)
+    if var + eps == 0:
+        assert scaled is None and all(isinstance(v, Undefined) for v in xhat + out)
+        return
+    k = inv_sqrt(var + eps)
+    assert xhat == normalize(m, eps) == tuple(k * (v - mean) for v in x)
+    assert scaled == tuple(k * (v - mean) * g for v, g in zip(x, gamma))
+    assert out == normalize_affine(m, eps, gamma, beta) == tuple(k * (v - mean) * g + b
+                                                                 for v, g, b in zip(x, gamma, beta))
+    about = moments_about(x, gamma[0], var)  # any given mean, as BatchNorm's eval mode uses
+    assert about.deviations == tuple(v - gamma[0] for v in x)
+
 def test_forgotten_eps_is_diagnosed():
     """A student who drops ε = 1/10 gets √3-based values; the checker names the ε convention."""
     r = derive.check("layernorm", "[-0.58, -0.58, -0.58, 1.73]", X=[[1, 1, 1, 5]], eps="0.1")

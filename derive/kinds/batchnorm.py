@@ -24,8 +24,8 @@ from ..params import Matrix, Vector, param
 from ..registry import Kind, MistakeAnswer
 from .layernorm import check_affine, check_eps, indexed
 from .normalization import (
-    MAX_DETAILED, Moments, Undefined, affine, mistake_variants, moments, normalize,
-    normalize_relation, statistics_relations, transpose,
+    MAX_DETAILED, Moments, Undefined, affine, mistake_variants, moments, moments_about, normalize,
+    normalize_relation, normalize_shown, statistics_relations, transpose,
 )
 
 __all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
@@ -63,20 +63,19 @@ class BatchNormParams:
         object.__setattr__(self, "running_var", rv)
 
 
-def _column_steps(p: BatchNormParams, stats, xhats, outs, mean_of, var_of):
+def _column_steps(p: BatchNormParams, stats, shown, mean_of, var_of):
     """Relations for the normalize and scale-and-shift steps, one column at a time."""
     norm_rel, aff_rel = [], []
     for j in range(min(len(stats), MAX_DETAILED)):
-        m = stats[j]
-        norm_rel.append(normalize_relation(m, mean_of(j), var_of(j), p.eps, indexed("x̂#", r"\hat{X}_{#}", j + 1),
-                                           xhats[j]))
+        xhat, scaled, out = shown[j]
+        norm_rel.append(normalize_relation(stats[j], mean_of(j), var_of(j), p.eps,
+                                           indexed("x̂#", r"\hat{X}_{#}", j + 1), xhat))
         lhs = indexed("BatchNorm(X)#", r"\mathrm{BatchNorm}(X)_{#}", j + 1)
-        shifted = Add((Mul(Vec(xhats[j]), p.gamma[j], "dot"), p.beta[j]))
-        if any(isinstance(x, Undefined) for x in xhats[j]):
+        shifted = Add((Mul(Vec(xhat), p.gamma[j], "dot"), p.beta[j]))
+        if scaled is None:
             aff_rel.append(Relation(lhs, (shifted, Words("undefined")), approx=False))
             continue
-        scaled = tuple(x * p.gamma[j] for x in xhats[j])
-        aff_rel.append(Relation(lhs, (shifted, Add((Vec(scaled), p.beta[j])), Vec(outs[j]))))
+        aff_rel.append(Relation(lhs, (shifted, Add((Vec(scaled), p.beta[j])), Vec(out))))
     return norm_rel, aff_rel
 
 
@@ -108,13 +107,16 @@ def solve(p: BatchNormParams) -> Solution:
     stats = [moments(c) for c in cols]
     train = p.mode == "train"
     if train:
-        xhats = [normalize(s, p.eps) for s in stats]
         mean_of, var_of = (lambda j: stats[j].mean), (lambda j: stats[j].var)
+        used = stats
     else:
-        xhats = [_normalize_with(s, p.running_mean[j], p.running_var[j], p.eps) for j, s in enumerate(stats)]
         mean_of, var_of = (lambda j: p.running_mean[j]), (lambda j: p.running_var[j])
-    outs = [affine(x, (p.gamma[j],) * n, (p.beta[j],) * n) for j, x in enumerate(xhats)]
-    norm_rel, aff_rel = _column_steps(p, stats, xhats, outs, mean_of, var_of)
+        used = [moments_about(s.values, p.running_mean[j], p.running_var[j]) for j, s in enumerate(stats)]
+    # (x̂, x̂·γⱼ, x̂·γⱼ + βⱼ) per column, each entry built once
+    shown = [normalize_shown(m, p.eps, (p.gamma[j],) * n, (p.beta[j],) * n) for j, m in enumerate(used)]
+    xhats = [x for x, _, _ in shown]
+    outs = [out for _, _, out in shown]
+    norm_rel, aff_rel = _column_steps(p, stats, shown, mean_of, var_of)
     more = (f" Columns {MAX_DETAILED + 1}–{width} follow the same pattern; only the first {MAX_DETAILED} "
             "are written out.") if width > MAX_DETAILED else ""
     rows = tuple(tuple(r) for r in transpose(outs))
@@ -166,11 +168,6 @@ def solve(p: BatchNormParams) -> Solution:
         conventions=conventions, notes=tuple(notes),
         definition=definitions.batch_norm if train else definitions.batch_norm_eval,
     )
-
-
-def _normalize_with(m: Moments, mean: Fraction, var: Fraction, eps: Fraction):
-    """Eval mode: normalize with given statistics instead of the vector's own."""
-    return normalize(Moments(m.values, mean, var, None), eps)
 
 
 def _arrays(p: BatchNormParams):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from .. import definitions
 from ..errors import InputError
@@ -20,7 +21,7 @@ from ..params import Matrix, Vector, param
 from ..registry import Kind, MistakeAnswer
 from .normalization import (
     MAX_DETAILED, Undefined, affine, affine_relation, mistake_variants, moments, normalize,
-    normalize_affine, normalize_relation, statistics_relations, transpose,
+    normalize_affine, normalize_relation, normalize_shown, statistics_relations, transpose,
 )
 
 __all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
@@ -64,6 +65,7 @@ CONVENTIONS = (
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+@lru_cache(maxsize=1024)
 def indexed(text: str, latex: str, i: int) -> Sym:
     """The symbol for row/column i: text 'μ₃', LaTeX with '#' replaced by the index."""
     return Sym(text.replace("#", str(i).translate(_SUBSCRIPTS)), latex.replace("#", str(i)))
@@ -73,9 +75,15 @@ def solve(p: LayerNormParams) -> Solution:
     rows = p.X
     n_rows, width = len(rows), len(rows[0])
     stats = [moments(r) for r in rows]
-    outs = [normalize_affine(m, p.eps, p.gamma, p.beta) for m in stats]
     shown = range(min(n_rows, MAX_DETAILED))
-    xhats = [normalize(stats[i], p.eps) for i in shown]  # only the rows written out
+    # Rows written out keep x̂ and x̂ ⊙ γ for their steps; the rest need only the output.
+    xhats, scaleds, outs = [], [], []
+    for i in shown:
+        xhat, scaled, out = normalize_shown(stats[i], p.eps, p.gamma, p.beta)
+        xhats.append(xhat)
+        scaleds.append(scaled)
+        outs.append(out)
+    outs += [normalize_affine(m, p.eps, p.gamma, p.beta) for m in stats[len(shown):]]
 
     stat_rel, norm_rel, aff_rel = [], [], []
     for i, m in enumerate(stats, 1):
@@ -89,7 +97,7 @@ def solve(p: LayerNormParams) -> Solution:
         norm_rel.append(normalize_relation(m, m.mean, m.var, p.eps,
                                            indexed("x̂#", r"\hat{X}_{#}", i + 1), xhats[i]))
         aff_rel.append(affine_relation(indexed("LayerNorm(X)#", r"\mathrm{LayerNorm}(X)_{#}", i + 1),
-                                       xhats[i], p.gamma, p.beta, outs[i]))
+                                       xhats[i], p.gamma, p.beta, outs[i], scaleds[i]))
 
     more = f" Rows {MAX_DETAILED + 1}–{n_rows} follow the same pattern; only the first {MAX_DETAILED} are written out." \
         if n_rows > MAX_DETAILED else ""

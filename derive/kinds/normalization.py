@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from fractions import Fraction
+from math import gcd
 
-from ..exact import _ZERO, Surd, _new, inv_sqrt, round_decimal, sqrt_rational
+from ..exact import _ZERO, Surd, _new, inv_sqrt_parts, round_decimal, sqrt_rational
 from ..forms import Add, Div, Mul, Pow, Sqrt, Sub, Sym, Vec, Words
 from ..model import Relation
 
 __all__ = [
-    "Undefined", "Moments", "moments", "normalize", "normalize_affine", "affine", "transpose",
-    "statistics_relations", "normalize_relation", "affine_relation", "mistake_variants",
+    "Undefined", "Moments", "moments", "moments_about", "normalize", "normalize_shown", "normalize_affine",
+    "affine", "transpose", "statistics_relations", "normalize_relation", "affine_relation", "mistake_variants",
     "MAX_DETAILED",
 ]
 
@@ -40,33 +41,58 @@ class Undefined:
 
 @dataclass(frozen=True)
 class Moments:
-    """Mean and variances of one vector, with the deviations that produced them."""
+    """Mean and variances of one vector, with its deviations kept as integers.
+
+    x − μ = centered[i] / scale: one common denominator per vector, so the solve
+    builds a Fraction only for what it shows, never for intermediate sums.
+    """
 
     values: tuple[Fraction, ...]
     mean: Fraction
     var: Fraction                      # biased: divide by N
     var_unbiased: Fraction | None      # divide by N − 1; None when N = 1
+    centered: tuple[int, ...]          # scale·(x − μ), integers
+    scale: int
 
     @cached_property
     def deviations(self) -> tuple[Fraction, ...]:
-        return tuple(v - self.mean for v in self.values)
+        s = self.scale
+        return tuple(Fraction(e, s) for e in self.centered)
+
+
+def _over_common_denominator(values) -> tuple[list[int], int]:
+    """Integers a and D with x = a/D for every entry (D = 1 for integer vectors)."""
+    D = 1
+    for v in values:
+        d = v.denominator
+        if D % d:
+            D = D // gcd(D, d) * d
+    if D == 1:
+        return [v.numerator for v in values], 1
+    return [v.numerator * (D // v.denominator) for v in values], D
 
 
 def moments(values) -> Moments:
     """Two-pass mean and variance, exactly (`statistics` does the same for the same reason).
 
-    Integer inputs stay in integers: with S = Σx, σ² = Σ(n·x − S)²/n³, one Fraction
-    per vector instead of one per entry.
+    Over a common denominator (x = a/D, S = Σa) the deviations are the integers
+    n·a − S over n·D, so σ² = Σ(n·a − S)²/(n³D²): one Fraction per statistic, not per entry.
     """
     n = len(values)
-    if all(v.denominator == 1 for v in values):
-        total = sum(v.numerator for v in values)
-        ss = sum((n * v.numerator - total) ** 2 for v in values)  # = n²·Σ(x − μ)²
-        return Moments(tuple(values), Fraction(total, n), Fraction(ss, n**3),
-                       Fraction(ss, n * n * (n - 1)) if n > 1 else None)
-    mean = sum(values, Fraction(0)) / n
-    ss = sum(((v - mean) ** 2 for v in values), Fraction(0))
-    return Moments(tuple(values), mean, ss / n, ss / (n - 1) if n > 1 else None)
+    a, D = _over_common_denominator(values)
+    total = sum(a)
+    centered = tuple(n * x - total for x in a)
+    ss = sum(e * e for e in centered)  # = (n·D)²·Σ(x − μ)²
+    scale = n * D
+    return Moments(tuple(values), Fraction(total, scale), Fraction(ss, n * scale * scale),
+                   Fraction(ss, (n - 1) * scale * scale) if n > 1 else None, centered, scale)
+
+
+def moments_about(values, mean: Fraction, var: Fraction) -> Moments:
+    """Given statistics (BatchNorm's running mean and variance) instead of the vector's own."""
+    a, D = _over_common_denominator(values)
+    p, q = mean.numerator, mean.denominator
+    return Moments(tuple(values), mean, var, None, tuple(x * q - p * D for x in a), D * q)
 
 
 def _undefined_row(n: int):
@@ -74,35 +100,73 @@ def _undefined_row(n: int):
     return tuple(Undefined(why) for _ in range(n))
 
 
+def _inv_root(m: Moments, eps: Fraction, var: Fraction | None = None):
+    """(c, r) with 1/√(σ² + ε) = c·√r (r = 1 when it is rational), or None when σ² + ε = 0."""
+    v = m.var if var is None else var
+    if eps:
+        v += eps
+    return inv_sqrt_parts(v) if v else None
+
+
+def _surds(coeffs, r: int):
+    """c·√r for each rational c (just c when r = 1)."""
+    if r == 1:
+        return tuple(_new(c, _ZERO, 1) for c in coeffs)
+    return tuple(_new(_ZERO, c, r) for c in coeffs)
+
+
 def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std: bool = True):
     """x̂ = (x − μ)/√(σ² + ε) exactly; Undefined entries when σ² + ε = 0."""
-    v = (m.var if var is None else var) + eps
-    if v == 0:
-        return _undefined_row(len(m.values))
-    scale = inv_sqrt(v) if use_std else Surd(1 / v)
-    return tuple(scale * d for d in m.deviations)  # Surd * rational: the fast path
+    if use_std:
+        root = _inv_root(m, eps, var)
+        if root is None:
+            return _undefined_row(len(m.values))
+        c, r = root
+    else:  # the "divided by the variance" mistake: a rational scale
+        v = (m.var if var is None else var) + eps
+        if v == 0:
+            return _undefined_row(len(m.values))
+        c, r = 1 / v, 1
+    num, den = c.numerator, c.denominator * m.scale
+    return _surds((Fraction(e * num, den) for e in m.centered), r)
+
+
+def normalize_shown(m: Moments, eps: Fraction, gamma, beta):
+    """(x̂, x̂ ⊙ γ, x̂ ⊙ γ + β) for a vector the solution writes out, each entry built once.
+
+    With 1/√(σ² + ε) = c√r, x̂ᵢ = (eᵢ·c/scale)·√r and x̂ᵢγᵢ = (eᵢ·c·γᵢ/scale)·√r:
+    one Fraction each, straight from integers.  Undefined rows come back as (undefined, None, undefined).
+    """
+    root = _inv_root(m, eps)
+    if root is None:
+        row = _undefined_row(len(m.values))
+        return row, None, row
+    c, r = root
+    num, den = c.numerator, c.denominator * m.scale
+    xhat_c = [Fraction(e * num, den) for e in m.centered]
+    scaled_c = [Fraction(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
+    if r == 1:
+        out = tuple(_new(b + s, _ZERO, 1) if s else _new(b, _ZERO, 1) for s, b in zip(scaled_c, beta))
+    else:
+        out = tuple(_new(b, s, r) for s, b in zip(scaled_c, beta))
+    return _surds(xhat_c, r), _surds(scaled_c, r), out
 
 
 def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
-    """x̂ ⊙ γ + β in one pass: each entry is β + γ·(x − μ)·k·√r with 1/√(σ² + ε) = k√r.
+    """x̂ ⊙ γ + β in one pass: each entry is β + γ·(x − μ)·c·√r with 1/√(σ² + ε) = c√r.
 
     The same values as `affine(normalize(...))`, built with one Fraction per entry,
     which is what makes a 64×768 LayerNorm fast.
     """
-    v = m.var + eps
-    if v == 0:
+    root = _inv_root(m, eps)
+    if root is None:
         return _undefined_row(len(m.values))
-    k = inv_sqrt(v)
-    coeff, r = (k.c, k.r) if k.c else (k.b, 1)
-    mean = m.mean
-    n_mean, d_mean = mean.numerator, mean.denominator
+    c, r = root
+    num, den = c.numerator, c.denominator * m.scale
     out = []
-    for x, g, b in zip(m.values, gamma, beta):
-        # (x − μ)·γ·coeff with x = p/q: ((p·d_mean − n_mean·q)·γ·coeff) / (q·d_mean)
-        num = (x.numerator * d_mean - n_mean * x.denominator) * g.numerator * coeff.numerator
-        den = x.denominator * d_mean * g.denominator * coeff.denominator
-        c = Fraction(num, den)
-        out.append(_new(b, _ZERO, 1) if not c else _new(b, c, r) if r != 1 else _new(b + c, _ZERO, 1))
+    for e, g, b in zip(m.centered, gamma, beta):
+        s = Fraction(e * num * g.numerator, den * g.denominator)
+        out.append(_new(b, _ZERO, 1) if not s else _new(b, s, r) if r != 1 else _new(b + s, _ZERO, 1))
     return tuple(out)
 
 
@@ -131,25 +195,27 @@ def statistics_relations(m: Moments, mu_sym: Sym, var_sym: Sym) -> tuple[Relatio
 
 def normalize_relation(m: Moments, mean_shown, var_shown, eps: Fraction, lhs: Sym, xhat) -> Relation:
     """x̂ = (x − μ)/√(σ² + ε) = [deviations]/√v = [x̂]."""
-    v = var_shown + eps
+    v = var_shown + eps if eps else var_shown
     radicand = Add((var_shown, eps)) if eps else var_shown
     forms = [Div(Sub(Vec(m.values), mean_shown), Sqrt(radicand))]
+    centered = Vec(m.deviations if mean_shown == m.mean else tuple(x - mean_shown for x in m.values))
     if v == 0:
-        forms.append(Div(Vec(tuple(x - mean_shown for x in m.values)), Sqrt(0)))
+        forms.append(Div(centered, Sqrt(0)))
         forms.append(Words("undefined (division by zero)"))
         return Relation(lhs, tuple(forms), approx=False)
     root = sqrt_rational(v)
-    forms.append(Div(Vec(tuple(x - mean_shown for x in m.values)), root))
+    forms.append(Div(centered, root))
     forms.append(Vec(xhat))
     return Relation(lhs, tuple(forms))
 
 
-def affine_relation(lhs: Sym, xhat, gamma, beta, out) -> Relation:
-    """x̂ ⊙ γ + β = [x̂ᵢγᵢ] + β = [result]."""
+def affine_relation(lhs: Sym, xhat, gamma, beta, out, scaled=None) -> Relation:
+    """x̂ ⊙ γ + β = [x̂ᵢγᵢ] + β = [result]; `scaled` is x̂ ⊙ γ when already computed."""
     if any(isinstance(x, Undefined) for x in xhat):
         return Relation(lhs, (Add((Mul(Vec(xhat), Vec(gamma), "hadamard"), Vec(beta))),
                               Words("undefined")), approx=False)
-    scaled = tuple(x * g for x, g in zip(xhat, gamma))
+    if scaled is None:
+        scaled = tuple(x * g for x, g in zip(xhat, gamma))
     return Relation(lhs, (
         Add((Mul(Vec(xhat), Vec(gamma), "hadamard"), Vec(beta))),
         Add((Vec(scaled), Vec(beta))),
