@@ -18,7 +18,7 @@ the grammar in `derive.modelsize.spec`, or a TOML file via `spec`), a list of la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..errors import InputError
@@ -199,9 +199,7 @@ def solve(p: ModelSizeParams) -> Solution:
         st.memory_step(c["memory"], c["C"], c["Z"], m, others),
         st.crossover_step(c["C"], c["K"], c["nstar"], m),
     ]
-    import sympy
-
-    n = sympy.Symbol("n", positive=True, integer=True)
+    n = _batch_symbol()
     results = [
         Result("params", Sym("C", "C"), c["C"], "C: trainable parameters"),
         Result("activations", Sym("Z", "Z"), c["Z"], f"Z: elements of the activations z1…z{len(m.layers)} at n = {m.batch}"),
@@ -229,6 +227,13 @@ def solve(p: ModelSizeParams) -> Solution:
         conventions=_conventions(p, c),
         notes=_notes(p, c),
     )
+
+
+@lru_cache(maxsize=1)
+def _batch_symbol():
+    import sympy
+
+    return sympy.Symbol("n", positive=True, integer=True)
 
 
 # -- numeric cross-checks ----------------------------------------------------------------------

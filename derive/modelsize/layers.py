@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from ..errors import InputError
@@ -112,25 +113,37 @@ class Layer:
     # -- text -------------------------------------------------------------------
     def text(self) -> str:
         """The layer as spec text: required positionals always, the rest only when set."""
-        args = []
-        defaults = {f.name: f.default for f in fields(self)}
-        for f in self.POSITIONAL[: self.SHOW_POSITIONAL]:
-            v = getattr(self, f)
-            if f in self.REQUIRED or v != defaults[f]:
-                args.append(_value_text(v, self.FIELDS[f]))
-            else:
-                break
-        shown = set(self.POSITIONAL[: len(args)])
-        for f in self.FIELDS:
-            if f in shown:
-                continue
-            v = getattr(self, f)
-            if f in self.REQUIRED or v != defaults[f]:
-                args.append(f"{f}={_value_text(v, self.FIELDS[f])}")
-        return f"{self.type_name}({', '.join(args)})" if args else self.type_name
+        return _layer_text(self)
 
     def __str__(self):
         return self.text()
+
+
+# Equal layers (same type, same normalized fields; the handle `name` is not printed) print
+# alike, and a solve prints each layer several times while variants repeat layers a lot.
+@lru_cache(maxsize=4096)
+def _layer_text(layer: Layer) -> str:
+    args = []
+    defaults = _defaults(type(layer))
+    for f in layer.POSITIONAL[: layer.SHOW_POSITIONAL]:
+        v = getattr(layer, f)
+        if f in layer.REQUIRED or v != defaults[f]:
+            args.append(_value_text(v, layer.FIELDS[f]))
+        else:
+            break
+    shown = set(layer.POSITIONAL[: len(args)])
+    for f in layer.FIELDS:
+        if f in shown:
+            continue
+        v = getattr(layer, f)
+        if f in layer.REQUIRED or v != defaults[f]:
+            args.append(f"{f}={_value_text(v, layer.FIELDS[f])}")
+    return f"{layer.type_name}({', '.join(args)})" if args else layer.type_name
+
+
+@lru_cache(maxsize=64)
+def _defaults(cls) -> dict[str, Any]:
+    return {f.name: f.default for f in fields(cls)}
 
 
 def _value_text(v, kind: str = "") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 
 from ..forms import Add, Call, Div, Mul, Sub, Sym, Vec, Words
@@ -41,10 +42,12 @@ class Label(Words):
         return sympy.Symbol(self.text)
 
 
+@lru_cache(maxsize=1024)
 def z_sym(i: int) -> Sym:
     return Sym(f"z{str(i).translate(_SUB)}", f"z_{{{i}}}")
 
 
+@lru_cache(maxsize=1024)
 def zhat_sym(i: int) -> Sym:
     return Sym(f"ẑ{str(i).translate(_SUB)}", rf"\hat{{z}}_{{{i}}}")
 
@@ -54,8 +57,9 @@ def _csym(label: str, part: str = "") -> Sym:
     return Sym(f"C_{name}", rf"C_{{\text{{{name}}}}}")
 
 
+@lru_cache(maxsize=4096)
 def _layer_form(layer) -> Call | Words:
-    """Linear(52, ?) as a call whose arguments are numbers, ? or keyword words."""
+    """Linear(52, ?) as a call whose arguments are numbers, ? or keyword words (equal layers, equal forms)."""
     text = layer.text()
     if "(" not in text:
         return Words(text)
