@@ -229,6 +229,8 @@ def to_fraction(value, field: str) -> Fraction:
     >>> to_fraction("1e-5", "eps"), to_fraction(0.1, "p"), to_fraction("-5/3", "x")
     (Fraction(1, 100000), Fraction(1, 10), Fraction(-5, 3))
     """
+    if type(value) is int:  # the common case first: integer matrices
+        return Fraction(value)
     if isinstance(value, bool) or value is None:
         raise InputError(field, f"expected a number, got {value!r}")
     if isinstance(value, Fraction):

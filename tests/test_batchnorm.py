@@ -116,3 +116,14 @@ def test_columns_have_mean_zero_and_variance_one(rows):
         values = [row[j] for row in out]
         assert sum(values, Surd(0)) == 0
         assert sum((v * v for v in values), Surd(0)) / len(values) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.fractions(min_value=-50, max_value=50, max_denominator=40),
+       st.fractions(min_value=-50, max_value=50, max_denominator=40),
+       st.fractions(min_value=0, max_value=1, max_denominator=20))
+def test_running_blend_is_the_momentum_average(old, batch, m):
+    """The running update built from integers equals (1 − m)·old + m·batch in Fractions."""
+    from derive.kinds.batchnorm import _blend
+
+    assert _blend(old, batch, m) == (1 - m) * old + m * batch

@@ -79,14 +79,23 @@ def _column_steps(p: BatchNormParams, stats, shown, mean_of, var_of):
     return norm_rel, aff_rel
 
 
+def _blend(old: Fraction, batch: Fraction, m: Fraction) -> Fraction:
+    """(1 − m)·old + m·batch, as one Fraction from integers (m = p/q, old = a/b, batch = c/d)."""
+    p, q = m.numerator, m.denominator
+    a, b = old.numerator, old.denominator
+    c, d = batch.numerator, batch.denominator
+    return Fraction((q - p) * a * d + p * c * b, q * b * d)
+
+
 def _running_update(p: BatchNormParams, stats: list[Moments]):
     """PyTorch's update: running ← (1 − m)·running + m·batch, with the unbiased batch variance."""
     n = len(p.X)
     m = p.momentum
-    new_mean = tuple((1 - m) * r + m * s.mean for r, s in zip(p.running_mean, stats))
+    keep = 1 - m
+    new_mean = tuple(_blend(r, s.mean, m) for r, s in zip(p.running_mean, stats))
     mean_sym = Sym("μ_run", r"\mu_{\mathrm{run}}")
     var_sym = Sym("σ²_run", r"\sigma^2_{\mathrm{run}}")
-    rels = [Relation(mean_sym, (Add((Mul(1 - m, Vec(p.running_mean)), Mul(m, Vec(tuple(s.mean for s in stats))))),
+    rels = [Relation(mean_sym, (Add((Mul(keep, Vec(p.running_mean)), Mul(m, Vec(tuple(s.mean for s in stats))))),
                                 Vec(new_mean)))]
     if n == 1:
         new_var = tuple(Undefined("the unbiased variance divides by N − 1 = 0") for _ in stats)
@@ -94,10 +103,10 @@ def _running_update(p: BatchNormParams, stats: list[Moments]):
                              approx=False))
         return new_mean, new_var, rels
     unbiased = tuple(s.var_unbiased for s in stats)
-    new_var = tuple((1 - m) * r + m * u for r, u in zip(p.running_var, unbiased))
+    new_var = tuple(_blend(r, u, m) for r, u in zip(p.running_var, unbiased))
     rels.append(Relation(Sym("s²", "s^2"), (Mul(Fraction(n, n - 1), Vec(tuple(s.var for s in stats))),
                                             Vec(unbiased)), note="unbiased batch variance, N/(N − 1)·σ²"))
-    rels.append(Relation(var_sym, (Add((Mul(1 - m, Vec(p.running_var)), Mul(m, Vec(unbiased)))), Vec(new_var))))
+    rels.append(Relation(var_sym, (Add((Mul(keep, Vec(p.running_var)), Mul(m, Vec(unbiased)))), Vec(new_var))))
     return new_mean, new_var, rels
 
 

@@ -111,7 +111,7 @@ def solve(p: LayerNormParams) -> Solution:
     )
     notes = []
     for i, m in enumerate(stats, 1):
-        if m.var + p.eps == 0:
+        if not m.var and not p.eps:  # σ² + ε = 0 (both are ≥ 0)
             notes.append(f"Row {i} is constant and ε = 0, so σ² + ε = 0 and its LayerNorm is undefined "
                          "(division by zero); any ε > 0 would make the row equal to β.")
     if n_rows == 1:
