@@ -286,6 +286,18 @@ def test_generate_is_seeded_and_full_rank(difficulty):
     assert all(c.ok for c in sol.checks)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.fractions(min_value=-3, max_value=3, max_denominator=3) | st.just(Fraction(0)),
+                         min_size=3, max_size=3), min_size=1, max_size=5))
+def test_exact_rank_agrees_with_sympy(rows):
+    from derive.kinds.l2_ridge import rank
+
+    dependent = rows + [[a - 2 * b for a, b in zip(rows[0], rows[-1])]]  # a combination adds no rank
+    for A in (rows, dependent, [r[:2] for r in rows]):
+        assert rank(A) == sympy.Matrix(A).rank()
+    assert rank(dependent) == rank(rows)
+
+
 def test_grid_is_sorted_and_the_degenerate_case_is_said():
     sol = solve(X=[[1], [2], [3]], y=[0, 0, 0], lam_grid=[10, "0.1", 1, 10])
     assert [row[0] for row in values(sol)["sweep"]] == [F(1, 10), 1, 10]

