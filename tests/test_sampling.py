@@ -50,3 +50,17 @@ def test_variants_keep_their_promise(seed, difficulty, kind):
 def test_unknown_difficulty_is_an_input_error():
     with pytest.raises(InputError, match="difficulty: must be one of easy, medium, hard"):
         layernorm.generate(random.Random(0), "brutal")
+
+
+@pytest.mark.parametrize("length", [3, 4, 5])
+def test_easy_table_is_exactly_the_easy_vectors(length):
+    # the directly built table equals brute force over every vector in [0, 10]^length
+    import itertools
+    from fractions import Fraction
+
+    from derive.kinds.sampling import _easy_vectors, _vector_level
+
+    brute = [v for v in (tuple(map(Fraction, x)) for x in itertools.product(range(11), repeat=length))
+             if _vector_level(v) == "easy"]
+    assert list(_easy_vectors(length, 0, 10)) == sorted(brute)
+    assert (length == 4) == bool(brute)      # odd lengths never do: Σeᵢ and Σeᵢ² have the same parity
