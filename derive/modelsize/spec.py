@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from ..errors import InputError
 from .layers import LAYER_TYPES, LOSS_TYPES, UNKNOWN, Layer, TransformerBlock
@@ -318,6 +319,20 @@ def _bind(cls: type[Layer], args, kwargs, name, start) -> Layer:
 
 def parse_layer(text: str) -> Layer:
     """One layer from its text; raises _Syntax with a position (see parse_layers)."""
+    return _parse_short(text) if len(text) <= _CACHED_CHARS else _parse(text)
+
+
+# Layers are immutable, so one parse serves every model that spells a layer the same way
+# (randomized variants repeat "LayerNorm", "ReLU", "Linear(64, ?)" all the time).
+_CACHED_CHARS = 200
+
+
+@lru_cache(maxsize=2048)
+def _parse_short(text: str) -> Layer:
+    return _parse(text)
+
+
+def _parse(text: str) -> Layer:
     p = _Parser(text)
     name, parts, start, args, kwargs = p.item()
     cls = _resolve_type(parts, start)
