@@ -130,6 +130,21 @@ def _substituted(n: int, total: Fraction, total_sq: Fraction, convention: str) -
                         g.Var_y_corr.xreplace({a1**2: _sym(total_sq)}))
 
 
+@lru_cache(maxsize=64)
+def _unit_values(convention: str, given: Fraction):
+    """E[y_drop], E[y_corr] and Var[y_corr] at p = given for Σaᵢ = 1 (Σaᵢ² = 1 for the variance).
+
+    The one-unit forms are linear in a₁ (a₁² for the variance), so the values for this
+    problem are these times Σaᵢ (Σaᵢ²): one substitution per p and process instead of
+    three per problem.  None at a pole (P(keep) = 0).
+    """
+    g = verify_identities(1, convention)
+    a1 = g.E_y_corr
+    one = {a1: sympy.Integer(1)}
+    return (_at(g.E_y_drop.xreplace(one), g.symbol, given), _at(g.E_y_corr.xreplace(one), g.symbol, given),
+            _at(g.Var_y_corr.xreplace({a1**2: sympy.Integer(1)}), g.symbol, given))
+
+
 def _sym(v):
     return sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
 
@@ -225,10 +240,11 @@ def solve(p: DropoutParams) -> Solution:
     sum_sq = sum((ai * ai for ai in a), Fraction(0))
     ex = _substituted(n, y_orig, sum_sq, p.convention)
     general = verify_identities(len(a), p.convention) if len(a) <= _SYMBOLIC_UNITS else None
-    E_drop_v = _at(ex.E_y_drop, ex.symbol, given)
+    per_drop, per_corr, per_var = _unit_values(p.convention, given)
+    E_drop_v = per_drop * y_orig
     # SymPy cancels (1 − p)/(1 − p) for a symbolic p, so p = 1 is decided here, not by substitution.
-    E_corr_v = _at(ex.E_y_corr, ex.symbol, given) if keep else None
-    Var_corr_v = _at(ex.Var_y_corr, ex.symbol, given) if keep else None
+    E_corr_v = per_corr * y_orig if keep else None
+    Var_corr_v = per_var * sum_sq if keep else None
     E_corr_r = E_corr_v if E_corr_v is not None else Undefined("E[y_corr] needs 1/(1 − p); p = 1")
     Var_corr_r = Var_corr_v if Var_corr_v is not None else Undefined("Var[y_corr] needs 1/(1 − p)²; p = 1")
     expect_step = _expectation_step(p, ex, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v)
@@ -521,13 +537,16 @@ def _kept(rng, drop: Fraction, shape):
     """Independent kept flags, each False with probability exactly `drop` = a/b.
 
     Unit i is dropped when a uniform integer in [0, b) is below a: exact for any b up to
-    2⁶⁴ (the seed's p = 3/4 draws bytes), and a few times cheaper than comparing
-    float64 uniforms with a rounded p.  Larger denominators compare float64 uniforms
-    with float(drop), off by at most 2⁻⁵³.
+    2⁶⁴, and a few times cheaper than comparing float64 uniforms with a rounded p (when b
+    divides 256, as for the seed's p = 3/4, the integer is a random byte scaled by 256/b).
+    Larger denominators compare float64 uniforms with float(drop), off by at most 2⁻⁵³.
     """
     import numpy as np
 
     a, b = drop.numerator, drop.denominator
+    if 256 % b == 0:  # p = 1/2, 3/4, 1/8, …: one random byte per unit, below a·256/b with probability a/b
+        size = math.prod(shape)
+        return (np.frombuffer(rng.bytes(size), np.uint8) >= a * (256 // b)).reshape(shape)
     for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
         if b - 1 <= np.iinfo(dtype).max:
             return rng.integers(0, b, shape, dtype=dtype) >= a
