@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "examples" / "normalization-regularization.toml"
 TARGET_N, TARGET_S = 1000, 5.0
 PDF_N, PDF_TARGET_S = 100, 60.0
+# Output goes where `derive generate -o out/` puts it, into the current folder, not /tmp:
+# on some machines (this sandbox's) creating a file in /tmp costs ten times more CPU.
+OUT_BASE = Path.cwd()
 
 
 def _run(ws, n: int, out: Path, *, jobs: int, checks, combined: bool = False) -> float:
@@ -72,7 +75,7 @@ def breakdown(ws, n: int = 40) -> list[tuple[str, float]]:
     t = cpu()
     docs = [build_documents(s, variant="Variant 01") for s in solved]
     rows.append(("documents (3 LaTeX sources + key dict)", cpu() - t))
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=OUT_BASE, prefix=".bench-generate-") as tmp:
         t = cpu()
         key = KeyWriter(Path(tmp), {})
         for v, d in zip(plan.variants, docs):
@@ -101,7 +104,7 @@ def main(argv: list[str]) -> int:
     pdf_n = int(argv[1]) if len(argv) > 1 else PDF_N
     ws = load_worksheet(SPEC, require_params=False)
     ok = True
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=OUT_BASE, prefix=".bench-generate-") as tmp:
         tmp = Path(tmp)
         _run(ws, 4, tmp / "warm", jobs=1, checks=("numpy",))  # imports, templates, first solves
 
