@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
@@ -187,8 +188,11 @@ def _escape(s: str) -> str:
 
 
 def _problem_context(sp: SolvedProblem, precision: Precision, *, notes: dict[str, list[str]],
-                     answers: "_Answers") -> dict:
-    """One problem as the three templates see it (each reads only the fields it prints)."""
+                     answers: "_Answers") -> SimpleNamespace:
+    """One problem as the three templates see it (each reads only the fields it prints).
+
+    Namespaces rather than dicts: Jinja looks `q.title` up as an attribute first, and a
+    failed attribute lookup costs an exception for every field of every part."""
     from .render.latex import render_latex_fragment
 
     problem, sol = sp.problem, sp.solution
@@ -206,31 +210,31 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, notes: dict[str
     for part in problem.parts:
         label = problem.label(part)
         first = bool(computed) and part is computed[0]
-        parts.append({
-            "label": part.label,
-            "points": _points(part.points),
-            "type": part.type,
-            "question": text_latex(part.question),
-            "space": part.space,
-            "choices": [text_latex(c) for c in part.choices],
-            "correct": part.correct,
-            "correct_letter": part.correct_letter or "",
-            "answer_text": text_latex(part.answer),
-            "answers": [answers.rows(r) for r in sp.results_of(part)],
-            "derivation": derivation if first else "",
-            "covers": _label_range([p.label for p in computed], labels) if first else "",
-            "see": f"({computed[0].label})" if part.type == "computed" and not first else "",
-            "notes": [_escape_note(n) for n in notes.get(label, ())],
-        })
-    return {
-        "number": problem.number,
-        "title": text_latex(problem.title),
-        "points": _points(problem.points),
-        "intro": text_latex(problem.intro),
-        "statement": statement,
-        "newpage": problem.newpage,
-        "parts": parts,
-    }
+        parts.append(SimpleNamespace(
+            label=part.label,
+            points=_points(part.points),
+            type=part.type,
+            question=text_latex(part.question),
+            space=part.space,
+            choices=[text_latex(c) for c in part.choices],
+            correct=part.correct,
+            correct_letter=part.correct_letter or "",
+            answer_text=text_latex(part.answer),
+            answers=[answers.rows(r) for r in sp.results_of(part)],
+            derivation=derivation if first else "",
+            covers=_label_range([p.label for p in computed], labels) if first else "",
+            see=f"({computed[0].label})" if part.type == "computed" and not first else "",
+            notes=[_escape_note(n) for n in notes.get(label, ())],
+        ))
+    return SimpleNamespace(
+        number=problem.number,
+        title=text_latex(problem.title),
+        points=_points(problem.points),
+        intro=text_latex(problem.intro),
+        statement=statement,
+        newpage=problem.newpage,
+        parts=parts,
+    )
 
 
 class _Answers:
@@ -279,7 +283,7 @@ def build_documents(solved: SolvedWorksheet, precision: Precision | None = None,
     precision = precision or ws.precision
     answers = _Answers(precision)
     problems = [_problem_context(sp, precision, notes=notes or {}, answers=answers) for sp in solved.problems]
-    compact = [{**problem, "newpage": False} for problem in problems]  # the key: no page breaks
+    compact = [SimpleNamespace(**{**vars(problem), "newpage": False}) for problem in problems]  # key: no page breaks
     front = _front(ws, "", variant)
     env = environment()
     docs = {}

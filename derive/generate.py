@@ -55,7 +55,7 @@ from .worksheet import DIFFICULTIES, Problem, SolvedProblem, SolvedWorksheet, Wo
 
 __all__ = [
     "generate_variants", "prepare", "plan_variants", "iter_variants", "build_variant", "solve_variant",
-    "solve_fixed", "verify", "variant_seed", "variant_ids", "variant_title", "default_jobs",
+    "solve_fixed", "verify", "variant_seed", "variant_ids", "variant_id", "variant_title", "default_jobs",
     "Slot", "VariantPlan", "PlannedVariant", "BuiltVariant", "MAX_VARIANTS", "MAX_TRIES",
 ]
 
@@ -78,8 +78,12 @@ def variant_seed(seed: int, variant: int, index: int, attempt: int = 0) -> int:
 
 def variant_ids(n: int) -> tuple[str, ...]:
     """``v01 … vNN``, zero-padded so that they sort: ``variant_ids(3) == ('v01', 'v02', 'v03')``."""
-    width = max(2, len(str(n)))
-    return tuple(f"v{k:0{width}d}" for k in range(1, n + 1))
+    return tuple(variant_id(k, n) for k in range(1, n + 1))
+
+
+def variant_id(k: int, n: int) -> str:
+    """Variant k's id among n: ``variant_id(7, 120) == 'v007'``."""
+    return f"v{k:0{max(2, len(str(n)))}d}"
 
 
 # ---------------------------------------------------------------------------------
@@ -413,7 +417,7 @@ class _Failure:
 def _work(k: int):
     """In a worker: draw variant k's first choice of params and build it."""
     job = _JOB
-    vid = variant_ids(job.plan.count)[k - 1]
+    vid = variant_id(k, job.plan.count)
     try:
         pv = _planned(job.plan.slots, job.plan.seed, k, vid, (0,) * len(job.plan.slots))
         return build_variant(job.plan, pv, job.fixed, **job.options)

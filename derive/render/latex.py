@@ -9,6 +9,7 @@ out strings prepared here; they do no arithmetic.
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace  # template rows: Jinja looks up attributes first
 
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex
@@ -109,19 +110,20 @@ class _Lazy:
         return self._get()[i]
 
 
-class _ParamsLatex(dict):
-    """The params as LaTeX, each rendered when a template first asks for it by name
-    (`params.X`): statements show a few of them, and some params are long."""
+class _ParamsLatex:
+    """The params as LaTeX, each rendered when a template first asks for it (`params.X`):
+    statements show a few of them, and some params are long.  Attributes, not dict keys:
+    Jinja tries attributes first, and a failed one costs an exception."""
 
     def __init__(self, params):
-        super().__init__()
         self._params = params
 
-    def __missing__(self, name: str) -> str:
-        if not hasattr(self._params, name):
-            raise KeyError(name)  # Jinja turns it into StrictUndefined's error
-        value = getattr(self._params, name)
-        text = self[name] = latex(display(value)) if not isinstance(value, str) else escape_latex(value)
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._params, name)  # AttributeError: StrictUndefined reports it
+        text = latex(display(value)) if not isinstance(value, str) else escape_latex(value)
+        setattr(self, name, text)
         return text
 
 
@@ -138,13 +140,13 @@ def solution_context(sol: Solution, precision: Precision) -> dict:
         "params": _ParamsLatex(sol.params),
         "definition": definition_latex(sol.definition) if sol.definition is not None else None,
         "steps": _Lazy(lambda: [
-            {"title": s.title, "explanation": s.explanation,
-             "rows": [row for rel in s.relations for row in relation_latex(rel, precision)]}
+            SimpleNamespace(title=s.title, explanation=s.explanation,
+                            rows=[row for rel in s.relations for row in relation_latex(rel, precision)])
             for s in sol.steps
         ]),
         "results": _Lazy(lambda: [
-            {"name": r.name, "description": r.description,
-             "rows": relation_latex(Relation(r.symbol, (display(r.value),)), precision)}
+            SimpleNamespace(name=r.name, description=r.description,
+                            rows=relation_latex(Relation(r.symbol, (display(r.value),)), precision))
             for r in sol.results if r.shown
         ]),
         "conventions": list(sol.conventions),
