@@ -238,27 +238,44 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, notes: dict[str
 
 
 class _Answers:
-    """Each result rendered once per build: its align* rows for all three documents, and
-    its exact/LaTeX/decimal strings for key.json."""
+    """Each result rendered once: its align* rows (all three documents) and its exact,
+    LaTeX and decimal strings (key.json) share one printing of the value.  Results are
+    immutable, and a fixed problem's are the same objects in every variant, so the
+    renderings are kept across builds (the most recent `KEPT`)."""
+
+    KEPT = 512
+    _kept: dict = {}
 
     def __init__(self, precision: Precision):
         self.precision = precision
-        self._rows: dict[int, tuple] = {}
-        self._values: dict[int, tuple] = {}
+
+    def _rendered(self, result) -> tuple:
+        key = (id(result), self.precision)
+        hit = self._kept.pop(key, None)
+        if hit is None or hit[0] is not result:
+            hit = (result, *_render_result(result, self.precision))
+            while len(self._kept) >= self.KEPT:
+                del self._kept[next(iter(self._kept))]
+        self._kept[key] = hit  # most recently used last
+        return hit
 
     def rows(self, result) -> list[str]:
-        hit = self._rows.get(id(result))
-        if hit is None or hit[0] is not result:
-            hit = self._rows[id(result)] = (result, answer_rows(result, self.precision))
-        return hit[1]
+        return self._rendered(result)[1]
 
     def value(self, result) -> dict:
-        from .render.json import value_dict
+        return self._rendered(result)[2]
 
-        hit = self._values.get(id(result))
-        if hit is None or hit[0] is not result:
-            hit = self._values[id(result)] = (result, value_dict(result.value, self.precision))
-        return hit[1]
+
+def _render_result(result, precision: Precision) -> tuple[list[str], dict]:
+    from .render.json import value_dict
+    from .render.latex import relation_latex
+    from .render.printers import latex
+    from .render.values import display
+
+    shown = display(result.value)
+    tex = latex(shown)
+    rows = relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))
+    return rows, value_dict(result.value, precision, tex=tex)
 
 
 def _escape_note(note: str) -> str:

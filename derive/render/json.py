@@ -55,10 +55,11 @@ def params_json(params):
 _PARAMS_JSON: dict = {}
 
 
-def value_dict(value, precision: Precision) -> dict:
+def value_dict(value, precision: Precision, *, tex: str | None = None) -> dict:
+    """Exact strings, LaTeX (`tex` when the caller printed it already) and decimals."""
     return {
         "exact": exact_strings(value),
-        "latex": latex(display(value)),
+        "latex": latex(display(value)) if tex is None else tex,
         "decimal": decimal_strings(value, precision),
     }
 

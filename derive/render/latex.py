@@ -55,10 +55,13 @@ def environment():
     return env
 
 
-def relation_latex(rel: Relation, precision: Precision) -> list[str]:
-    """Rows of an align* block: `lhs &= f1`, `&= f2`, `&\\approx d` (one row when short)."""
+def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, ...] | None = None) -> list[str]:
+    """Rows of an align* block: `lhs &= f1`, `&= f2`, `&\\approx d` (one row when short).
+
+    `printed`: the forms' LaTeX when the caller has it already.
+    """
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = _distinct([f"= {latex(f)}" for f in rel.forms])
+    parts = _distinct([f"= {f}" for f in printed] if printed is not None else [f"= {latex(f)}" for f in rel.forms])
     last = rel.forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)
