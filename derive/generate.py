@@ -453,7 +453,7 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
                "keep_solved": keep_solved}
     job = _Job(plan, fixed, options)
     distinct = _Distinct(plan.slots, plan.seed)
-    jobs = max(1, min(int(jobs), n))
+    jobs = max(1, min(int(jobs), n - 1))
 
     def settle(built) -> BuiltVariant:
         if isinstance(built, _Failure):
@@ -473,10 +473,20 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
         finally:
             _init_worker(None)
         return
+    # Variant 1 is built here, before forking: it compiles the templates and fills the
+    # per-process caches (SymPy identities, printed forms) that every worker then shares.
+    _init_worker(job)
+    try:
+        first = settle(_work(1))
+    finally:
+        _init_worker(None)
+    yield first
+    if progress:
+        progress(1, n)
     pool = _pool(jobs, job)
     try:
         chunk = max(1, min(16, n // (jobs * 8)))
-        for k, built in enumerate(pool.imap(_work, range(1, n + 1), chunksize=chunk), 1):
+        for k, built in enumerate(pool.imap(_work, range(2, n + 1), chunksize=chunk), 2):
             yield settle(built)
             if progress:
                 progress(k, n)
