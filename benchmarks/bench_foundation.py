@@ -21,6 +21,7 @@ from sympy.core.cache import clear_cache
 
 import derive
 from derive.exact import squarefree_split
+from derive.kinds.recent import clear_recent
 from derive.render.values import decimal_strings
 from derive.model import Precision
 
@@ -77,10 +78,12 @@ def main():
     # replay its cache), and derive's cache of values (square-free parts) is cleared the
     # same way, before each timed call.  Caches of constants (compiled templates, escaped
     # engine prose, symbol names) stay warm on both sides, as they would after the first
-    # problem of a session.
+    # problem of a session.  The kinds' memo of recent solutions (by params identity) is
+    # cleared too, although derive.solve builds fresh params on every call anyway.
     def clear():
         clear_cache()
         squarefree_split.cache_clear()
+        clear_recent()
 
     # Interleaved rounds: each round times one cold naive solve and the best of five cold
     # derive solves back to back, so drift in machine speed hits both sides alike; the

@@ -8,8 +8,10 @@ layers).  Exact values are converted to floats only here, for comparison.
 from __future__ import annotations
 
 import importlib.util
+from fractions import Fraction
 
 from .errors import BackendUnavailable, InputError
+from .exact import Surd, to_float
 from .model import Check
 
 __all__ = ["BACKENDS", "run_checks", "compare", "available_backends", "resolve_backends", "dtype_tolerance"]
@@ -59,28 +61,48 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
 
     import numpy as np
 
-    from .exact import to_float
     from .nested import flatten
-    from .render.values import is_exact_scalar
 
     flat_num = np.asarray(numeric, dtype=float).ravel()
     flat_exact = list(flatten(exact_value))
     if len(flat_exact) != flat_num.size:
         return math.inf, False, f"shape mismatch: {len(flat_exact)} exact entries, {flat_num.size} numeric"
     worst, ok, undefined = 0.0, True, 0
-    for e, x in zip(flat_exact, flat_num):
-        if not is_exact_scalar(e):
-            if type(e).__name__ == "Undefined":
-                undefined += 1
-                ok &= not math.isfinite(x)
-                continue
-            e = float(e)  # SymPy number
-        f = to_float(e) if not isinstance(e, float) else e
-        err = abs(f - float(x))
-        worst = max(worst, err)
+    for e, x in zip(flat_exact, flat_num.tolist()):  # tolist: Python floats, the same values
+        f = _exact_float(e)
+        if f is None:  # Undefined
+            undefined += 1
+            ok &= not math.isfinite(x)
+            continue
+        err = abs(f - x)
+        if err > worst:  # max(worst, err), NaN included
+            worst = err
         ok &= err <= rtol * max(1.0, abs(f))
     note = f"{undefined} undefined entries are non-finite numerically, as expected" if undefined else ""
     return worst, ok, note
+
+
+def _exact_float(e) -> float | None:
+    """The float of one exact entry (None for Undefined), as `to_float` gives it.
+
+    Rationals take int/int true division, which rounds correctly, exactly as
+    float(Fraction) and to_float do, without building a Surd per entry.
+    """
+    t = type(e)
+    if t is Fraction:
+        return e.numerator / e.denominator
+    if t is int:
+        return e / 1
+    if t is Surd and not e.c:
+        b = e.b
+        return b.numerator / b.denominator
+    if t is float:
+        return e
+    from .render.values import is_exact_scalar
+
+    if not is_exact_scalar(e):
+        return None if type(e).__name__ == "Undefined" else float(e)  # a SymPy number
+    return to_float(e)
 
 
 def dtype_tolerance(dtype) -> float:

@@ -127,3 +127,21 @@ def test_running_blend_is_the_momentum_average(old, batch, m):
     from derive.kinds.batchnorm import _blend
 
     assert _blend(old, batch, m) == (1 - m) * old + m * batch
+
+
+def test_generated_draw_is_solved_once():
+    """generate solves its draw to check the level; the variant reuses that solution
+    (same params object), while equal but distinct params are solved afresh."""
+    import random
+
+    from derive.api import make_params
+    from derive.kinds import batchnorm
+
+    p = batchnorm.generate(random.Random(3), "hard")
+    assert batchnorm.solve(p) is batchnorm.solve(p)
+    q = make_params("batchnorm", X=[list(r) for r in p.X], gamma=list(p.gamma), beta=list(p.beta))
+    assert q == p and q is not p
+    fresh = batchnorm.solve(q)
+    assert fresh is not batchnorm.solve(p) and fresh.results == batchnorm.solve(p).results
+    batchnorm.solve.clear()
+    assert batchnorm.solve(p) is not fresh and batchnorm.solve(p).results == fresh.results

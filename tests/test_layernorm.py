@@ -157,3 +157,30 @@ def test_forgotten_eps_is_diagnosed():
     r = derive.check("layernorm", "[-0.58, -0.58, -0.58, 1.73]", X=[[1, 1, 1, 5]], eps="0.1")
     assert not r.correct
     assert r.diagnosis.name == "eps_convention" and r.diagnosis.step == "Normalize"
+
+
+def test_generated_draw_is_solved_once():
+    """The memo of recent solutions is by identity: the same params object gives the same
+    Solution, equal params built anew a fresh one, and clear_recent forgets them."""
+    import random
+
+    from derive.api import make_params
+    from derive.kinds import layernorm
+    from derive.kinds.recent import clear_recent
+
+    p = layernorm.generate(random.Random(5), "hard")
+    first = layernorm.solve(p)
+    assert layernorm.solve(p) is first
+    q = make_params("layernorm", X=[list(r) for r in p.X], gamma=list(p.gamma), beta=list(p.beta))
+    assert q == p and q is not p
+    assert layernorm.solve(q) is not first and layernorm.solve(q).results == first.results
+    clear_recent()
+    assert layernorm.solve(p) is not first
+
+
+def test_recent_doctests():
+    import doctest
+
+    from derive.kinds import recent
+
+    assert doctest.testmod(recent).failed == 0

@@ -27,6 +27,7 @@ from .normalization import (
     MAX_DETAILED, Moments, Undefined, affine, mistake_variants, moments, moments_about, normalize,
     normalize_relation, normalize_shown, statistics_relations, transpose,
 )
+from .recent import remember_recent
 
 __all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
 
@@ -110,6 +111,7 @@ def _running_update(p: BatchNormParams, stats: list[Moments]):
     return new_mean, new_var, rels
 
 
+@remember_recent  # generate solves its draw; the variant reuses that solution
 def solve(p: BatchNormParams) -> Solution:
     cols = transpose(p.X)
     n, width = len(p.X), len(cols)

@@ -23,6 +23,7 @@ from .normalization import (
     MAX_DETAILED, Undefined, affine, affine_relation, mistake_variants, moments, normalize,
     normalize_affine, normalize_relation, normalize_shown, statistics_relations, transpose,
 )
+from .recent import remember_recent
 
 __all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
 
@@ -71,6 +72,7 @@ def indexed(text: str, latex: str, i: int) -> Sym:
     return Sym(text.replace("#", str(i).translate(_SUBSCRIPTS)), latex.replace("#", str(i)))
 
 
+@remember_recent  # generate solves its draw; the variant reuses that solution
 def solve(p: LayerNormParams) -> Solution:
     rows = p.X
     n_rows, width = len(rows), len(rows[0])
