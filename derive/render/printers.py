@@ -172,10 +172,12 @@ class _FormsMixin:
         for i, t in enumerate(head + ([last] if last is not None else [])):
             if last is not None and i == len(head):
                 parts.append(" + " + self._dots)
-            if i > 0 and _is_negative(t) and _prec(_negate(t), self.latex_mode) > ADD:
-                parts.append(" - " + self._print(_negate(t)))
-            else:
-                parts.append(("" if i == 0 else " + ") + self._p(t, ADD if i == 0 else NEG))
+            if i > 0 and _is_negative(t):
+                negated = _negate(t)
+                if _prec(negated, self.latex_mode) > ADD:
+                    parts.append(" - " + self._print(negated))
+                    continue
+            parts.append(("" if i == 0 else " + ") + self._p(t, ADD if i == 0 else NEG))
         return "".join(parts)
 
     def _print_Sub(self, x):
