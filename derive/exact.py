@@ -554,11 +554,19 @@ def to_sympy(x):
 def to_float(x) -> float:
     """A float for numeric comparisons only (never fed back into exact math).
 
-    √r is bracketed to 64 fractional bits and the sum rounded once by Fraction → float,
-    so the result is within an ulp or so of the truth without float cancellation.
+    √r is bracketed to 64 fractional bits (R/2⁶⁴) and the sum rounded once, so the
+    result is within an ulp or so of the truth without float cancellation.  The sum
+    b + c·R/2⁶⁴ is one integer quotient; int / int rounds correctly, as Fraction → float.
     """
     x = _as_surd(x)
-    if x.c == 0:
-        return float(x.b)
-    root = Fraction(isqrt(x.r << (2 * _GUARD_BITS)), 1 << _GUARD_BITS)
-    return float(x.b + x.c * root)
+    b, c = x.b, x.c
+    if not c:
+        return b.numerator / b.denominator
+    bd, cd = b.denominator, c.denominator
+    return ((b.numerator * cd << _GUARD_BITS) + c.numerator * _root_bits(x.r) * bd) / (bd * cd << _GUARD_BITS)
+
+
+@lru_cache(maxsize=256)
+def _root_bits(r: int) -> int:
+    """⌊√r · 2⁶⁴⌋ (a handful of radicands recur across a problem's entries)."""
+    return isqrt(r << (2 * _GUARD_BITS))

@@ -7,6 +7,11 @@ instead; values inside them stay exact (int, Fraction, Surd, SymPy).  The printe
 
 >>> Div(Add((1, 1, 1, 5)), 4)
 Div(num=Add(terms=(1, 1, 1, 5)), den=4)
+
+Steps build these by the hundred per problem, so each class writes its own __init__,
+filling the instance dict directly: the generated frozen one calls object.__setattr__
+per field and is about three times slower.  Everything else (eq, hash, repr, the
+refusal to assign, dataclasses.replace) is the dataclass's own.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ class Sym:
     text: str
     latex: str
 
+    def __init__(self, text, latex):
+        d = self.__dict__
+        d["text"] = text
+        d["latex"] = latex
+
 
 @dataclass(frozen=True)
 class Add:
@@ -34,11 +44,20 @@ class Add:
 
     terms: tuple[Any, ...]
 
+    def __init__(self, terms):
+        d = self.__dict__
+        d["terms"] = terms
+
 
 @dataclass(frozen=True)
 class Sub:
     left: Any
     right: Any
+
+    def __init__(self, left, right):
+        d = self.__dict__
+        d["left"] = left
+        d["right"] = right
 
 
 @dataclass(frozen=True)
@@ -49,22 +68,42 @@ class Mul:
     right: Any
     op: str = "dot"
 
+    def __init__(self, left, right, op="dot"):
+        d = self.__dict__
+        d["left"] = left
+        d["right"] = right
+        d["op"] = op
+
 
 @dataclass(frozen=True)
 class Div:
     num: Any
     den: Any
 
+    def __init__(self, num, den):
+        d = self.__dict__
+        d["num"] = num
+        d["den"] = den
+
 
 @dataclass(frozen=True)
 class Sqrt:
     arg: Any
+
+    def __init__(self, arg):
+        d = self.__dict__
+        d["arg"] = arg
 
 
 @dataclass(frozen=True)
 class Pow:
     base: Any
     exp: Any
+
+    def __init__(self, base, exp):
+        d = self.__dict__
+        d["base"] = base
+        d["exp"] = exp
 
 
 @dataclass(frozen=True)
@@ -73,12 +112,20 @@ class Vec:
 
     items: tuple[Any, ...]
 
+    def __init__(self, items):
+        d = self.__dict__
+        d["items"] = items
+
 
 @dataclass(frozen=True)
 class Mat:
     """A matrix, rows of equal length."""
 
     rows: tuple[tuple[Any, ...], ...]
+
+    def __init__(self, rows):
+        d = self.__dict__
+        d["rows"] = rows
 
 
 @dataclass(frozen=True)
@@ -89,12 +136,22 @@ class Call:
     args: tuple[Any, ...]
     brackets: str = "()"
 
+    def __init__(self, func, args, brackets="()"):
+        d = self.__dict__
+        d["func"] = func
+        d["args"] = args
+        d["brackets"] = brackets
+
 
 @dataclass(frozen=True)
 class Words:
     """A short phrase inside a relation ("undefined", "scalar"); escaped when rendered."""
 
     text: str
+
+    def __init__(self, text):
+        d = self.__dict__
+        d["text"] = text
 
 
 def vec(items) -> Vec:

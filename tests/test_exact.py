@@ -155,3 +155,16 @@ def test_surd_is_immutable_and_refuses_mixed_radicals():
         x.b = 3
     with pytest.raises(ValueError):
         Surd(0, 1, 2) + Surd(0, 1, 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fractions(), st.fractions(), st.sampled_from([2, 3, 5, 6, 7, 14, 15, 1234567]))
+def test_to_float_is_the_bracketed_sum_rounded_once(b, c, r):
+    """to_float's integer quotient is the float of the same rational b + c·⌊√r·2⁶⁴⌋/2⁶⁴."""
+    from math import isqrt
+
+    from derive.exact import to_float
+
+    root = Fraction(isqrt(r << 128), 1 << 64)
+    assert to_float(Surd(b, c, r)) == float(b + c * root)
+    assert to_float(b) == float(b) and to_float(Surd(b)) == float(b)

@@ -123,6 +123,12 @@ def _substituted(n: int, total: Fraction, total_sq: Fraction, convention: str) -
     """
     if n <= _SYMBOLIC_UNITS:
         verify_identities(n, convention)
+    return _substituted_sums(total, total_sq, convention)
+
+
+@lru_cache(maxsize=512)
+def _substituted_sums(total: Fraction, total_sq: Fraction, convention: str) -> Expectations:
+    """`_substituted` once n is checked: SymPy trees are immutable, and variants repeat sums."""
     g = verify_identities(1, convention)
     a1 = g.E_y_corr  # the one-unit E[y_corr] is the symbol a1 itself
     total = _sym(total)
@@ -389,8 +395,9 @@ TRAIN_TEST = {
 }
 
 
+@lru_cache(maxsize=1)
 def train_test_sentences() -> str:
-    """Which supported layers differ between train and test, from the table above."""
+    """Which supported layers differ between train and test, from the table above (fixed per process)."""
     from ..registry import kind_names
 
     differ = [TRAIN_TEST[k] for k in ("batchnorm", "dropout") if k in kind_names()]
@@ -444,6 +451,19 @@ def _all_masks(n: int):
     return masks, kept
 
 
+@lru_cache(maxsize=64)
+def _possible_masks(n: int, drop: float):
+    """The masks of n units with a non-zero probability (as columns) and those probabilities,
+    read-only: they depend only on n and p, which variants repeat."""
+    masks, k = _all_masks(n)
+    prob = (1 - drop) ** k * drop ** (n - k)
+    possible = prob != 0
+    masks, prob = masks[:, possible], prob[possible]
+    masks.setflags(write=False)
+    prob.setflags(write=False)
+    return masks, prob
+
+
 def _moments_by_enumeration(x, w, drop, fn):
     """E and Var of fn(mask) over all 2ⁿ masks, weighted by their probabilities (n ≤ 12).
 
@@ -453,12 +473,8 @@ def _moments_by_enumeration(x, w, drop, fn):
     """
     import numpy as np
 
-    n = len(x)
-    masks, k = _all_masks(n)
-    prob = (1 - drop) ** k * drop ** (n - k)
-    possible = prob != 0
-    y = fn(x, masks[:, possible], w)
-    prob = prob[possible]
+    masks, prob = _possible_masks(len(x), drop)
+    y = fn(x, masks, w)
     mean = np.sum(prob * y)
     second = np.sum(prob * y * y)
     return mean, second - mean * mean
@@ -517,20 +533,49 @@ def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED
     detail = f"numpy Monte Carlo, E[y_corr] within {MC_SIGMAS} standard errors"
     if exact is None:
         return _mc_check("numpy:monte_carlo", detail, samples, None, 0, 0, seed)
-    rng = np.random.default_rng(seed)
     a = w * x
     total = total_sq = 0.0
+    for kept in _mc_masks(drop_probability(p), samples, n, seed):
+        y = kept @ a / (1 - drop)
+        total += y.sum()
+        total_sq += (y * y).sum()
+    mean = total / samples
+    se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
+    return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
+
+
+def _mc_masks(drop: Fraction, samples: int, n: int, seed: int):
+    """The Monte Carlo masks, in chunks of at most ~2M flags, drawn from a fresh seeded generator.
+
+    They depend only on (p, samples, n, seed), which variants repeat, so the small sets
+    (up to _MC_CACHED_FLAGS flags) are drawn once per process and kept read-only.
+    """
+    if samples * n <= _MC_CACHED_FLAGS:
+        return _mc_masks_cached(drop, samples, n, seed)
+    return _draw_mc_masks(drop, samples, n, seed)
+
+
+_MC_CACHED_FLAGS = 200_000  # 10,000 masks of 20 units: 0.2 MB each
+
+
+@lru_cache(maxsize=16)
+def _mc_masks_cached(drop: Fraction, samples: int, n: int, seed: int):
+    chunks = tuple(_draw_mc_masks(drop, samples, n, seed))
+    for c in chunks:
+        c.setflags(write=False)
+    return chunks
+
+
+def _draw_mc_masks(drop: Fraction, samples: int, n: int, seed: int):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
     chunk = max(1, 2_000_000 // max(n, 1))
     done = 0
     while done < samples:
         k = min(chunk, samples - done)
-        y = _kept(rng, drop_probability(p), (k, n)) @ a / (1 - drop)
-        total += y.sum()
-        total_sq += (y * y).sum()
+        yield _kept(rng, drop, (k, n))
         done += k
-    mean = total / samples
-    se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
-    return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
 
 
 def _kept(rng, drop: Fraction, shape):
