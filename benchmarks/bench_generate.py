@@ -65,7 +65,7 @@ def breakdown(ws, n: int = 40) -> list[tuple[str, float]]:
     from derive.generate import plan_variants, solve_fixed, solve_variant
     from derive.numerics import resolve_backends, run_checks
     from derive.registry import get_kind
-    from derive.variant_output import KeyWriter
+    from derive.variant_output import KeyWriter, variant_files
 
     cpu = time.process_time
     t = cpu()
@@ -87,18 +87,21 @@ def breakdown(ws, n: int = 40) -> list[tuple[str, float]]:
     t = cpu()
     docs = [build_documents(s, variant="Variant 01") for s in solved]
     rows.append(("documents (3 LaTeX sources + key dict)", cpu() - t))
+    t = cpu()
+    files = [variant_files(v.id, d) for v, d in zip(plan.variants, docs)]
+    rows.append(("files' text (key.json, key lines, CSV rows)", cpu() - t))
     with tempfile.TemporaryDirectory(dir=OUT_BASE, prefix=".bench-generate-") as tmp:
         t = cpu()
         key = KeyWriter(Path(tmp), {})
-        for v, d in zip(plan.variants, docs):
+        for v, f in zip(plan.variants, files):
             folder = Path(tmp) / v.id
             folder.mkdir()
-            for name, tex in d.tex().items():
+            for name, tex in f.tex.items():
                 (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
-            (folder / "key.json").write_text(d.key_text(), encoding="utf-8")
-            key.add(v.id, d.key_json)
+            (folder / "key.json").write_text(f.key_json, encoding="utf-8")
+            key.add(f)
         key.close()
-        rows.append(("files (4 per variant, key.json, key.csv)", cpu() - t))
+        rows.append(("writing (4 files per variant, key.json, key.csv)", cpu() - t))
     return [(name, seconds / n * 1e3) for name, seconds in rows]
 
 

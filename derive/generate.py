@@ -288,10 +288,11 @@ def plan_variants(ws: Worksheet, n: int, seed: int, *, difficulty: str | None = 
 
 @dataclass(frozen=True)
 class BuiltVariant:
-    """A finished variant: its plan, the documents (LaTeX + key dict) and Moodle XML."""
+    """A finished variant: its plan, its files' text, its documents and Moodle XML."""
 
     planned: PlannedVariant
-    documents: Any  # derive.documents.Documents
+    files: Any  # derive.variant_output.VariantFiles: what is written
+    documents: Any = None  # derive.documents.Documents (LaTeX + key dict); not sent between processes
     moodle: str | None = None
     solved: SolvedWorksheet | None = None  # kept only when asked (it does not cross processes)
 
@@ -364,6 +365,7 @@ def build_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
                   matrices: str | None = None, keep_solved: bool = False) -> BuiltVariant:
     """Solve, verify and render one variant (its three documents, key dict and Moodle XML)."""
     from .documents import build_documents
+    from .variant_output import variant_files
 
     solved = solve_variant(plan, pv, fixed, checks)
     precision = precision or plan.worksheet.precision
@@ -373,7 +375,7 @@ def build_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
         from .moodle import moodle_xml
 
         xml = moodle_xml(solved, precision, matrices=matrices)
-    return BuiltVariant(pv, docs, xml, solved if keep_solved else None)
+    return BuiltVariant(pv, variant_files(pv.id, docs), docs, xml, solved if keep_solved else None)
 
 
 # ---------------------------------------------------------------------------------
@@ -427,6 +429,12 @@ def _work(k: int):
         return _Failure(type(e) if type(e).__init__ is DeriveError.__init__ else DeriveError, (str(e),))
 
 
+def _work_remote(k: int):
+    """`_work` in a worker process: only the files' text goes back (see VariantFiles)."""
+    built = _work(k)
+    return dataclasses.replace(built, documents=None, solved=None) if isinstance(built, BuiltVariant) else built
+
+
 def _pool(jobs: int, job: _Job):
     import multiprocessing
 
@@ -445,7 +453,8 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
 
     With `jobs` > 1 the variants are built on that many processes; each variant depends
     only on (seed, its number, the attempts that keep it distinct), so the output is the
-    same for any `jobs`.  `progress(done, n)` is called after each variant.
+    same for any `jobs`; variants built in a worker come back as their files' text
+    (`documents` and `solved` are None).  `progress(done, n)` is called after each variant.
     """
     n = plan.count
     fixed = solve_fixed(plan, checks)
@@ -486,7 +495,7 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
     pool = _pool(jobs, job)
     try:
         chunk = max(1, min(16, n // (jobs * 8)))
-        for k, built in enumerate(pool.imap(_work, range(2, n + 1), chunksize=chunk), 2):
+        for k, built in enumerate(pool.imap(_work_remote, range(2, n + 1), chunksize=chunk), 2):
             yield settle(built)
             if progress:
                 progress(k, n)
@@ -499,7 +508,7 @@ def generate_variants(ws: Worksheet, n: int, seed: int, *, difficulty: str | Non
                       vary: Iterable[int] | None = None, **options) -> list[BuiltVariant]:
     """`n` distinct variants of `ws`, built and verified (the Python API's entry point).
 
-    With one job (the default) each `BuiltVariant` keeps its `solved` worksheet.
+    With one job (the default) each `BuiltVariant` keeps its `documents` and `solved` worksheet.
     """
     options.setdefault("keep_solved", options.get("jobs", 1) == 1)
     return list(iter_variants(prepare(ws, n, seed, difficulty=difficulty, vary=vary), **options))

@@ -20,6 +20,7 @@ document ID, and the same seed gives byte-identical PDFs.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from .documents import json_line
 from .errors import InputError, RenderError
 
 __all__ = ["write_variants", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",
-           "moodle_bank", "label", "KEY_FORMAT", "PDF_ENV", "CSV_COLUMNS"]
+           "VariantFiles", "variant_files", "moodle_bank", "label", "KEY_FORMAT", "PDF_ENV", "CSV_COLUMNS"]
 
 KEY_FORMAT = "derive-variants-key"
 DOCUMENT_NAMES = ("questions", "solutions", "key")
@@ -159,8 +160,44 @@ def combine_documents(sources: list[tuple[str, str]]) -> str:
 # ---------------------------------------------------------------------------------
 # The combined key: key.json (streamed) and key.csv.
 
+@dataclass(frozen=True)
+class VariantFiles:
+    """One variant's output as text, ready to write.
+
+    Made where the variant is built: only strings then cross between processes (a key
+    dict of a few thousand small objects costs more to pickle than to render as JSON).
+    """
+
+    tex: dict[str, str]      # document name → LaTeX source
+    key_json: str            # the variant's own key.json
+    key_parts: str           # its lines of the combined key.json's "parts"
+    key_written: str         # its lines of "written_parts"
+    key_csv: str             # its rows of key.csv
+    counts: tuple[int, int]  # how many parts and written parts
+
+
+def variant_files(vid: str, docs) -> VariantFiles:
+    """A variant's `derive.documents.Documents` as the text of its files and key entries."""
+    lines: dict[str, list[str]] = {"parts": [], "written_parts": []}
+    rows = io.StringIO()
+    table = csv.writer(rows, lineterminator="\n")
+    for group in lines:
+        for entry in docs.key_json[group]:
+            part = entry["part"]
+            entry = {**entry, "part": label(vid, part), "label": label(vid, part), "variant": vid,
+                     "variant_part": part}
+            lines[group].append(json_line(entry) + "\n")
+            if entry["type"] == "computed":
+                for name, answer in entry["answers"].items():
+                    graded = "yes" if group == "parts" and name == entry["result"] else "no"
+                    table.writerow((vid, entry["label"], part, entry["problem"], entry["kind"], name,
+                                    entry["points"], graded, _cell(answer["exact"]), _cell(answer["decimal"])))
+    return VariantFiles(docs.tex(), docs.key_text(), "".join(lines["parts"]), "".join(lines["written_parts"]),
+                        rows.getvalue(), (len(lines["parts"]), len(lines["written_parts"])))
+
+
 class KeyWriter:
-    """key.json and key.csv for all variants, written entry by entry."""
+    """key.json and key.csv for all variants, written variant by variant."""
 
     def __init__(self, directory: Path, header: dict):
         self.directory = directory
@@ -168,23 +205,15 @@ class KeyWriter:
         self.parts = open(directory / ".parts.jsonl", "w", encoding="utf-8")
         self.written = open(directory / ".written.jsonl", "w", encoding="utf-8")
         self.csv_file = open(directory / "key.csv", "w", encoding="utf-8", newline="")
-        self.csv = csv.writer(self.csv_file, lineterminator="\n")
-        self.csv.writerow(CSV_COLUMNS)
+        csv.writer(self.csv_file, lineterminator="\n").writerow(CSV_COLUMNS)
         self.count = {"parts": 0, "written_parts": 0}
 
-    def add(self, vid: str, key: dict) -> None:
-        for group, stream in (("parts", self.parts), ("written_parts", self.written)):
-            for entry in key[group]:
-                part = entry["part"]
-                entry = {**entry, "part": label(vid, part), "label": label(vid, part), "variant": vid,
-                         "variant_part": part}
-                stream.write(json_line(entry) + "\n")
-                self.count[group] += 1
-                if entry["type"] == "computed":
-                    for name, answer in entry["answers"].items():
-                        self.csv.writerow((vid, entry["label"], part, entry["problem"], entry["kind"], name,
-                                           entry["points"], "yes" if group == "parts" and name == entry["result"]
-                                           else "no", _cell(answer["exact"]), _cell(answer["decimal"])))
+    def add(self, files: VariantFiles) -> None:
+        self.parts.write(files.key_parts)
+        self.written.write(files.key_written)
+        self.csv_file.write(files.key_csv)
+        self.count["parts"] += files.counts[0]
+        self.count["written_parts"] += files.counts[1]
 
     def discard(self) -> None:
         for f in (self.parts, self.written, self.csv_file):
@@ -284,17 +313,16 @@ class VariantWriter:
         self.files = 0
 
     def add(self, built) -> None:
-        vid = built.id
+        vid, files = built.id, built.files
         folder = self.staging / vid
         folder.mkdir()
-        docs = built.documents
-        for name, tex in docs.tex().items():
+        for name, tex in files.tex.items():
             (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
             if self.combined:
                 self.docs[name].add(vid, tex)
-        (folder / "key.json").write_text(docs.key_text(), encoding="utf-8")
+        (folder / "key.json").write_text(files.key_json, encoding="utf-8")
         self.files += 4
-        self.key.add(vid, docs.key_json)
+        self.key.add(files)
         if built.moodle is not None:
             self.moodle.append((vid, built.moodle))
         self.ids.append(vid)
