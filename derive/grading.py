@@ -230,33 +230,36 @@ def _key_part(d: dict, inherited: dict, n: int) -> KeyPart:
     part = KeyPart(label, None if kind is None else str(kind), params,
                    None if result is None else str(result), points, tolerance, exact)
     if kind is not None and exact is not None:
-        _check_key_exact(part)
+        _check_key_exact(part, exact_spec)
     return part
 
 
-def _check_key_exact(part: KeyPart) -> None:
+def _check_key_exact(part: KeyPart, spec) -> None:
     """A key whose exact answer differs from the solved one is refused, never half-trusted."""
     from .check import target
     from .verify import Tolerance, judge
 
     t = target(part.kind, part.params, part.result)
-    verdict = judge(_as_answer(part.exact), t.exact, Tolerance("exact"))
+    verdict = judge(_as_answer(part.exact, spec), t.exact, Tolerance("exact"))
     if not verdict.correct:
         raise InputError(f"key part {part.label}", f"its exact answer differs from the solved one "
                                                    f"({verdict.reason}); fix the key or remove \"exact\"")
 
 
-def _as_answer(value):
-    """Exact SymPy values (nested tuples) as an Answer of exact scalars."""
+def _as_answer(value, spec):
+    """Exact SymPy values (nested tuples) as an Answer of exact scalars, each with the
+    key's own text (`spec`, nested alike; printing SymPy values again is slow)."""
     from .answers import Answer, Scalar
 
-    def wrap(v):
-        return tuple(wrap(x) for x in v) if isinstance(v, tuple) else Scalar(v, str(v), 0)
+    def wrap(v, text):
+        if isinstance(v, tuple):
+            return tuple(wrap(x, t) for x, t in zip(v, text))
+        return Scalar(v, str(text), 0)
 
     def shape(v):
         return (len(v),) + shape(v[0]) if isinstance(v, tuple) else ()
 
-    return Answer(str(value), wrap(value), shape(value))
+    return Answer(json.dumps(spec), wrap(value, spec), shape(value))
 
 
 # -- the answers --------------------------------------------------------------------
