@@ -244,6 +244,22 @@ def test_same_seed_same_bytes_any_number_of_jobs(seed_ws, tmp_path):
     assert _tree(tmp_path / "c")["v01/questions.tex"] != a["v01/questions.tex"]
 
 
+def test_workers_send_text_and_the_text_is_what_one_process_writes(seed_ws):
+    """Variants built in worker processes come back as their files' text only; that text
+    is the same as the documents a single process builds."""
+    one = G.generate_variants(seed_ws, 4, 3)
+    many = list(G.iter_variants(G.prepare(seed_ws, 4, 3), jobs=2))
+    assert [b.id for b in many] == [b.id for b in one]
+    assert all(b.documents is None and b.solved is None for b in many[1:])  # v01 is built before forking
+    for a, b in zip(one, many):
+        assert a.files == b.files
+        assert a.files.tex == a.documents.tex()
+        assert json.loads(a.files.key_json) == a.documents.key_json
+        lines = a.files.key_parts.splitlines()
+        assert len(lines) == a.files.counts[0] == len(a.documents.key_json["parts"])
+        assert all(json.loads(line)["variant"] == a.id for line in lines)
+
+
 def test_the_combined_key_grades_each_variant(small_spec, tmp_path):
     from derive.grading import grade, load_key, read_answers
 

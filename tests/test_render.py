@@ -88,3 +88,16 @@ def test_sympy_texts_are_kept_per_type_and_value():
     p, q = sympy.Symbol("p"), sympy.Symbol("p", positive=True)
     assert latex(1 - p) == latex(1 - q) == "1 - p"
     assert latex(sympy.Symbol("q") / 2) == r"\frac{q}{2}"
+
+
+def test_statement_params_are_rendered_on_demand_and_unknown_ones_fail_loudly():
+    import jinja2
+
+    from derive.api import solve
+    from derive.render.latex import environment, solution_context
+
+    ctx = solution_context(solve("layernorm", X=[[1, 2]], eps=0, checks=()), Precision())
+    env = environment()
+    assert env.from_string(r"\VAR{params.X} \VAR{params.eps}").render(ctx) == r"\begin{bmatrix}1 & 2\end{bmatrix} 0"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string(r"\VAR{params.nope}").render(ctx)
