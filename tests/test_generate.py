@@ -369,3 +369,17 @@ def test_pdfs_are_byte_identical_and_combined_once(small_spec, tmp_path):
     for page in (first, second):
         assert "Page 1 of 2" in page and "Total" in page  # grade table with one variant's questions
     assert "Questions — Variant 01" in first
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_the_example_spec_s_prose_holds_for_every_variant(seed_ws, difficulty):
+    """Its model-size text speaks of four linear layers and z_1 ... z_11: the problem pins the
+    generator level that draws such models, whatever the run asks for."""
+    plan = G.plan_variants(seed_ws, 12, 5, difficulty=difficulty)
+    j = [s.kind for s in plan.slots].index("model-size")
+    assert plan.slots[j].difficulty == "medium"
+    for v in plan.variants:
+        layers = v.params[j].layers
+        assert len(layers) == 10 and sum(str(layer).startswith("Linear") for layer in layers) == 4
+    texts = " ".join(part.question.source for problem in seed_ws.problems for part in problem.parts)
+    assert "has 3 examples" not in texts and "much closer" not in texts  # facts of the seed's data only
