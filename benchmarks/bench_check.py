@@ -22,7 +22,7 @@ import time
 from decimal import Decimal
 
 from derive.api import make_params
-from derive.check import _solved, _target, check_params
+from derive.check import _mistakes, _solved, _target, check_params
 from derive.errors import AnswerSyntaxError
 from derive.exact import approx
 from derive.grading import Submission, grade, load_key
@@ -101,6 +101,7 @@ def run(n: int) -> None:
 
     _solved.cache_clear()
     _target.cache_clear()
+    _mistakes.cache_clear()
     key = load_key(KEY)
     t = time.perf_counter()
     report = grade(key, subs)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from .diagnose import Diagnosis, PreparedMistake, diagnose, flatten_value, prepare_mistakes
@@ -47,17 +47,41 @@ class Target:
     value: Any = field(repr=False)  # native exact value (Surd/Fraction, nested tuples)
     shape: tuple[int, ...] = ()  # native shape: () scalar, (n,) vector, (r, c) matrix
     exact: Any = field(default=None, repr=False)  # SymPy form handed to verify.judge
-    mistakes: tuple[PreparedMistake, ...] = field(default=(), repr=False)
+    # The mistakes' answers, or a function making them: only a wrong answer needs them,
+    # and working out every known mistake costs several solves.
+    mistakes_source: Any = field(default=(), repr=False, compare=False)
+
+    @property
+    def mistakes(self) -> tuple[PreparedMistake, ...]:
+        """The known mistakes' answers for this part (worked out when first asked for)."""
+        source = self.mistakes_source
+        if callable(source):
+            source = source()
+            object.__setattr__(self, "mistakes_source", source)  # a cache: the value never changes
+        return source
 
 
 @lru_cache(maxsize=512)
 def _solved(kind_name: str, params):
     from .registry import get_kind
 
+    return get_kind(kind_name).solve(params)
+
+
+@lru_cache(maxsize=512)
+def _mistakes(kind_name: str, params) -> tuple:
+    from .registry import get_kind
+
     k = get_kind(kind_name)
-    solution = k.solve(params)
-    mistakes = tuple(k.mistakes(params)) if k.mistakes is not None else ()
-    return solution, mistakes
+    return tuple(k.mistakes(params)) if k.mistakes is not None else ()
+
+
+def _prepared_mistakes(kind_name: str, params, part: str) -> tuple[PreparedMistake, ...]:
+    try:
+        mistakes = _mistakes(kind_name, params)
+    except TypeError:  # params holding an unhashable value
+        mistakes = _mistakes.__wrapped__(kind_name, params)
+    return prepare_mistakes(mistakes, part)
 
 
 @lru_cache(maxsize=1024)
@@ -65,9 +89,9 @@ def _target(kind_name: str, params, part: str | None) -> Target:
     from .render.values import to_sympy_value
 
     try:
-        solution, mistakes = _solved(kind_name, params)
+        solution = _solved(kind_name, params)
     except TypeError:
-        solution, mistakes = _solved.__wrapped__(kind_name, params)
+        solution = _solved.__wrapped__(kind_name, params)
     names = [r.name for r in solution.results]
     name = names[0] if part is None else part
     if name not in names:
@@ -79,7 +103,7 @@ def _target(kind_name: str, params, part: str | None) -> Target:
         raise UndefinedError(f"{kind_name} part {name}: {e}") from None
     _, shape = flatten_value(result.value)
     return Target(kind_name, name, params, solution, result.value, shape, exact,
-                  prepare_mistakes(mistakes, name))
+                  partial(_prepared_mistakes, kind_name, params, name))
 
 
 def target(kind: str, params, part: str | None = None) -> Target:

@@ -23,6 +23,7 @@ diagnosis.  Unknown keys are ignored, so a richer key from ``derive worksheet`` 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections import Counter
@@ -54,6 +55,9 @@ class KeyPart:
     points: Fraction = Fraction(1)
     tolerance: Any = None  # a derive.verify.Tolerance, or None for the grader's default
     exact: Any = None  # the key's exact answer as SymPy values (nested tuples), if given
+    # The solved part (derive.check.Target) when loading solved it to check `exact`: a key of
+    # a thousand variants holds more problems than the solve cache keeps.
+    target: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -230,12 +234,13 @@ def _key_part(d: dict, inherited: dict, n: int) -> KeyPart:
     part = KeyPart(label, None if kind is None else str(kind), params,
                    None if result is None else str(result), points, tolerance, exact)
     if kind is not None and exact is not None:
-        _check_key_exact(part, exact_spec)
+        part = dataclasses.replace(part, target=_check_key_exact(part, exact_spec))
     return part
 
 
-def _check_key_exact(part: KeyPart, spec) -> None:
-    """A key whose exact answer differs from the solved one is refused, never half-trusted."""
+def _check_key_exact(part: KeyPart, spec):
+    """A key whose exact answer differs from the solved one is refused, never half-trusted.
+    Returns the solved part."""
     from .check import target
     from .verify import Tolerance, judge
 
@@ -244,6 +249,7 @@ def _check_key_exact(part: KeyPart, spec) -> None:
     if not verdict.correct:
         raise InputError(f"key part {part.label}", f"its exact answer differs from the solved one "
                                                    f"({verdict.reason}); fix the key or remove \"exact\"")
+    return t
 
 
 def _as_answer(value, spec):
@@ -500,7 +506,7 @@ def grade(key: Key, submissions: Iterable[Submission], *, tolerance=None, partia
         hit = memo.get(memo_key)
         if hit is None:
             if part.label not in targets:
-                targets[part.label] = _part_target(part)
+                targets[part.label] = part.target or _part_target(part)
             hit = memo[memo_key] = _grade_one(part, targets[part.label], sub.answer, override, decimal_comma)
         status, fraction, message, report = hit
         if not partial and fraction != 1:

@@ -259,12 +259,25 @@ def test_rtol_atol_keywords():
 def test_solution_and_mistakes_are_cached():
     check_module._solved.cache_clear()
     check_module._target.cache_clear()
+    check_module._mistakes.cache_clear()
     for answer in ("[[0]]", PRINTED, PRINTED.replace("6.92", "6.93")):
         derive.check("layernorm", answer, **SEED)
     derive.check("batchnorm", "[1, 1, 1, 1]", part="running_mean", **BN)
     derive.check("batchnorm", "[1, 1, 1, 1]", part="running_var", **BN)
     assert check_module._solved.cache_info().misses == 2  # one solve per problem
     assert check_module._target.cache_info().misses == 3  # one target per part
+    assert check_module._mistakes.cache_info().misses == 2  # the mistakes once per problem
+
+
+def test_mistakes_are_worked_out_only_for_a_wrong_answer():
+    check_module._mistakes.cache_clear()
+    check_module._target.cache_clear()
+    exact = "[[-1, -3, 4, 4], [-1, -5/3, 0, 20/3], [-sqrt(3)/3, -1 - 2*sqrt(3)/3, 1 - sqrt(3), 4*sqrt(3)]]"
+    assert derive.check("layernorm", exact, **SEED).correct
+    assert check_module._mistakes.cache_info().misses == 0
+    wrong = derive.check("layernorm", PRINTED, **SEED)
+    assert wrong.diagnosis.name == "rounded_intermediates"
+    assert check_module._mistakes.cache_info().misses == 1
 
 
 def test_report_json_and_text():
