@@ -361,7 +361,7 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
                     "kind": problem.kind,
                     "params": params,
                     "result": main.name,
-                    "answer": answers.value(main),
+                    "answer": dict(answers.value(main)),  # a copy: the rendering is shared
                     "answers": {r.name: {**answers.value(r), "description": r.description} for r in results},
                     "tolerance": _tolerance_dict(part.tolerance or ws.tolerance),
                 })
