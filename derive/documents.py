@@ -64,18 +64,7 @@ def text_latex(text: Text) -> str:
     """User text as LaTeX: prose escaped, whitelisted math as math, paragraphs as \\par."""
     from .render.escape import escape_latex
 
-    paragraphs = []
-    for para in text.paragraphs:
-        out = []
-        for kind, s in para:
-            if kind == "text":
-                out.append(escape_latex(s))
-            elif kind == "math":
-                out.append(f"${s}$")
-            else:
-                out.append(f"\\[ {s} \\]")
-        paragraphs.append("".join(out).strip())
-    return "\n\\par\n".join(paragraphs)
+    return "\n\\par\n".join(text.rendered(escape_latex, "${}$".format, "\\[ {} \\]".format))
 
 
 def text_plain(text: Text) -> str:
@@ -489,18 +478,10 @@ def publish(staging: Path, outdir: Path) -> None:
 # Jupyter: a solved worksheet as Markdown with MathJax math.
 
 def _text_markdown(text: Text) -> str:
-    paragraphs = []
-    for para in text.paragraphs:
-        out = []
-        for kind, s in para:
-            if kind == "text":
-                out.append("".join("\\" + c if c in "\\`*_{}[]<>#+!|" else c for c in s))
-            elif kind == "math":
-                out.append(f"${s}$")
-            else:
-                out.append(f"$${s}$$")
-        paragraphs.append("".join(out).strip())
-    return "\n\n".join(paragraphs)
+    def prose(s: str) -> str:
+        return "".join("\\" + c if c in "\\`*_{}[]<>#+!|" else c for c in s)
+
+    return "\n\n".join(text.rendered(prose, "${}$".format, "$${}$$".format))
 
 
 def worksheet_markdown(solved: SolvedWorksheet, precision: Precision | None = None) -> str:

@@ -42,18 +42,11 @@ ANSWER_DECIMALS = 12
 
 def text_html(text: Text) -> str:
     """User text as HTML paragraphs: prose escaped, math in MathJax delimiters."""
-    paragraphs = []
-    for para in text.paragraphs:
-        out = []
-        for kind, s in para:
-            if kind == "text":
-                out.append(html.escape(s, quote=False))
-            elif kind == "math":
-                out.append(html.escape(f"\\({s}\\)", quote=False))
-            else:
-                out.append(html.escape(f"\\[{s}\\]", quote=False))
-        paragraphs.append(f"<p>{''.join(out).strip()}</p>")
-    return "".join(paragraphs)
+    def escaped(template: str):
+        return lambda s: html.escape(template.format(s), quote=False)
+
+    paragraphs = text.rendered(escaped("{}"), escaped("\\({}\\)"), escaped("\\[{}\\]"))
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 _TEXT_COMMANDS = {

@@ -60,6 +60,12 @@ class Text:
     def __str__(self) -> str:
         return self.source
 
+    def rendered(self, prose, math, display) -> list[str]:
+        """Each paragraph in an output format: prose segments through `prose`, inline and
+        display math through `math` and `display` (each str -> str), stripped."""
+        render = {"text": prose, "math": math, "display": display}
+        return ["".join(render[kind](s) for kind, s in para).strip() for para in self.paragraphs]
+
 
 EMPTY = Text("")
 
