@@ -44,6 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from .memo import KeptByIdentity
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
@@ -71,12 +72,14 @@ def text_plain(text: Text) -> str:
     return " ".join(text.source.split())
 
 
-def answer_rows(result, precision: Precision) -> list[str]:
-    """align* rows `symbol &= exact \\approx decimal` for one Result."""
+def answer_rows(result, precision: Precision, *, tex: str | None = None) -> list[str]:
+    """align* rows `symbol &= exact \\approx decimal` for one Result (`tex`: the value's
+    LaTeX when the caller printed it already)."""
     from .render.latex import relation_latex
     from .render.values import display
 
-    return relation_latex(Relation(result.symbol, (display(result.value),)), precision)
+    return relation_latex(Relation(result.symbol, (display(result.value),)), precision,
+                          printed=None if tex is None else (tex,))
 
 
 def is_numeric_value(value) -> bool:
@@ -230,41 +233,30 @@ class _Answers:
     """Each result rendered once: its align* rows (all three documents) and its exact,
     LaTeX and decimal strings (key.json) share one printing of the value.  Results are
     immutable, and a fixed problem's are the same objects in every variant, so the
-    renderings are kept across builds (the most recent `KEPT`)."""
+    renderings are kept across builds."""
 
-    KEPT = 512
-    _kept: dict = {}
+    _kept = KeptByIdentity(512)
 
     def __init__(self, precision: Precision):
         self.precision = precision
 
-    def _rendered(self, result) -> tuple:
-        key = (id(result), self.precision)
-        hit = self._kept.pop(key, None)
-        if hit is None or hit[0] is not result:
-            hit = (result, *_render_result(result, self.precision))
-            while len(self._kept) >= self.KEPT:
-                del self._kept[next(iter(self._kept))]
-        self._kept[key] = hit  # most recently used last
-        return hit
+    def _rendered(self, result) -> tuple[list[str], dict]:
+        return self._kept.get(result, lambda: _render_result(result, self.precision), self.precision)
 
     def rows(self, result) -> list[str]:
-        return self._rendered(result)[1]
+        return self._rendered(result)[0]
 
     def value(self, result) -> dict:
-        return self._rendered(result)[2]
+        return self._rendered(result)[1]
 
 
 def _render_result(result, precision: Precision) -> tuple[list[str], dict]:
     from .render.json import value_dict
-    from .render.latex import relation_latex
     from .render.printers import latex
     from .render.values import display
 
-    shown = display(result.value)
-    tex = latex(shown)
-    rows = relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))
-    return rows, value_dict(result.value, precision, tex=tex)
+    tex = latex(display(result.value))
+    return answer_rows(result, precision, tex=tex), value_dict(result.value, precision, tex=tex)
 
 
 def _escape_note(note: str) -> str:

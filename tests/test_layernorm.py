@@ -181,6 +181,20 @@ def test_generated_draw_is_solved_once():
 def test_recent_doctests():
     import doctest
 
+    from derive import memo
     from derive.kinds import recent
 
     assert doctest.testmod(recent).failed == 0
+    assert doctest.testmod(memo).failed == 0
+
+
+def test_kept_by_identity_drops_the_least_recently_used():
+    from derive.memo import KeptByIdentity
+
+    kept, a, b, c = KeptByIdentity(2), [1], [2], [3]
+    for x in (a, b, a, c):  # a used again after b: b goes when c comes
+        kept.get(x, lambda x=x: x[0])
+    assert kept.get(a, lambda: "again") == 1 and kept.get(c, lambda: "again") == 3
+    assert kept.get(b, lambda: "again") == "again"
+    assert kept.get([1], lambda: "equal, not the same") == "equal, not the same"
+    assert kept.get(c, lambda: "again", "other key") == "again"

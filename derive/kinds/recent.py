@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 
+from ..memo import KeptByIdentity
+
 __all__ = ["remember_recent", "clear_recent"]
 
 RECENT = 4  # a variant draws each kind once, then solves it: a few entries are plenty
@@ -31,24 +33,14 @@ _memos: list = []
 
 def remember_recent(solve):
     """`solve` returning the same Solution for the same params object (the last RECENT of them)."""
-    recent: tuple = ()  # ((params, solution), ...), newest first; replaced, never mutated
+    kept = KeptByIdentity(RECENT)
 
     @functools.wraps(solve)
     def remembered(params):
-        nonlocal recent
-        for p, solution in recent:
-            if p is params:
-                return solution
-        solution = solve(params)
-        recent = ((params, solution),) + recent[:RECENT - 1]
-        return solution
+        return kept.get(params, lambda: solve(params))
 
-    def clear():
-        nonlocal recent
-        recent = ()
-
-    remembered.clear = clear
-    _memos.append(clear)
+    remembered.clear = kept.clear
+    _memos.append(kept.clear)
     return remembered
 
 

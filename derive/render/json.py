@@ -10,6 +10,7 @@ import dataclasses
 import json
 from fractions import Fraction
 
+from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
 from .printers import latex
@@ -42,17 +43,10 @@ def params_json(params):
     """`jsonable(params)`, remembered per params object (params are frozen): one variant's
     params are fingerprinted, recorded and put in its key, and a fixed problem's params
     are in every variant's key.  Treat the result as read-only."""
-    hit = _PARAMS_JSON.get(id(params))
-    if hit is not None and hit[0] is params:
-        return hit[1]
-    out = jsonable(params)
-    _PARAMS_JSON[id(params)] = (params, out)  # holding `params` keeps its id from being reused
-    while len(_PARAMS_JSON) > 256:
-        del _PARAMS_JSON[next(iter(_PARAMS_JSON))]
-    return out
+    return _PARAMS_JSON.get(params, lambda: jsonable(params))
 
 
-_PARAMS_JSON: dict = {}
+_PARAMS_JSON = KeptByIdentity(256)
 
 
 def value_dict(value, precision: Precision, *, tex: str | None = None) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
 
+from ..memo import KeptByIdentity
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex
 from .printers import latex
@@ -176,25 +177,18 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
     whose own numbered parts ask the questions and whose solution boxes carry their own
     heading: templates can test `worksheet` to leave out a list of sub-questions.
     """
-    key = (id(sol), precision, show_statement, show_solution, worksheet)
-    hit = _FRAGMENTS.pop(key, None)
-    if hit is not None and hit[0] is sol:
-        _FRAGMENTS[key] = hit  # most recently used again: a fixed problem's stays while variants pass
-        return hit[1]
-    ctx = solution_context(sol, precision)
-    ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
-    text = environment().get_template(_kind_template(sol)).render(ctx)
-    _FRAGMENTS[key] = (sol, text)  # holding `sol` keeps its id from being reused
-    while len(_FRAGMENTS) > _FRAGMENT_CACHE:
-        del _FRAGMENTS[next(iter(_FRAGMENTS))]
-    return text
+    def make() -> str:
+        ctx = solution_context(sol, precision)
+        ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
+        return environment().get_template(_kind_template(sol)).render(ctx)
+
+    return _FRAGMENTS.get(sol, make, precision, show_statement, show_solution, worksheet)
 
 
 # Rendered fragments of recent solutions.  A worksheet prints one problem's statement in
 # each of its documents, and a problem kept fixed in randomized variants is the same
 # Solution object in every variant; solutions are immutable, so its LaTeX is too.
-_FRAGMENTS: dict = {}
-_FRAGMENT_CACHE = 64
+_FRAGMENTS = KeptByIdentity(64)
 
 
 def render_latex(sol: Solution, precision: Precision = Precision(), *, standalone: bool = True) -> str:

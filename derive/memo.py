@@ -1,0 +1,43 @@
+"""Values worked out from immutable objects, kept by the object's identity.
+
+A fixed problem's Solution is the same object in every variant, a variant's params are
+fingerprinted, recorded and put in its key, and a kind's `generate` solves the params
+the variant then solves again.  Hashing such a tree costs about as much as the work it
+would save, so these memos look objects up by identity: an equal but distinct object
+is simply worked out again.
+
+>>> kept = KeptByIdentity(2)
+>>> p = [1, 2]
+>>> kept.get(p, lambda: sum(p)), kept.get(p, lambda: "not called")
+(3, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["KeptByIdentity"]
+
+
+class KeptByIdentity:
+    """The `size` most recently used values, keyed by an object's identity (and any
+    further key parts).  Each entry holds its object, so the id cannot be reused while
+    the entry is kept."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: dict = {}
+
+    def get(self, obj, make: Callable[[], Any], *key) -> Any:
+        """The value kept for `obj` (and `key`), else `make()`, kept from now on."""
+        k = (id(obj), *key)
+        hit = self._items.pop(k, None)
+        if hit is None or hit[0] is not obj:
+            hit = (obj, make())
+            while len(self._items) >= self.size:
+                del self._items[next(iter(self._items))]  # the least recently used
+        self._items[k] = hit  # most recently used last
+        return hit[1]
+
+    def clear(self) -> None:
+        self._items.clear()
