@@ -522,6 +522,11 @@ def _frac_str(q: Fraction) -> str:
 
 def exact_str(x) -> str:
     """A SymPy-parsable string: '-1 - 2*sqrt(3)/3', '4*sqrt(3)', '20/3'."""
+    t = type(x)
+    if t is Fraction:  # params and most results: no Surd needed to print a rational
+        return _frac_str(x)
+    if t is int:
+        return str(x)
     x = _as_surd(x)
     if x.c == 0:
         return _frac_str(x.b)
