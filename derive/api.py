@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from .params import build
 from .registry import get_kind
 
@@ -23,7 +21,7 @@ def solve_params(kind: str, params, checks=("numpy",)):
     solution = k.solve(params)
     backends = resolve_backends(checks)
     if backends:
-        solution = dataclasses.replace(solution, checks=run_checks(k, params, solution, backends))
+        solution = solution.with_checks(run_checks(k, params, solution, backends))
     return solution
 
 

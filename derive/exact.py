@@ -44,6 +44,7 @@ __all__ = [
     "exact_str",
     "to_sympy",
     "to_float",
+    "floats",
 ]
 
 # Guard bits for the first bracket of √r; exact comparisons fix the rare close calls.
@@ -563,12 +564,19 @@ def to_float(x) -> float:
     result is within an ulp or so of the truth without float cancellation.  The sum
     b + c·R/2⁶⁴ is one integer quotient; int / int rounds correctly, as Fraction → float.
     """
+    if type(x) is Fraction or type(x) is int:  # int / int rounds once, as float(Fraction) does
+        return x.numerator / x.denominator
     x = _as_surd(x)
     b, c = x.b, x.c
     if not c:
         return b.numerator / b.denominator
     bd, cd = b.denominator, c.denominator
     return ((b.numerator * cd << _GUARD_BITS) + c.numerator * _root_bits(x.r) * bd) / (bd * cd << _GUARD_BITS)
+
+
+def floats(values) -> list[float]:
+    """`to_float` of each value of a vector (the numeric path's input arrays)."""
+    return [to_float(v) for v in values]
 
 
 @lru_cache(maxsize=256)

@@ -109,6 +109,12 @@ class Solution:
 
         return {r.name: to_sympy_value(r.value) for r in self.results}
 
+    def with_checks(self, checks: tuple[Check, ...]) -> "Solution":
+        """The same solution with these numeric checks (`dataclasses.replace` by hand: it is
+        called for every problem solved, and the generic replace costs several times more)."""
+        return Solution(self.kind, self.params, self.results, self.steps, self.conventions, self.notes,
+                        checks, self.definition)
+
     def result(self, name: str) -> Result:
         for r in self.results:
             if r.name == name:

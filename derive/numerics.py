@@ -8,7 +8,9 @@ layers).  Exact values are converted to floats only here, for comparison.
 from __future__ import annotations
 
 import importlib.util
+import math
 from fractions import Fraction
+from functools import lru_cache
 
 from .errors import BackendUnavailable, InputError
 from .exact import Surd, to_float
@@ -32,6 +34,18 @@ def resolve_backends(spec) -> tuple[str, ...]:
     A spec is a backend name, optionally with a device ("torch:cuda", "torch:cuda:1");
     whether that device exists is checked when the check runs (BackendUnavailable).
     """
+    if spec is None or isinstance(spec, (str, tuple)):
+        return _resolve_hashable(spec)
+    return _resolve(spec)
+
+
+@lru_cache(maxsize=16)
+def _resolve_hashable(spec) -> tuple[str, ...]:
+    """`_resolve` remembered: every problem of every variant asks again for the same backends."""
+    return _resolve(spec)
+
+
+def _resolve(spec) -> tuple[str, ...]:
     if spec is None:
         return ("numpy",)
     if isinstance(spec, str):
@@ -57,18 +71,22 @@ def resolve_backends(spec) -> tuple[str, ...]:
 
 def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[float, bool, str]:
     """Max |exact − numeric| over all entries; undefined entries must be non-finite there."""
-    import math
+    if type(exact_value) is not tuple and _is_float_scalar(numeric):
+        # One number against one float (counts, expectations): the loop below on a single
+        # entry, without building and flattening an array for it.
+        flat_exact, flat_num = (exact_value,), (float(numeric),)
+    else:
+        import numpy as np
 
-    import numpy as np
+        from .nested import flatten
 
-    from .nested import flatten
-
-    flat_num = np.asarray(numeric, dtype=float).ravel()
-    flat_exact = list(flatten(exact_value))
-    if len(flat_exact) != flat_num.size:
-        return math.inf, False, f"shape mismatch: {len(flat_exact)} exact entries, {flat_num.size} numeric"
+        arr = np.asarray(numeric, dtype=float).ravel()
+        flat_exact = list(flatten(exact_value))
+        if len(flat_exact) != arr.size:
+            return math.inf, False, f"shape mismatch: {len(flat_exact)} exact entries, {arr.size} numeric"
+        flat_num = arr.tolist()  # Python floats, the same values
     worst, ok, undefined = 0.0, True, 0
-    for e, x in zip(flat_exact, flat_num.tolist()):  # tolist: Python floats, the same values
+    for e, x in zip(flat_exact, flat_num):
         f = _exact_float(e)
         if f is None:  # Undefined
             undefined += 1
@@ -80,6 +98,12 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
         ok &= err <= rtol * max(1.0, abs(f))
     note = f"{undefined} undefined entries are non-finite numerically, as expected" if undefined else ""
     return worst, ok, note
+
+
+def _is_float_scalar(x) -> bool:
+    """A Python float or a numpy float64: what a reference returns for one number."""
+    t = type(x)
+    return t is float or (t.__name__ == "float64" and t.__module__ == "numpy")
 
 
 def _exact_float(e) -> float | None:

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from .. import definitions
 from ..errors import InputError
+from ..exact import floats, to_float
 from ..forms import Add, Mul, Sym, Vec, Words
 from ..model import Relation, Result, Solution, Step
 from ..params import Matrix, Vector, param
@@ -184,9 +185,9 @@ def solve(p: BatchNormParams) -> Solution:
 def _arrays(p: BatchNormParams):
     import numpy as np
 
-    f = lambda v: np.array([float(x) for x in v])  # noqa: E731
-    return (np.array([[float(v) for v in r] for r in p.X]), f(p.gamma), f(p.beta), float(p.eps),
-            f(p.running_mean), f(p.running_var), float(p.momentum))
+    f = lambda v: np.array(floats(v))  # noqa: E731
+    return (np.array([floats(r) for r in p.X]), f(p.gamma), f(p.beta), to_float(p.eps),
+            f(p.running_mean), f(p.running_var), to_float(p.momentum))
 
 
 def reference(p: BatchNormParams) -> dict:

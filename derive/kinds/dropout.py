@@ -24,7 +24,7 @@ import sympy
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import approx
+from ..exact import approx, floats, to_float
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
@@ -447,8 +447,7 @@ def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:
 def _arrays(p: DropoutParams):
     import numpy as np
 
-    return (np.array([float(v) for v in p.x]), np.array([float(v) for v in p.mask]),
-            np.array([float(v) for v in p.w]), float(drop_probability(p)))
+    return np.array(floats(p.x)), np.array(floats(p.mask)), np.array(floats(p.w)), to_float(drop_probability(p))
 
 
 @lru_cache(maxsize=16)
@@ -569,12 +568,13 @@ def _mc_masks(drop: Fraction, samples: int, n: int, seed: int):
     return _draw_mc_masks(drop, samples, n, seed)
 
 
-_MC_CACHED_FLAGS = 200_000  # 10,000 masks of 20 units: 0.2 MB each
+_MC_CACHED_FLAGS = 200_000  # 10,000 masks of 20 units
 
 
 @lru_cache(maxsize=16)
 def _mc_masks_cached(drop: Fraction, samples: int, n: int, seed: int):
-    chunks = tuple(_draw_mc_masks(drop, samples, n, seed))
+    """The masks as float64 (at most 1.6 MB each): `kept @ a` would convert the flags on every call."""
+    chunks = tuple(c.astype(float) for c in _draw_mc_masks(drop, samples, n, seed))
     for c in chunks:
         c.setflags(write=False)
     return chunks

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .. import definitions
 from ..errors import InputError
+from ..exact import floats, to_float
 from ..forms import Sym
 from ..model import Relation, Result, Solution, Step
 from ..params import Matrix, Vector, param
@@ -133,8 +134,7 @@ def solve(p: LayerNormParams) -> Solution:
 def _arrays(p: LayerNormParams):
     import numpy as np
 
-    return (np.array([[float(v) for v in r] for r in p.X]), np.array([float(v) for v in p.gamma]),
-            np.array([float(v) for v in p.beta]), float(p.eps))
+    return np.array([floats(r) for r in p.X]), np.array(floats(p.gamma)), np.array(floats(p.beta)), to_float(p.eps)
 
 
 def reference(p: LayerNormParams) -> dict:

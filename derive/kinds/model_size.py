@@ -238,7 +238,59 @@ def _batch_symbol():
 
 # -- numeric cross-checks ----------------------------------------------------------------------
 def reference(p: ModelSizeParams) -> dict:
-    """numpy: recount from the tensor shapes (not from the display formulas) and the z shapes."""
+    """numpy: recount from the tensor shapes (not from the display formulas) and the z shapes.
+
+    Each group of shapes is one array, one row per shape padded with ones, and one
+    `np.prod(axis=1)`: some 35 reductions of two-element arrays cost more than the solve.
+    """
+    import numpy as np
+
+    m = p.model
+    params, buffers = [], []
+    for k, layer in enumerate(m.layers):
+        for t in layer.tensors():
+            if t.kind == "buffer":
+                buffers.append(t.shape)
+            elif not (t.tied_to is not None and k in m.ties):
+                params.append(t.shape)
+    shapes = m.all_shapes
+    if not _float_exact(params, buffers, shapes):
+        return _reference_by_tensor(p)
+    sizes = _row_products(np, shapes)
+    per_example = _row_products(np, [s[1:] for s in m.shapes])
+    return {"params": _total(np, params), "buffers": _total(np, buffers), "K": per_example.sum(),
+            "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+
+
+_EXACT_FLOATS = 2**53  # every integer below this is a float64, and so are the sums and products below it
+
+
+def _float_exact(*groups) -> bool:
+    """Whether float64 counts these shapes exactly, in any order of multiplying and adding:
+    then the batched `reference` gives the very floats the tensor-by-tensor count gives."""
+    from ..modelsize.count import product
+
+    for shapes in groups:
+        if any(0 in s for s in shapes) or sum(product(s) for s in shapes) >= _EXACT_FLOATS:
+            return False
+    return True
+
+
+def _row_products(np, shapes):
+    """The product of each shape (1 for []), as float64."""
+    width = max((len(s) for s in shapes), default=0)
+    rows = np.ones((len(shapes), width))
+    for i, s in enumerate(shapes):
+        rows[i, : len(s)] = s
+    return rows.prod(axis=1)
+
+
+def _total(np, shapes):
+    return _row_products(np, shapes).sum()  # np.float64, 0.0 for none
+
+
+def _reference_by_tensor(p: ModelSizeParams) -> dict:
+    """`reference` one tensor at a time: for counts float64 cannot hold exactly."""
     import numpy as np
 
     m = p.model
