@@ -56,3 +56,16 @@ def test_dropout_substitutions_are_the_one_unit_forms():
             a1 = g.E_y_corr
             assert ex.E_y_drop == g.E_y_drop.xreplace({a1: dropout._sym(total)})
             assert ex.Var_y_corr == g.Var_y_corr.xreplace({a1**2: dropout._sym(total_sq)})
+
+
+@pytest.mark.parametrize("convention", ["drop", "keep"])
+def test_dropout_variance_built_from_its_factors_is_the_substitution(convention):
+    import sympy
+
+    g = dropout.verify_identities(1, convention)
+    values = [Fraction(v) for v in range(0, 700)] + [Fraction(n, d) for n in range(1, 60) for d in (2, 3, 4, 9, 25)]
+    for total_sq in values:
+        got = dropout._Var_corr_at(total_sq, convention)
+        want = g.Var_y_corr.xreplace({g.E_y_corr**2: dropout._sym(total_sq)})
+        assert got == want and sympy.srepr(got) == sympy.srepr(want)
+        assert str(got) == str(want) and sympy.latex(got) == sympy.latex(want)
