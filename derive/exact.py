@@ -45,6 +45,8 @@ __all__ = [
     "to_sympy",
     "to_float",
     "floats",
+    "products",
+    "total",
 ]
 
 # Guard bits for the first bracket of √r; exact comparisons fix the rare close calls.
@@ -283,6 +285,30 @@ def _decimal(text: str) -> Decimal:
     if abs(d.adjusted()) > 1000:
         raise ValueError(text)
     return d
+
+
+# -- rational arithmetic on the hot paths ---------------------------------------------
+def products(u, v) -> tuple[Fraction, ...]:
+    """(uᵢ·vᵢ) as Fractions.  Worksheet data are mostly integers, and a Fraction built
+    from an int skips the gcds that `Fraction.__mul__` spends on every product.
+
+    >>> products([Fraction(2), Fraction(1, 2)], [3, Fraction(4)])
+    (Fraction(6, 1), Fraction(2, 1))
+    """
+    return tuple(Fraction(a.numerator * b.numerator) if a.denominator == 1 and b.denominator == 1
+                 else Fraction(a) * b for a, b in zip(u, v))
+
+
+def total(values) -> Fraction:
+    """Σ values as a Fraction (0 for none), in integers when every value is one.
+
+    >>> total([Fraction(1), 2, Fraction(3)]), total([Fraction(1, 2), Fraction(1, 3)])
+    (Fraction(6, 1), Fraction(5, 6))
+    """
+    values = tuple(values)
+    if all(v.denominator == 1 for v in values):
+        return Fraction(sum(v.numerator for v in values))
+    return sum(values, _ZERO)
 
 
 # -- square roots -------------------------------------------------------------------

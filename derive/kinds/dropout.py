@@ -24,7 +24,7 @@ import sympy
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import approx, floats, to_float
+from ..exact import approx, floats, products, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
@@ -229,9 +229,9 @@ def solve(p: DropoutParams) -> Solution:
     n = len(x)
     drop = drop_probability(p)
     keep = 1 - drop
-    a = tuple(wi * xi for wi, xi in zip(w, x))
-    y_orig = sum(a, Fraction(0))
-    y_drop = sum((ai for ai, mi in zip(a, m) if mi), Fraction(0))
+    a = products(w, x)
+    y_orig = total(a)
+    y_drop = total(ai for ai, mi in zip(a, m) if mi)
     y_corr = y_drop / keep if keep else Undefined("1/(1 − p) divides by zero: p = 1 drops every unit")
     # How the scale 1/(1 − p) is written: with the problem's own p (or q in keep wording).
     given = p.p
@@ -247,7 +247,7 @@ def solve(p: DropoutParams) -> Solution:
     rel_drop = Relation(Y_DROP, (
         _dot(X_DROP),
         Add(tuple(Mul(wi, xd) for wi, xd in zip(w, x_drop))),
-        Add(tuple(wi * xd for wi, xd in zip(w, x_drop))),
+        Add(products(w, x_drop)),
         y_drop,
     ))
     if keep:
@@ -276,7 +276,7 @@ def solve(p: DropoutParams) -> Solution:
         y_orig,
     ))
 
-    sum_sq = sum((ai * ai for ai in a), Fraction(0))
+    sum_sq = total(products(a, a))
     ex = _substituted(n, y_orig, sum_sq, p.convention)
     general = verify_identities(len(a), p.convention) if len(a) <= _SYMBOLIC_UNITS else None
     per_drop, per_corr, per_var = _unit_values(p.convention, given)
@@ -551,7 +551,7 @@ def _exact_E_corr(p: DropoutParams):
     keep = 1 - drop_probability(p)
     if keep == 0:
         return None
-    return sum((wi * xi for wi, xi in zip(p.w, p.x)), Fraction(0))  # = E[y_corr], derived in solve
+    return total(products(p.w, p.x))  # = E[y_corr], derived in solve
 
 
 def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED) -> Check:
