@@ -117,9 +117,11 @@ def _exact_float(e) -> float | None:
         return e.numerator / e.denominator
     if t is int:
         return e / 1
-    if t is Surd and not e.c:
-        b = e.b
-        return b.numerator / b.denominator
+    if t is Surd:
+        if not e.c:
+            b = e.b
+            return b.numerator / b.denominator
+        return to_float(e)
     if t is float:
         return e
     from .render.values import is_exact_scalar

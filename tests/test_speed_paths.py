@@ -69,3 +69,25 @@ def test_dropout_variance_built_from_its_factors_is_the_substitution(convention)
         want = g.Var_y_corr.xreplace({g.E_y_corr**2: dropout._sym(total_sq)})
         assert got == want and sympy.srepr(got) == sympy.srepr(want)
         assert str(got) == str(want) and sympy.latex(got) == sympy.latex(want)
+
+
+def test_dropout_below_is_the_exact_comparison():
+    import math
+
+    rng = random.Random(5)
+    ps = [p for level in dropout._NICE_P.values() for p in level]
+    for i in range(20_000):
+        u, p = rng.random(), ps[i % len(ps)]
+        assert dropout._below(u, p) == (u < p)
+    for p in ps:
+        for u in (float(p), math.nextafter(float(p), 0), math.nextafter(float(p), 1)):
+            assert dropout._below(u, p) == (u < p)
+
+
+def test_int_vector_level_is_the_level_of_the_fractions():
+    from derive.kinds.sampling import _int_vector_level, _vector_level
+
+    rng = random.Random(11)
+    for _ in range(500):
+        ints = tuple(rng.randint(0, 10) for _ in range(rng.choice((3, 4))))
+        assert _int_vector_level(ints) == _vector_level(tuple(Fraction(i) for i in ints))

@@ -704,6 +704,12 @@ _NICE_P = {"easy": (Fraction(1, 2), Fraction(3, 4), Fraction(1, 4)),
            "hard": (Fraction(1, 3), Fraction(2, 5), Fraction(3, 5), Fraction(5, 6), Fraction(1, 10), Fraction(9, 10))}
 
 
+def _below(u: float, p: Fraction) -> bool:
+    """u < p exactly, as `u < p` decides it, in integers (`u < p` converts u to a Fraction)."""
+    n, d = u.as_integer_ratio()
+    return n * p.denominator < p.numerator * d
+
+
 def generate(rng: random.Random, difficulty: str = "easy") -> DropoutParams:
     """A seeded variant: small integer x, weights (ones when easy), a nice p and a sampled mask."""
     if difficulty not in _NICE_P:
@@ -712,7 +718,7 @@ def generate(rng: random.Random, difficulty: str = "easy") -> DropoutParams:
     x = [rng.randint(0, 9) for _ in range(n)]
     w = [1] * n if difficulty == "easy" else [rng.choice((-2, -1, 1, 2, 3)) for _ in range(n)]
     p = rng.choice(_NICE_P[difficulty])
-    mask = [0 if rng.random() < p else 1 for _ in range(n)]
+    mask = [0 if _below(rng.random(), p) else 1 for _ in range(n)]
     if all(mask) or not any(mask):        # keep the exercise interesting: some kept, some dropped
         mask[rng.randrange(n)] ^= 1
     return build(DropoutParams, {"x": x, "w": w, "p": p, "mask": mask})

@@ -46,6 +46,13 @@ def _vector_level(values) -> str | None:
     return "medium"
 
 
+@lru_cache(maxsize=16_384)
+def _int_vector_level(ints: tuple[int, ...]) -> str | None:
+    """`_vector_level` of an integer vector, remembered: the draws are small integers, so
+    the same vectors come up again and again (3 of 0–10 make only 1,331)."""
+    return _vector_level(tuple(map(Fraction, ints)))
+
+
 _EASY_TABLE_MAX = 8  # longer vectors: rejection sampling (the table's shapes would take long to list)
 
 
@@ -87,9 +94,15 @@ def nice_vectors(rng: random.Random, count: int, length: int, difficulty: str, *
         if tries > MAX_TRIES:
             raise InputError("difficulty", f"could not sample {count} distinct {difficulty} vectors of length "
                              f"{length} in {MAX_TRIES} tries; try another size or difficulty")
-        v = rng.choice(easy) if easy else tuple(Fraction(rng.randint(low, high)) for _ in range(length))
-        level = "easy" if easy else _vector_level(v)
-        if level is None or v in chosen:
+        if easy:
+            v, level = rng.choice(easy), "easy"
+        else:
+            ints = tuple([rng.randint(low, high) for _ in range(length)])
+            level = _int_vector_level(ints)
+            if level is None:
+                continue
+            v = tuple(map(Fraction, ints))
+        if v in chosen:
             continue
         wanted = difficulty
         if difficulty == "hard" and len(chosen) < count - 1:
