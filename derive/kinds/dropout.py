@@ -212,10 +212,12 @@ X_CORR = Sym("x_corr", r"x_{\text{corr}}")
 M = Sym("m", "m")
 
 
+@lru_cache(maxsize=32)
 def _E(x):
     return Call(Sym("E", r"\mathbb{E}"), (x,), "[]")
 
 
+@lru_cache(maxsize=32)
 def _Var(x):
     return Call(Sym("Var", r"\operatorname{Var}"), (x,), "[]")
 
@@ -344,30 +346,11 @@ def _ranges(idx) -> str:
 
 
 def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v) -> Step:
-    s = ex.symbol
-    name = _text(s)
-    m_i = Sym("mᵢ", "m_i")
-    sum_a = Sym("Σᵢ wᵢxᵢ", r"\sum_i w_i x_i")
-    sum_a2 = Sym("Σᵢ (wᵢxᵢ)²", r"\sum_i (w_i x_i)^2")
-    sigma = Sym("Σᵢ", r"\sum_i")
-    a_i, a2_i = Sym("wᵢxᵢ", "w_i x_i"), Sym("(wᵢxᵢ)²", "(w_i x_i)^2")
+    name = _text(ex.symbol)
     keep_at, drop_at = (_sym(v) for v in _keep_drop(p.p, p.convention))  # ex.keep, ex.drop at s = p
-    rels = [
-        Relation(_E(m_i), (Add((Mul(1, ex.keep), Mul(0, ex.drop))), ex.E_m), approx=False,
-                 note="mᵢ = 1 with probability " + _text(ex.keep)),
-        Relation(_Var(m_i), (Sub(_E(Pow(m_i, 2)), Pow(_E(m_i), 2)), Sub(ex.keep, Pow(ex.keep, 2)),
-                             _product(ex.drop, ex.keep)), approx=False, note="mᵢ² = mᵢ"),
-        Relation(_E(Y_DROP), (Mul(Mul(sigma, a_i, "juxtapose"), _E(m_i)), Mul(ex.keep, sum_a),
-                              Mul(ex.keep, Y_ORIG)), approx=False, note="linearity of expectation"),
-        Relation(_E(Y_CORR), (Mul(Mul(sigma, a_i, "juxtapose"), Div(_E(m_i), ex.keep)),
-                              Mul(sum_a, Div(ex.keep, ex.keep)), Y_ORIG), approx=False,
-                 note="linearity of expectation"),
-        Relation(_Var(Y_CORR), (Mul(Mul(sigma, a2_i, "juxtapose"), Div(_Var(m_i), Pow(ex.keep, 2))),
-                                Mul(Div(ex.drop, ex.keep), sum_a2)), approx=False,
-                 note="the mᵢ are independent"),
-        # This problem's x and w: the same expressions as functions of the symbol, then its value.
-        Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=f"{name} = {p.p}"),
-    ]
+    # This problem's x and w after the general lines: the same expressions as functions of the symbol, then its value.
+    rels = [*_general_relations(ex.symbol, ex.keep, ex.drop, ex.E_m),
+            Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=f"{name} = {p.p}")]
     if E_corr_v is not None:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)), E_corr_v),
                              note=f"every {name} with P(keep) > 0"))
@@ -376,13 +359,41 @@ def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_
     else:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)),
                                           Words("undefined: P(keep) = 0")), approx=False))
-    keep_text = _text(ex.keep)
+    return Step("Expectation over the mask", tuple(rels), _expectation_text(ex.symbol, ex.keep, general is not None))
+
+
+@lru_cache(maxsize=4)
+def _general_relations(symbol, keep, drop, E_m) -> tuple[Relation, ...]:
+    """The five lines that hold for every x and w: they depend only on the convention's
+    symbols, so every variant shares them (frozen, and printed alike)."""
+    m_i = Sym("mᵢ", "m_i")
+    sum_a = Sym("Σᵢ wᵢxᵢ", r"\sum_i w_i x_i")
+    sum_a2 = Sym("Σᵢ (wᵢxᵢ)²", r"\sum_i (w_i x_i)^2")
+    sigma = Sym("Σᵢ", r"\sum_i")
+    a_i, a2_i = Sym("wᵢxᵢ", "w_i x_i"), Sym("(wᵢxᵢ)²", "(w_i x_i)^2")
+    return (
+        Relation(_E(m_i), (Add((Mul(1, keep), Mul(0, drop))), E_m), approx=False,
+                 note="mᵢ = 1 with probability " + _text(keep)),
+        Relation(_Var(m_i), (Sub(_E(Pow(m_i, 2)), Pow(_E(m_i), 2)), Sub(keep, Pow(keep, 2)),
+                             _product(drop, keep)), approx=False, note="mᵢ² = mᵢ"),
+        Relation(_E(Y_DROP), (Mul(Mul(sigma, a_i, "juxtapose"), _E(m_i)), Mul(keep, sum_a),
+                              Mul(keep, Y_ORIG)), approx=False, note="linearity of expectation"),
+        Relation(_E(Y_CORR), (Mul(Mul(sigma, a_i, "juxtapose"), Div(_E(m_i), keep)),
+                              Mul(sum_a, Div(keep, keep)), Y_ORIG), approx=False,
+                 note="linearity of expectation"),
+        Relation(_Var(Y_CORR), (Mul(Mul(sigma, a2_i, "juxtapose"), Div(_Var(m_i), Pow(keep, 2))),
+                                Mul(Div(drop, keep), sum_a2)), approx=False,
+                 note="the mᵢ are independent"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _expectation_text(symbol, keep, checked: bool) -> str:
     general_text = ("the first five lines hold for every x and w (SymPy checks them with the wᵢxᵢ as symbols)"
-                    if general is not None else "the first five lines hold for every x and w")
-    return Step("Expectation over the mask", tuple(rels),
-                f"Treat the mask as random: mᵢ ~ Bernoulli({keep_text}), independent. SymPy computes each "
-                f"expectation from the two outcomes of mᵢ and linearity, with {name} kept as a symbol; "
-                f"{general_text}, the rest are this problem's numbers.")
+                    if checked else "the first five lines hold for every x and w")
+    return (f"Treat the mask as random: mᵢ ~ Bernoulli({_text(keep)}), independent. SymPy computes each "
+            f"expectation from the two outcomes of mᵢ and linearity, with {_text(symbol)} kept as a symbol; "
+            f"{general_text}, the rest are this problem's numbers.")
 
 
 def _keep_drop(given: Fraction, convention: str) -> tuple[Fraction, Fraction]:
