@@ -212,9 +212,9 @@ def solve(p: ModelSizeParams) -> Solution:
         Result("activation_sizes", Sym("(ẑ₁, …)", r"(\hat{z}_1, \dots)"),
                tuple(cnt.product(s) for s in m.all_shapes), "elements of each z at the given batch size"),
         # One row per layer (a column, so the LaTeX answer stays within the page).
-        Result("dims", Sym("layers", r"\text{layers}"), tuple((Label(l.text()),) for l in m.layers),
+        Result("dims", Sym("layers", r"\text{layers}"), tuple((_label(l.text()),) for l in m.layers),
                "the layers, every dimension filled in, one row per layer"),
-        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((Label(_shape_text(s)),) for s in m.all_shapes),
+        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((_label(_shape_text(s)),) for s in m.all_shapes),
                "shapes of z1…zN, one row each (the last is the loss output when there is a loss)"),
     ]
     if logits is not None:
@@ -227,6 +227,12 @@ def solve(p: ModelSizeParams) -> Solution:
         conventions=_conventions(p, c),
         notes=_notes(p, c),
     )
+
+
+@lru_cache(maxsize=4096)
+def _label(text: str) -> Label:
+    """One (immutable) Label per text: layers and shapes recur across variants."""
+    return Label(text)
 
 
 @lru_cache(maxsize=1)

@@ -103,12 +103,8 @@ def _short_source(src: str) -> str:
 def layers_step(model: Model) -> Step:
     rels = []
     for k, (label, orig, filled) in enumerate(zip(model.labels, model.original, model.layers)):
-        info = model.filled[k]
-        note = "; ".join(f"{f} = {_short_source(src)}" for f, (v, src) in info.items())
-        if k in model.ties:
-            note = "; ".join(x for x in (note, f"weight tied to {model.labels[model.ties[k]]}") if x)
-        rels.append(Relation(Sym(label, rf"\text{{{label}}}"), (_layer_form(orig), _layer_form(filled)),
-                             approx=False, note=note))
+        tied_to = model.labels[model.ties[k]] if k in model.ties else None
+        rels.append(_layer_relation(label, orig, filled, tuple(model.filled[k].items()), tied_to))
     blanks = sum(len(i) for i in model.filled)
     why = ("Each layer's input must match the output of the layer before it (the first matches the input "
            "x); LayerNorm, activations and Dropout keep the feature count")
@@ -117,6 +113,26 @@ def layers_step(model: Model) -> Step:
     why += "."
     head = f"{blanks} missing dimension{'s' if blanks != 1 else ''} solved. " if blanks else "Nothing is missing. "
     return Step("Missing dimensions", tuple(rels), head + why)
+
+
+# Variants repeat layers ("LayerNorm2: LayerNorm(128)"), and relations are immutable:
+# equal inputs give one shared relation (which the renderers' identity memos then reuse too).
+@lru_cache(maxsize=4096)
+def _layer_relation(label: str, orig, filled, info: tuple, tied_to: str | None) -> Relation:
+    """`label = orig = filled`, noting where each filled-in dimension came from."""
+    note = "; ".join(f"{f} = {_short_source(src)}" for f, (v, src) in info)
+    if tied_to is not None:
+        note = "; ".join(x for x in (note, f"weight tied to {tied_to}") if x)
+    return Relation(Sym(label, rf"\text{{{label}}}"), (_layer_form(orig), _layer_form(filled)), approx=False, note=note)
+
+
+@lru_cache(maxsize=4096)
+def _shape_relation(i: int, shape: tuple[int, ...], note: str) -> Relation:
+    """shape(zᵢ) = [shape]."""
+    return Relation(Call(_SHAPE, (z_sym(i),)), (Vec(shape),), approx=False, note=note)
+
+
+_SHAPE = Sym("shape", r"\operatorname{shape}")
 
 
 def _floor_call(inner, ceil: bool = False):
@@ -152,7 +168,7 @@ def shapes_step(model: Model) -> Step:
             same = (h.size_in, h.kernel, h.stride, h.padding, h.dilation) == (w.size_in, w.kernel, w.stride, w.padding, w.dilation)
             rels.extend([_spatial_relation(k, label, h, True)] if same else
                         [_spatial_relation(k, label, h, False), _spatial_relation(k, label, w, False)])
-        rels.append(Relation(Call(Sym("shape", r"\operatorname{shape}"), (z_sym(k + 1),)), (Vec(shape),), approx=False, note=f"{label} output"))
+        rels.append(_shape_relation(k + 1, tuple(shape), f"{label} output"))
     text = "Each layer's output is one activation z, numbered in order; the batch dimension n comes first."
     if any(model.spatial):
         text += (" A convolution or pooling window of size F, stride S and padding P gives an output size "
@@ -236,9 +252,22 @@ def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C:
     return Step("Parameter count C", tuple(rels), text)
 
 
+@lru_cache(maxsize=4096)
 def _group_form(g: ActGroup, n):
+    """count·n·shape of one group (n the symbol or the batch size); groups recur across variants."""
     factors = ([g.count] if g.count > 1 else []) + [n] + list(g.shape)
     return prod_form(factors)
+
+
+@lru_cache(maxsize=4096)
+def _group_relation(g: ActGroup) -> Relation:
+    """ẑ_first + … + ẑ_last = count·n·shape (= count·size·n)."""
+    syms = tuple(zhat_sym(i) for i in range(g.first, g.last + 1))
+    forms = [_group_form(g, N)]
+    if g.count > 1 or len(g.shape) > 1:
+        forms.append(Mul(g.count * g.size, N))
+    return Relation(Add(syms) if len(syms) > 1 else syms[0], tuple(forms), approx=False,
+                    note=f"output{'s' if g.count > 1 else ''} of {', '.join(g.labels)}")
 
 
 def _text_width(groups) -> int:
@@ -248,17 +277,8 @@ def _text_width(groups) -> int:
 
 
 def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model) -> Step:
-    rels = []
-    zhats = []
-    for g in groups:
-        syms = tuple(zhat_sym(i) for i in range(g.first, g.last + 1))
-        zhats.extend(syms)
-        who = ", ".join(g.labels)
-        forms = [_group_form(g, N)]
-        if g.count > 1 or len(g.shape) > 1:
-            forms.append(Mul(g.count * g.size, N))
-        rels.append(Relation(Add(syms) if len(syms) > 1 else syms[0], tuple(forms), approx=False,
-                             note=f"output{'s' if g.count > 1 else ''} of {who}"))
+    rels = [_group_relation(g) for g in groups]
+    zhats = [zhat_sym(i) for g in groups for i in range(g.first, g.last + 1)]
     n = model.batch
     full = _text_width(groups) <= 80   # the seed's expanded sums fit a line; wide models get the values
     one = len(groups) == 1
