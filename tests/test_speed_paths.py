@@ -91,3 +91,13 @@ def test_int_vector_level_is_the_level_of_the_fractions():
     for _ in range(500):
         ints = tuple(rng.randint(0, 10) for _ in range(rng.choice((3, 4))))
         assert _int_vector_level(ints) == _vector_level(tuple(Fraction(i) for i in ints))
+
+
+def test_model_size_K_times_n_is_the_sympy_product():
+    import sympy
+
+    n = model_size._batch_symbol()
+    for K in list(range(0, 3000, 7)) + [1, 2, 3, 10**12 + 39]:
+        got, want = model_size._times_batch(K), K * n
+        assert got == want and sympy.srepr(got) == sympy.srepr(want) and str(got) == str(want)
+        assert sympy.latex(got) == sympy.latex(want) and got.is_commutative == want.is_commutative

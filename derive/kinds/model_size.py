@@ -199,12 +199,11 @@ def solve(p: ModelSizeParams) -> Solution:
         st.memory_step(c["memory"], c["C"], c["Z"], m, others),
         st.crossover_step(c["C"], c["K"], c["nstar"], m),
     ]
-    n = _batch_symbol()
     results = [
         Result("params", Sym("C", "C"), c["C"], "C: trainable parameters"),
         Result("activations", Sym("Z", "Z"), c["Z"], f"Z: elements of the activations z1…z{len(m.layers)} at n = {m.batch}"),
         Result("K", Sym("K", "K"), c["K"], "K: activation elements per example, Z = n·K"),
-        Result("activations_n", Sym("Z(n)", "Z(n)"), c["K"] * n, "Z as a function of the batch size n"),
+        Result("activations_n", Sym("Z(n)", "Z(n)"), _times_batch(c["K"]), "Z as a function of the batch size n"),
         Result("crossover_batch", Sym("n*", "n^{*}"), c["nstar"], "the smallest batch size n with n·K > C"),
         Result("memory_bytes", Sym("M", "M"), c["memory"].total,
                f"bytes in {p.dtype}, " + ("training with " + p.optimizer if c["memory"].training else "inference")),
@@ -233,6 +232,18 @@ def solve(p: ModelSizeParams) -> Solution:
 def _label(text: str) -> Label:
     """One (immutable) Label per text: layers and shapes recur across variants."""
     return Label(text)
+
+
+@lru_cache(maxsize=1024)
+def _times_batch(K: int):
+    """K·n in SymPy.  Multiplying builds it through SymPy's general product (~0.2 ms, K is
+    new in most variants); for K ≥ 2 the product is just the pair (K, n), made directly."""
+    import sympy
+
+    n = _batch_symbol()
+    if K >= 2:
+        return sympy.Mul._from_args((sympy.Integer(K), n))
+    return K * n
 
 
 @lru_cache(maxsize=1)
