@@ -23,6 +23,7 @@ ulps need.
 from __future__ import annotations
 
 import importlib
+import sys
 import importlib.util
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -236,7 +237,10 @@ _EXACT = _ExactNamespace()
 
 def namespace_of(x):
     """The array namespace for x: numpy, CuPy, a torch adapter, or exact for object arrays."""
-    module = type(x).__module__.split(".")[0]
+    module = type(x).__module__
+    if module == "numpy" and getattr(getattr(x, "dtype", None), "kind", None) != "O":
+        return sys.modules["numpy"]  # the common case first: a numpy float array or scalar
+    module = module.split(".")[0]
     if module == "torch":
         return _TorchNamespace(importlib.import_module("torch"))
     if module == "cupy":

@@ -101,3 +101,12 @@ def test_model_size_K_times_n_is_the_sympy_product():
         got, want = model_size._times_batch(K), K * n
         assert got == want and sympy.srepr(got) == sympy.srepr(want) and str(got) == str(want)
         assert sympy.latex(got) == sympy.latex(want) and got.is_commutative == want.is_commutative
+
+
+def test_filled_layers_keep_their_handle():
+    from derive.modelsize.spec import parse_layer
+
+    a, b = parse_layer("Linear(52, ?)"), parse_layer("enc = Linear(52, ?)")
+    fa, fb = a.filled(out_features=128), b.filled(out_features=128)
+    assert fa == fb and fa.name is None and fb.name == "enc" and fa.out_features == 128
+    assert a.filled(out_features=128) is fa  # remembered

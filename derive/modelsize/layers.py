@@ -105,7 +105,10 @@ class Layer:
         return tuple(f for f in self.dims if getattr(self, f) is None)
 
     def filled(self, **values) -> "Layer":
-        return replace(self, **values)
+        try:
+            return _filled(self, self.name, tuple(values.items()))
+        except TypeError:  # an unhashable value: build it afresh
+            return replace(self, **values)
 
     def tensors(self) -> tuple[Tensor, ...]:
         return ()
@@ -117,6 +120,14 @@ class Layer:
 
     def __str__(self):
         return self.text()
+
+
+@lru_cache(maxsize=4096)
+def _filled(layer: "Layer", name, values: tuple) -> "Layer":
+    """`layer` with `values` set, validated once per distinct layer: variants fill the same
+    blanks with the same sizes again and again.  `name` is part of the key because layer
+    equality ignores it."""
+    return replace(layer, **dict(values))
 
 
 # Equal layers (same type, same normalized fields; the handle `name` is not printed) print
