@@ -25,6 +25,7 @@ Conventions (stated in every solution):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..forms import Add, Div, Mul
@@ -85,10 +86,11 @@ def _sum_form(terms):
     return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
-def _lines_for(k: int, label: str, layer, model: Model) -> list[ParamLine]:
+def _lines_for(k: int, label: str, layer, model: Model | None) -> list[ParamLine]:
+    """The lines of layer k; `model` (None for an untied layer) names the owner of a tied weight."""
     if isinstance(layer, Linear):
         i, o = layer.in_features, layer.out_features
-        if k in model.ties:
+        if model is not None and k in model.ties:
             owner = model.labels[model.ties[k]]
             if layer.bias:
                 return [ParamLine(k, label, o, o, f"{label} biases (weight tied to {owner})",
@@ -150,8 +152,15 @@ def param_lines(model: Model) -> tuple[ParamLine, ...]:
     """The C derivation, one line per layer that has parameters (or a norm without them)."""
     out = []
     for k, (label, layer) in enumerate(zip(model.labels, model.layers)):
-        out.extend(_lines_for(k, label, layer, model))
+        out.extend(_lines_for(k, label, layer, model) if k in model.ties else _untied_lines(k, label, layer))
     return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _untied_lines(k: int, label: str, layer) -> tuple[ParamLine, ...]:
+    """`_lines_for` a layer without tied weights (it needs no more of the model), kept:
+    variants repeat layers, and the lines are immutable."""
+    return tuple(_lines_for(k, label, layer, None))
 
 
 def param_count(model: Model) -> int:

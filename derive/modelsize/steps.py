@@ -220,7 +220,7 @@ def logits_step(model: Model) -> Step | None:
 
 
 def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C: int, model: Model) -> Step:
-    rels = [Relation(_csym(l.label, l.part), (l.form, l.count), approx=False, note=l.note) for l in lines]
+    rels = [_param_relation(l) for l in lines]
     counted = [l for l in lines if l.count]
     if counted:
         # The formulas are on the lines above; the total adds their values (a sum of formulas overflows a page).
@@ -250,6 +250,13 @@ def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C:
     if free:
         text += f" {', '.join(free)} ha{'s' if len(free) == 1 else 've'} none."
     return Step("Parameter count C", tuple(rels), text)
+
+
+@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
+def _param_relation(line: ParamLine) -> Relation:
+    """C_label = formula = count, one line of the C derivation (lines recur across variants)."""
+    return Relation(_csym(line.label, line.part), (line.form, line.count), approx=False, note=line.note)
 
 
 @lru_cache(maxsize=4096)
