@@ -73,7 +73,7 @@ def build_value(type_: str, value: Any, field: str, choices=()):
     if type_ == "vector":
         return _vector(value, field)
     if type_ == "int_vector":
-        return tuple(_integer(v, f"{field}[{i}]") for i, v in enumerate(_as_list(value, field)))
+        return tuple(v if type(v) is int else _integer(v, f"{field}[{i}]") for i, v in enumerate(_as_list(value, field)))
     if type_ == "scalar":
         return to_fraction(value, field)
     if type_ == "int":
@@ -132,7 +132,7 @@ def _vector(value, field: str) -> Vector:
     for i, v in enumerate(items):
         if isinstance(v, (list, tuple)):
             raise InputError(field, f"expected a flat list of numbers; entry {i} is a list")
-        out.append(to_fraction(v, f"{field}[{i}]"))
+        out.append(Fraction(v) if type(v) is int else to_fraction(v, f"{field}[{i}]"))  # ints: the usual case
     return tuple(out)
 
 
@@ -152,11 +152,14 @@ def _matrix(value, field: str) -> Matrix:
         row = _as_list(row, field)
         if len(row) != width:
             raise InputError(field, f"is ragged: row {i + 1} has {len(row)} entries, row 1 has {width}")
-        out.append(tuple(to_fraction(v, f"{field}[{i}][{j}]") for j, v in enumerate(row)))
+        out.append(tuple(Fraction(v) if type(v) is int else to_fraction(v, f"{field}[{i}][{j}]")
+                         for j, v in enumerate(row)))
     return tuple(out)
 
 
 def _integer(value, field: str) -> int:
+    if type(value) is int:  # the usual case (a bool is refused by to_fraction below)
+        return value
     q = to_fraction(value, field)
     if q.denominator != 1:
         raise InputError(field, f"must be a whole number, got {value!r}")
