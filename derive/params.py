@@ -73,7 +73,8 @@ def build_value(type_: str, value: Any, field: str, choices=()):
     if type_ == "vector":
         return _vector(value, field)
     if type_ == "int_vector":
-        return tuple(v if type(v) is int else _integer(v, f"{field}[{i}]") for i, v in enumerate(_as_list(value, field)))
+        return tuple(v if type(v) is int else _integer(v, f"{field}[{i}]")
+                     for i, v in enumerate(_as_list(value, field)))
     if type_ == "scalar":
         return to_fraction(value, field)
     if type_ == "int":
