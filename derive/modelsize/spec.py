@@ -332,6 +332,12 @@ def _parse_short(text: str) -> Layer:
     return _parse(text)
 
 
+@lru_cache(maxsize=2048)
+def _split_items_kept(text: str) -> tuple[tuple[str, int], ...]:
+    """`split_items` of a short text, kept like `_parse_short` (one layer per text, mostly)."""
+    return tuple(split_items(text))
+
+
 def _parse(text: str) -> Layer:
     p = _Parser(text)
     name, parts, start, args, kwargs = p.item()
@@ -364,7 +370,7 @@ def parse_layers(source, field: str = "layers") -> tuple[tuple[Layer, ...], Laye
         if total > MAX_SPEC_CHARS:
             raise InputError(field, f"longer than {MAX_SPEC_CHARS} characters")
         t = t.replace("\u2212", "-")
-        items.extend(split_items(t))
+        items.extend(_split_items_kept(t) if len(t) <= _CACHED_CHARS else split_items(t))
         if len(items) > MAX_LAYERS + 1:
             raise InputError(field, f"more than {MAX_LAYERS} layers")
     layers = []
