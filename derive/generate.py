@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .errors import DeriveError, InputError
 from .model import Precision
 from .registry import get_kind
-from .worksheet import DIFFICULTIES, Problem, SolvedProblem, SolvedWorksheet, Worksheet, solve_worksheet
+from .worksheet import DIFFICULTIES, Problem, SolvedProblem, SolvedWorksheet, Worksheet, solve_problem
 
 __all__ = [
     "generate_variants", "prepare", "plan_variants", "iter_variants", "build_variant", "solve_variant",
@@ -305,11 +305,6 @@ def variant_title(vid: str) -> str:
     return f"Variant {vid[1:]}"
 
 
-def _solve_one(ws: Worksheet, problem: Problem, checks) -> SolvedProblem:
-    """`solve_worksheet` on one problem: its errors and result-name checks, unchanged."""
-    return solve_worksheet(dataclasses.replace(ws, problems=(problem,)), checks).problems[0]
-
-
 def verify(sp: SolvedProblem, where: str) -> None:
     """Every numeric check must have run and agreed with the exact solution."""
     checks = sp.solution.checks
@@ -328,7 +323,7 @@ def solve_fixed(plan: VariantPlan, checks=("numpy",)) -> dict[int, SolvedProblem
     out = {}
     for number, _ in plan.fixed:
         problem = plan.worksheet.problems[number - 1]
-        sp = _solve_one(plan.worksheet, problem, checks)
+        sp = solve_problem(problem, checks)
         if checks:
             verify(sp, f"problem {number} ({problem.kind})")
         out[number] = sp
@@ -348,7 +343,7 @@ def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
             slot, params = by_number[problem.number]
             problem = dataclasses.replace(problem, params=params, raw_params=params_json(params),
                                           statement=problem.statement or slot.show_statement)
-            sp = _solve_one(ws, problem, checks)
+            sp = solve_problem(problem, checks)
             if checks:
                 verify(sp, f"{pv.id}, problem {problem.number} ({problem.kind})")
         elif problem.number in fixed:

@@ -61,9 +61,16 @@ def kind_names() -> tuple[str, ...]:
 
 
 def get_kind(name: str) -> Kind:
+    kind = _loaded.get(name)
+    if kind is not None:
+        return kind
     key = name.strip().lower().replace("_", "-")
     if key not in KIND_MODULES:
         close = difflib.get_close_matches(key, KIND_MODULES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InputError("kind", f"unknown problem kind {name!r}{hint}; known: {', '.join(KIND_MODULES)}")
-    return importlib.import_module(KIND_MODULES[key]).KIND
+    kind = _loaded[name] = importlib.import_module(KIND_MODULES[key]).KIND
+    return kind
+
+
+_loaded: dict[str, Kind] = {}  # name as asked → its Kind (a variant asks for each kind several times)

@@ -53,7 +53,7 @@ from .usertext import EMPTY, MAX_TEXT_CHARS, Text, parse_text
 
 __all__ = [
     "Text", "Part", "Problem", "Worksheet", "SolvedProblem", "SolvedWorksheet",
-    "parse_worksheet", "load_worksheet", "worksheet_from_dict", "solve_worksheet",
+    "parse_worksheet", "load_worksheet", "worksheet_from_dict", "solve_worksheet", "solve_problem",
     "parse_text", "replace_params", "read_spec_text", "MAX_SPEC_BYTES",
 ]
 
@@ -582,24 +582,26 @@ def _first_line(text: str) -> str:
 
 def solve_worksheet(ws: Worksheet, checks=("numpy",)) -> SolvedWorksheet:
     """Solve every problem that has a kind; check each computed part's result names."""
+    return SolvedWorksheet(ws, tuple(solve_problem(problem, checks) for problem in ws.problems))
+
+
+def solve_problem(problem: Problem, checks=("numpy",)) -> SolvedProblem:
+    """One problem of a worksheet solved (None for one without a kind); errors name the problem."""
     from .api import solve_params
 
-    solved = []
-    for problem in ws.problems:
-        solution = None
-        if problem.kind is not None:
-            if problem.params is None:
-                raise InputError(f"problem {problem.number} ({problem.kind}): params",
-                                 "are required to solve the worksheet")
-            try:
-                solution = solve_params(problem.kind, problem.params, checks)
-            except InputError as e:
-                raise InputError(f"problem {problem.number} ({problem.kind}): {e.field}", e.problem) from None
-            except DeriveError as e:
-                raise type(e)(f"problem {problem.number} ({problem.kind}): {e}") from None
-            _check_results(problem, solution)
-        solved.append(SolvedProblem(problem, solution))
-    return SolvedWorksheet(ws, tuple(solved))
+    if problem.kind is None:
+        return SolvedProblem(problem, None)
+    if problem.params is None:
+        raise InputError(f"problem {problem.number} ({problem.kind}): params",
+                         "are required to solve the worksheet")
+    try:
+        solution = solve_params(problem.kind, problem.params, checks)
+    except InputError as e:
+        raise InputError(f"problem {problem.number} ({problem.kind}): {e.field}", e.problem) from None
+    except DeriveError as e:
+        raise type(e)(f"problem {problem.number} ({problem.kind}): {e}") from None
+    _check_results(problem, solution)
+    return SolvedProblem(problem, solution)
 
 
 def _check_results(problem: Problem, solution) -> None:
