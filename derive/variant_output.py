@@ -177,20 +177,21 @@ class VariantFiles:
 
 
 def variant_files(vid: str, docs) -> VariantFiles:
-    """A variant's `derive.documents.Documents` as the text of its files and key entries."""
+    """A variant's `derive.documents.Documents` as the text of its files and key entries
+    (each entry encoded once, for its own key.json and, relabelled, for the combined one)."""
     lines: dict[str, list[str]] = {"parts": [], "written_parts": []}
+    for entry in docs.entries():
+        more = f', "variant": {json_line(vid)}, "variant_part": {json_line(entry.part)}'
+        lines[entry.group].append(entry.text(label(vid, entry.part), more) + "\n")
     rows = io.StringIO()
     table = csv.writer(rows, lineterminator="\n")
     for group in lines:
         for entry in docs.key_json[group]:
-            part = entry["part"]
-            entry = {**entry, "part": label(vid, part), "label": label(vid, part), "variant": vid,
-                     "variant_part": part}
-            lines[group].append(json_line(entry) + "\n")
             if entry["type"] == "computed":
+                part = entry["part"]
                 for name, answer in entry["answers"].items():
                     graded = "yes" if group == "parts" and name == entry["result"] else "no"
-                    table.writerow((vid, entry["label"], part, entry["problem"], entry["kind"], name,
+                    table.writerow((vid, label(vid, part), part, entry["problem"], entry["kind"], name,
                                     entry["points"], graded, _cell(answer["exact"]), _cell(answer["decimal"])))
     return VariantFiles(docs.tex(), docs.key_text(), "".join(lines["parts"]), "".join(lines["written_parts"]),
                         rows.getvalue(), (len(lines["parts"]), len(lines["written_parts"])))
