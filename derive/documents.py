@@ -45,6 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from .exact import Surd
 from .memo import KeptByIdentity
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
@@ -89,7 +90,7 @@ def is_numeric_value(value) -> bool:
     from .render.values import is_exact_scalar
 
     kind = type(value)
-    if kind is int or kind is Fraction:  # most entries; isinstance(x, Fraction) is an ABC check
+    if kind is int or kind is Fraction or kind is Surd:  # most entries; isinstance(x, Fraction) is an ABC check
         return True
     if isinstance(value, tuple):
         return bool(value) and all(is_numeric_value(v) or type(v).__name__ == "Undefined" for v in value)
@@ -192,11 +193,78 @@ def build_documents(solved: SolvedWorksheet, precision: Precision | None = None,
     filled in with each variant's own text (see `_Layout`).
     """
     precision = precision or solved.worksheet.precision
+    notes = notes or {}
+    spec = _spec(solved)
     answers = _Answers(precision)
-    values = _holes(solved, precision, variant=variant, notes=notes or {}, answers=answers)
-    layouts = _layouts(solved, values, notes or {})
-    key, entries = _key(solved, precision, variant=variant, answers=answers)
+    values = _holes(solved, precision, variant=variant, notes=notes, answers=answers)
+    layouts = spec.layouts_for(solved, values, notes)
+    key, entries = _key(solved, spec, precision, variant=variant, answers=answers)
     return Documents(*(layouts[name].fill(values) for name in DOCUMENT_NAMES), key_json=key, key_entries=entries)
+
+
+# ---------------------------------------------------------------------------------
+# What the variants of a spec share.
+
+class _Same:
+    """Objects compared by identity: the frozen dataclasses of a spec hash by value,
+    walking every field, which costs more than the lookup saves."""
+
+    __slots__ = ("objects", "_hash")
+
+    def __init__(self, objects: tuple):
+        self.objects = objects
+        self._hash = hash(tuple(map(id, objects)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, _Same) and len(other.objects) == len(self.objects)
+                and all(a is b for a, b in zip(self.objects, other.objects)))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What every variant of a spec has in common, worked out for the first one: key.json's
+    header and each part's fixed members, and the documents' layouts."""
+
+    header: dict                                  # key.json's title, course, date, source, total_points
+    entries: tuple[tuple[_FixedEntry, ...], ...]  # each problem's parts
+    layouts: dict = field(default_factory=dict)   # the holes (and which are empty) → {document: _Layout}
+
+    def layouts_for(self, solved: SolvedWorksheet, values: dict[str, str], notes: dict) -> dict[str, _Layout]:
+        """The layouts for these holes: which are empty counts too, since templates print a
+        statement or "Variant 3" only when there is one."""
+        shape = (tuple(values), tuple(name for name, value in values.items() if value))
+        layouts = self.layouts.get(shape)
+        if layouts is None:
+            if len(self.layouts) >= _MAX_KEPT:
+                self.layouts.clear()
+            layouts = self.layouts[shape] = _render_layouts(solved, values, notes)
+        return layouts
+
+
+_SPECS: dict = {}  # (the spec's objects, its plain values) → _Spec
+_MAX_KEPT = 16
+
+
+def _spec(solved: SolvedWorksheet) -> _Spec:
+    """The spec's shared parts, kept by the objects they are made from (a variant's worksheet
+    and varied problems are new objects, but their texts and parts are the spec's)."""
+    ws = solved.worksheet
+    problems = [sp.problem for sp in solved.problems]
+    objects = (ws.title, ws.subtitle, ws.course, ws.date, ws.author, ws.instructions, ws.tolerance,
+               *(x for p in problems for x in (p.title, p.intro, p.parts)))
+    key = (_Same(objects), (ws.source, *((p.number, p.kind, p.newpage) for p in problems)))
+    spec = _SPECS.get(key)
+    if spec is None:
+        while len(_SPECS) >= _MAX_KEPT:
+            del _SPECS[next(iter(_SPECS))]
+        header = {"title": text_plain(ws.title), "course": text_plain(ws.course), "date": text_plain(ws.date),
+                  "source": Path(ws.source).name if ws.source else "", "total_points": _points_json(ws.points)}
+        entries = tuple(tuple(_fixed_entry(p, part, ws.tolerance) for part in p.parts) for p in problems)
+        spec = _SPECS[key] = _Spec(header, entries)
+    return spec
 
 
 # ---------------------------------------------------------------------------------
@@ -233,64 +301,25 @@ def _hole(i: int, what: str, j: int | None = None, k: int = 0) -> str:
 def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None,
            notes: dict[str, list[str]], answers: _Answers) -> dict[str, str]:
     """What fills the holes of this variant's documents ("" where there is nothing to print)."""
+    from .render.latex import render_latex_fragment
+
+    def fragment(sol, statement: bool) -> str:
+        """The problem's statement, or its worked solution, as a worksheet shows it."""
+        return render_latex_fragment(sol, precision, show_statement=statement, show_solution=not statement,
+                                     worksheet=True).strip()
+
     values = {"variant": _escape(variant) if variant else ""}
     for i, sp in enumerate(solved.problems):
         problem, sol = sp.problem, sp.solution
         computed = any(p.type == "computed" for p in problem.parts)
-        values[_hole(i, "statement")] = _fragment(sol, precision, True) if problem.statement and sol is not None else ""
-        values[_hole(i, "derivation")] = _fragment(sol, precision, False) if computed and sol is not None else ""
+        values[_hole(i, "statement")] = fragment(sol, True) if problem.statement and sol is not None else ""
+        values[_hole(i, "derivation")] = fragment(sol, False) if computed and sol is not None else ""
         for j, part in enumerate(problem.parts):
             for k, result in enumerate(sp.results_of(part)):
                 values[_hole(i, "answer", j, k)] = answers.rendered(result).align
-            for k, note in enumerate(notes.get(problem.label(part), ())):
+            for k, note in enumerate(notes.get(problem.label(part), ()) if notes else ()):
                 values[_hole(i, "note", j, k)] = _escape_note(note)
     return values
-
-
-def _fragment(sol, precision: Precision, statement: bool) -> str:
-    """The problem's statement, or its worked solution, as a worksheet shows it."""
-    from .render.latex import render_latex_fragment
-
-    return render_latex_fragment(sol, precision, show_statement=statement, show_solution=not statement,
-                                 worksheet=True).strip()
-
-
-class _Same:
-    """Objects compared by identity: the frozen dataclasses of a spec hash by value,
-    walking every field, which costs more than the lookup saves."""
-
-    __slots__ = ("objects", "_hash")
-
-    def __init__(self, objects: tuple):
-        self.objects = objects
-        self._hash = hash(tuple(map(id, objects)))
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other) -> bool:
-        return (isinstance(other, _Same) and len(other.objects) == len(self.objects)
-                and all(a is b for a, b in zip(self.objects, other.objects)))
-
-
-_LAYOUTS: dict = {}  # (what a layout is made of, its holes) → {document name: _Layout}
-_MAX_LAYOUTS = 16
-
-
-def _layouts(solved: SolvedWorksheet, values: dict[str, str], notes: dict) -> dict[str, _Layout]:
-    """The documents' layouts for this spec and these holes (which are empty counts too:
-    templates print "Variant 3" or a statement only when there is one)."""
-    ws = solved.worksheet
-    texts = (ws.title, ws.subtitle, ws.course, ws.date, ws.author, ws.instructions)
-    texts += tuple(x for sp in solved.problems for x in (sp.problem.title, sp.problem.intro, sp.problem.parts))
-    plain = tuple((sp.problem.number, sp.problem.newpage) for sp in solved.problems)
-    key = (_Same(texts), plain, tuple(name for name, value in values.items() if value), tuple(values))
-    layouts = _LAYOUTS.get(key)
-    if layouts is None:
-        while len(_LAYOUTS) >= _MAX_LAYOUTS:
-            del _LAYOUTS[next(iter(_LAYOUTS))]
-        layouts = _LAYOUTS[key] = _render_layouts(solved, values, notes)
-    return layouts
 
 
 def _render_layouts(solved: SolvedWorksheet, values: dict[str, str], notes: dict) -> dict[str, _Layout]:
@@ -402,22 +431,30 @@ class _Answers:
 
     def __init__(self, precision: Precision):
         self.precision = precision
+        self._seen: dict[int, _Rendered] = {}  # this build's, by id: its results live as long as it
 
     def rendered(self, result) -> _Rendered:
-        return self._kept.get(result, lambda: _render_result(result, self.precision), self.precision)
+        seen = self._seen.get(id(result))
+        if seen is None:
+            seen = self._seen[id(result)] = self._kept.get(result, lambda: _render_result(result, self.precision),
+                                                           self.precision)
+        return seen
 
 
 def _render_result(result, precision: Precision) -> _Rendered:
     from .render.json import value_dict
+    from .render.latex import relation_latex
     from .render.printers import latex
     from .render.values import display
 
-    tex = latex(display(result.value))
+    shown = display(result.value)
+    tex = latex(shown)
+    rows = relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))  # as answer_rows
     value = value_dict(result.value, precision, tex=tex)
     value_json = json_line(value)
     member = f'{json_line(result.name)}: {value_json[:-1]}, "description": {json_line(result.description)}}}'
-    return _Rendered(" \\\\\n".join(answer_rows(result, precision, tex=tex)), value, value_json,
-                     result.description, member, is_numeric_value(result.value))
+    return _Rendered(" \\\\\n".join(rows), value, value_json, result.description, member,
+                     is_numeric_value(result.value))
 
 
 # ---------------------------------------------------------------------------------
@@ -429,19 +466,20 @@ class KeyEntryJSON:
     """One entry of key.json's parts or written parts as JSON text, cut after its label:
     the combined key of a problem set relabels it ("v07/2a") and adds the variant."""
 
-    group: str    # "parts" or "written_parts"
-    part: str     # "2a"
-    members: str  # its members after "part" and "label", as JSON
+    group: str      # "parts" or "written_parts"
+    part: str       # "2a"
+    part_json: str  # '"2a"'
+    members: str    # its members after "part" and "label", as JSON
 
     @classmethod
     def of(cls, group: str, entry: dict) -> KeyEntryJSON:
         """Encode an entry of `key_dict` (whose first members are "part" and "label")."""
         rest = {name: value for name, value in entry.items() if name not in ("part", "label")}
-        return cls(group, entry["part"], json_line(rest)[1:-1])
+        return cls(group, entry["part"], json_line(entry["part"]), json_line(rest)[1:-1])
 
-    def text(self, label: str | None = None, more: str = "") -> str:
-        """The entry as JSON, labelled `label` (its part by default), `more` members after."""
-        name = json_line(self.part if label is None else label)
+    def text(self, label_json: str | None = None, more: str = "") -> str:
+        """The entry as JSON, labelled `label_json` (its part by default), `more` members after."""
+        name = label_json or self.part_json
         return f'{{"part": {name}, "label": {name}, {self.members}{more}}}'
 
 
@@ -457,22 +495,21 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
     precision = precision or solved.worksheet.precision
     if answers is None or answers.precision != precision:
         answers = _Answers(precision)
-    return _key(solved, precision, variant=variant, answers=answers)[0]
+    return _key(solved, _spec(solved), precision, variant=variant, answers=answers)[0]
 
 
-def _key(solved: SolvedWorksheet, precision: Precision, *, variant: str | None,
+def _key(solved: SolvedWorksheet, spec: _Spec, precision: Precision, *, variant: str | None,
          answers: _Answers) -> tuple[dict, tuple[KeyEntryJSON, ...]]:
     """`key_dict`, and its entries as JSON text: each part's fixed members are encoded once
     per spec, each answer once, and only what they are put together with for each variant."""
     from .render.json import params_json
 
-    ws = solved.worksheet
     entries = {group: [] for group in KEY_LISTS}
     texts = {group: [] for group in KEY_LISTS}
-    for sp in solved.problems:
+    for sp, fixed_entries in zip(solved.problems, spec.entries):
         problem = sp.problem
         params = params_text = None
-        for part, fixed in zip(problem.parts, _fixed_entries(problem, ws.tolerance)):
+        for part, fixed in zip(problem.parts, fixed_entries):
             entry = {"part": fixed.label, "label": fixed.label, **fixed.members}
             members = fixed.members_json
             group = "written_parts"
@@ -498,16 +535,17 @@ def _key(solved: SolvedWorksheet, precision: Precision, *, variant: str | None,
                             f'"tolerance": {fixed.tolerance_json}')
                 group = "parts" if numeric else "written_parts"
             entries[group].append(entry)
-            texts[group].append(KeyEntryJSON(group, fixed.label, members))
+            texts[group].append(KeyEntryJSON(group, fixed.label, fixed.label_json, members))
+    header = spec.header
     key = {
         "schema": KEY_SCHEMA,
         "format": "derive-worksheet-key",
-        "title": text_plain(ws.title),
-        "course": text_plain(ws.course),
-        "date": text_plain(ws.date),
+        "title": header["title"],
+        "course": header["course"],
+        "date": header["date"],
         "variant": variant,
-        "source": Path(ws.source).name if ws.source else "",
-        "total_points": _points_json(ws.points),
+        "source": header["source"],
+        "total_points": header["total_points"],
         "precision": {"decimals": precision.decimals, "sigfigs": precision.sigfigs,
                       "rounding": "half away from zero, from the exact value"},
         **entries,
@@ -521,21 +559,11 @@ class _FixedEntry:
     "kind" for a computed part, all of them for the others) and its tolerance."""
 
     label: str
+    label_json: str
     members: dict
     members_json: str
     tolerance: dict | None
     tolerance_json: str
-
-
-_FIXED_ENTRIES = KeptByIdentity(64)
-
-
-def _fixed_entries(problem, tolerance) -> tuple[_FixedEntry, ...]:
-    """The parts' fixed entries, kept by the parts (a varied problem's are the same tuple in
-    every variant); the problem's number, kind and title and the worksheet's tolerance go in too."""
-    return _FIXED_ENTRIES.get(problem.parts, lambda: tuple(_fixed_entry(problem, part, tolerance)
-                                                            for part in problem.parts),
-                              problem.number, problem.kind, problem.title, tolerance)
 
 
 def _fixed_entry(problem, part, tolerance) -> _FixedEntry:
@@ -557,7 +585,8 @@ def _fixed_entry(problem, part, tolerance) -> _FixedEntry:
         if part.type == "choice":
             members.update({"choices": [c.source for c in part.choices], "correct": part.correct_letter})
         members["model_answer"] = part.answer.source
-    return _FixedEntry(problem.label(part), members, json_line(members)[1:-1], tol, json_line(tol))
+    label = problem.label(part)
+    return _FixedEntry(label, json_line(label), members, json_line(members)[1:-1], tol, json_line(tol))
 
 
 def _tolerance_dict(tol) -> dict | None:

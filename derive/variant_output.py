@@ -180,9 +180,11 @@ def variant_files(vid: str, docs) -> VariantFiles:
     """A variant's `derive.documents.Documents` as the text of its files and key entries
     (each entry encoded once, for its own key.json and, relabelled, for the combined one)."""
     lines: dict[str, list[str]] = {"parts": [], "written_parts": []}
+    # "v07/2a" as JSON is '"v07/' and '2a"': a JSON string is its characters' encodings in a row
+    prefix = json_line(label(vid, ""))[:-1]
+    variant = f', "variant": {json_line(vid)}, "variant_part": '
     for entry in docs.entries():
-        more = f', "variant": {json_line(vid)}, "variant_part": {json_line(entry.part)}'
-        lines[entry.group].append(entry.text(label(vid, entry.part), more) + "\n")
+        lines[entry.group].append(entry.text(prefix + entry.part_json[1:], variant + entry.part_json) + "\n")
     rows = io.StringIO()
     table = csv.writer(rows, lineterminator="\n")
     for group in lines:
@@ -237,9 +239,11 @@ class KeyWriter:
 
 def _cell(value) -> str:
     """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_cell(v) for v in value) + "]"
-    return str(value)
+    if not isinstance(value, list):
+        return str(value)
+    if all(type(v) is str for v in value):  # a vector or a matrix row: one join
+        return "[" + ", ".join(value) + "]"
+    return "[" + ", ".join([_cell(v) for v in value]) + "]"
 
 
 # ---------------------------------------------------------------------------------
