@@ -87,8 +87,6 @@ def answer_rows(result, precision: Precision, *, tex: str | None = None) -> list
 
 def is_numeric_value(value) -> bool:
     """True for an exact number, or a vector/matrix of them (undefined entries allowed)."""
-    from .render.values import is_exact_scalar
-
     kind = type(value)
     if kind is int or kind is Fraction or kind is Surd:  # most entries; isinstance(x, Fraction) is an ABC check
         return True
@@ -96,7 +94,11 @@ def is_numeric_value(value) -> bool:
         return bool(value) and all(is_numeric_value(v) or type(v).__name__ == "Undefined" for v in value)
     if kind.__name__ == "Undefined":
         return False
-    return is_exact_scalar(value) or bool(getattr(value, "is_number", False))
+    if getattr(value, "is_number", False):  # a SymPy number
+        return True
+    from .render.values import is_exact_scalar
+
+    return is_exact_scalar(value)
 
 
 def _points(q: Fraction) -> str:
@@ -315,8 +317,8 @@ def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None
         values[_hole(i, "statement")] = fragment(sol, True) if problem.statement and sol is not None else ""
         values[_hole(i, "derivation")] = fragment(sol, False) if computed and sol is not None else ""
         for j, part in enumerate(problem.parts):
-            for k, result in enumerate(sp.results_of(part)):
-                values[_hole(i, "answer", j, k)] = answers.rendered(result).align
+            for k, rendered in enumerate(answers.of(sp, part)):
+                values[_hole(i, "answer", j, k)] = rendered.align
             for k, note in enumerate(notes.get(problem.label(part), ()) if notes else ()):
                 values[_hole(i, "note", j, k)] = _escape_note(note)
     return values
@@ -413,10 +415,11 @@ def _problem_context(i: int, sp: SolvedProblem, hole, notes: dict[str, list[str]
 class _Rendered:
     """One result as the documents and key.json show it."""
 
+    name: str
+    description: str
     align: str        # the rows of its align* block
     value: dict       # key.json's exact, LaTeX and decimal strings (shared: copy before changing)
     value_json: str   # `value` as JSON
-    description: str
     member_json: str  # its member of a key entry's "answers": `"name": {..., "description": ...}`
     numeric: bool     # a number, or a vector/matrix of them: graded automatically
 
@@ -431,30 +434,45 @@ class _Answers:
 
     def __init__(self, precision: Precision):
         self.precision = precision
-        self._seen: dict[int, _Rendered] = {}  # this build's, by id: its results live as long as it
+        self._parts: dict[tuple[int, int], tuple[_Rendered, ...]] = {}  # this build's, by id (alive while it runs)
+
+    def of(self, sp: SolvedProblem, part) -> tuple[_Rendered, ...]:
+        """The results a part asks for, rendered."""
+        key = (id(sp), id(part))
+        rendered = self._parts.get(key)
+        if rendered is None:
+            rendered = self._parts[key] = tuple(self.rendered(r) for r in sp.results_of(part))
+        return rendered
 
     def rendered(self, result) -> _Rendered:
-        seen = self._seen.get(id(result))
-        if seen is None:
-            seen = self._seen[id(result)] = self._kept.get(result, lambda: _render_result(result, self.precision),
-                                                           self.precision)
-        return seen
+        return self._kept.get(result, lambda: _render_result(result, self.precision), self.precision)
 
 
 def _render_result(result, precision: Precision) -> _Rendered:
+    render = _printers()
+    shown = render.display(result.value)
+    tex = render.latex(shown)
+    rows = render.relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))  # as answer_rows
+    value = render.value_dict(result.value, precision, tex=tex)
+    value_json = json_line(value)
+    member = f'{_json_name(result.name)}: {value_json[:-1]}, "description": {_json_name(result.description)}}}'
+    return _Rendered(result.name, result.description, " \\\\\n".join(rows), value, value_json, member,
+                     is_numeric_value(result.value))
+
+
+@lru_cache(maxsize=1)
+def _printers() -> SimpleNamespace:
+    """The value printers, imported on first use: they import SymPy, which reading a key never
+    needs (and an import in a function costs a microsecond a call, once per result)."""
     from .render.json import value_dict
     from .render.latex import relation_latex
     from .render.printers import latex
     from .render.values import display
 
-    shown = display(result.value)
-    tex = latex(shown)
-    rows = relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))  # as answer_rows
-    value = value_dict(result.value, precision, tex=tex)
-    value_json = json_line(value)
-    member = f'{json_line(result.name)}: {value_json[:-1]}, "description": {json_line(result.description)}}}'
-    return _Rendered(" \\\\\n".join(rows), value, value_json, result.description, member,
-                     is_numeric_value(result.value))
+    return SimpleNamespace(display=display, latex=latex, relation_latex=relation_latex, value_dict=value_dict)
+
+
+_json_name = lru_cache(maxsize=1024)(json_line)  # result names and descriptions: a kind's few strings
 
 
 # ---------------------------------------------------------------------------------
@@ -514,7 +532,7 @@ def _key(solved: SolvedWorksheet, spec: _Spec, precision: Precision, *, variant:
             members = fixed.members_json
             group = "written_parts"
             if part.type == "computed":
-                results = {r.name: answers.rendered(r) for r in sp.results_of(part)}  # by name, as in the dict
+                results = {r.name: r for r in answers.of(sp, part)}  # by name, as in the dict
                 # Only numbers can be graded automatically (`result` names the one graded);
                 # layer names, shapes and formulas in n go to people, in written_parts.
                 numeric = [name for name, r in results.items() if r.numeric]
@@ -529,7 +547,7 @@ def _key(solved: SolvedWorksheet, spec: _Spec, precision: Precision, *, variant:
                     "answers": {name: {**r.value, "description": r.description} for name, r in results.items()},
                     "tolerance": None if fixed.tolerance is None else dict(fixed.tolerance),
                 })
-                members += (f', "params": {params_text}, "result": {json_line(main)}, '
+                members += (f', "params": {params_text}, "result": {_json_name(main)}, '
                             f'"answer": {results[main].value_json}, '
                             f'"answers": {{{", ".join(r.member_json for r in results.values())}}}, '
                             f'"tolerance": {fixed.tolerance_json}')
