@@ -163,6 +163,7 @@ def json_line(entry) -> str:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # json.dumps makes one a call
+_json_name = lru_cache(maxsize=1024)(json_line)  # strings that recur: member names, titles, result names
 
 
 def key_json_text(key: dict, lists: tuple[str, ...] = KEY_LISTS, *,
@@ -177,9 +178,10 @@ def key_json_text(key: dict, lists: tuple[str, ...] = KEY_LISTS, *,
         if name in lists and value:
             texts = encoded[name] if encoded is not None else [json_line(entry) for entry in value]
             body = ",\n    ".join(texts)
-            lines.append(f'  {json_line(name)}: [\n    {body}\n  ]{comma}')
+            lines.append(f'  {_json_name(name)}: [\n    {body}\n  ]{comma}')
         else:
-            lines.append(f"  {json_line(name)}: {json_line(value)}{comma}")
+            text = _json_name(value) if isinstance(value, str) else json_line(value)
+            lines.append(f"  {_json_name(name)}: {text}{comma}")
     return "\n".join(lines) + "\n}\n"
 
 
@@ -472,7 +474,6 @@ def _printers() -> SimpleNamespace:
     return SimpleNamespace(display=display, latex=latex, relation_latex=relation_latex, value_dict=value_dict)
 
 
-_json_name = lru_cache(maxsize=1024)(json_line)  # result names and descriptions: a kind's few strings
 
 
 # ---------------------------------------------------------------------------------

@@ -241,9 +241,9 @@ def _cell(value) -> str:
     """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
     if not isinstance(value, list):
         return str(value)
-    if all(type(v) is str for v in value):  # a vector or a matrix row: one join
-        return "[" + ", ".join(value) + "]"
-    return "[" + ", ".join([_cell(v) for v in value]) + "]"
+    if value and isinstance(value[0], list):  # a matrix: its rows
+        return "[" + ", ".join([_cell(row) for row in value]) + "]"
+    return "[" + ", ".join(map(str, value)) + "]"  # a vector (values are scalars, vectors or matrices)
 
 
 # ---------------------------------------------------------------------------------
