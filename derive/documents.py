@@ -53,6 +53,7 @@ from .worksheet import SolvedProblem, SolvedWorksheet, Text
 __all__ = [
     "Documents", "build_documents", "key_dict", "key_json_text", "json_line", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
     "write_documents", "publish", "worksheet_markdown", "solutions_text", "KEY_SCHEMA", "DOCUMENT_NAMES",
+    "KeyEntryJSON",
 ]
 
 KEY_SCHEMA = 1
