@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -44,6 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
+from .exact import Surd
 from .memo import KeptByIdentity
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
@@ -51,9 +53,11 @@ from .worksheet import SolvedProblem, SolvedWorksheet, Text
 __all__ = [
     "Documents", "build_documents", "key_dict", "key_json_text", "json_line", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
     "write_documents", "publish", "worksheet_markdown", "solutions_text", "KEY_SCHEMA", "DOCUMENT_NAMES",
+    "KeyEntryJSON",
 ]
 
 KEY_SCHEMA = 1
+KEY_LISTS = ("parts", "written_parts")
 DOCUMENT_NAMES = ("questions", "solutions", "key")
 
 
@@ -84,13 +88,18 @@ def answer_rows(result, precision: Precision, *, tex: str | None = None) -> list
 
 def is_numeric_value(value) -> bool:
     """True for an exact number, or a vector/matrix of them (undefined entries allowed)."""
-    from .render.values import is_exact_scalar
-
+    kind = type(value)
+    if kind is int or kind is Fraction or kind is Surd:  # most entries; isinstance(x, Fraction) is an ABC check
+        return True
     if isinstance(value, tuple):
         return bool(value) and all(is_numeric_value(v) or type(v).__name__ == "Undefined" for v in value)
-    if type(value).__name__ == "Undefined":
+    if kind.__name__ == "Undefined":
         return False
-    return is_exact_scalar(value) or bool(getattr(value, "is_number", False))
+    if getattr(value, "is_number", False):  # a SymPy number
+        return True
+    from .render.values import is_exact_scalar
+
+    return is_exact_scalar(value)
 
 
 def _points(q: Fraction) -> str:
@@ -123,43 +132,222 @@ def _label_range(labels: list[str], order: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Documents:
-    """The LaTeX sources of the three documents and the key as a JSON-ready dict."""
+    """The LaTeX sources of the three documents and the key as a JSON-ready dict
+    (`key_entries`: its parts as JSON text, when they were encoded while it was built)."""
 
     questions: str
     solutions: str
     key: str
     key_json: dict = field(compare=False)
+    key_entries: tuple[KeyEntryJSON, ...] | None = field(default=None, compare=False, repr=False)
 
     def tex(self, *, solutions: bool = True) -> dict[str, str]:
         """Document name → LaTeX source (only the question sheet without solutions)."""
         names = DOCUMENT_NAMES if solutions else ("questions",)
         return {name: getattr(self, name) for name in names}
 
+    def entries(self) -> tuple[KeyEntryJSON, ...]:
+        """The key's parts, then its written parts, as JSON text."""
+        if self.key_entries is not None:
+            return self.key_entries
+        return tuple(KeyEntryJSON.of(group, entry) for group in KEY_LISTS for entry in self.key_json[group])
+
     def key_text(self) -> str:
-        return key_json_text(self.key_json)
+        entries = self.entries()
+        return key_json_text(self.key_json, encoded={group: [e.text() for e in entries if e.group == group]
+                                                     for group in KEY_LISTS})
 
 
 def json_line(entry) -> str:
     """One JSON value on one line (the C encoder: indenting runs the slow Python one)."""
-    return json.dumps(entry, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(entry)
 
 
-def key_json_text(key: dict, lists: tuple[str, ...] = ("parts", "written_parts")) -> str:
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # json.dumps makes one a call
+_json_name = lru_cache(maxsize=1024)(json_line)  # strings that recur: member names, titles, result names
+
+
+def key_json_text(key: dict, lists: tuple[str, ...] = KEY_LISTS, *,
+                  encoded: dict[str, list[str]] | None = None) -> str:
     """key.json's text: the header indented, then each part on a line of its own
-    (readable and diffable, and five times faster to write than indenting every level)."""
+    (readable and diffable, and five times faster to write than indenting every level).
+    `encoded`: list name → its entries' JSON text, when the caller has it already."""
     lines = ["{"]
     items = list(key.items())
     for i, (name, value) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
         if name in lists and value:
-            body = ",\n    ".join(json_line(entry) for entry in value)
-            lines.append(f'  {json_line(name)}: [\n    {body}\n  ]{comma}')
+            texts = encoded[name] if encoded is not None else [json_line(entry) for entry in value]
+            body = ",\n    ".join(texts)
+            lines.append(f'  {_json_name(name)}: [\n    {body}\n  ]{comma}')
         else:
-            lines.append(f"  {json_line(name)}: {json_line(value)}{comma}")
+            text = _json_name(value) if isinstance(value, str) else json_line(value)
+            lines.append(f"  {_json_name(name)}: {text}{comma}")
     return "\n".join(lines) + "\n}\n"
 
 
-def _front(ws, doc_label: str, variant: str | None) -> dict:
+def build_documents(solved: SolvedWorksheet, precision: Precision | None = None, *,
+                    variant: str | None = None, notes: dict[str, list[str]] | None = None,
+                    ) -> Documents:
+    """LaTeX for the question sheet, the solutions and the key, and key.json's dict.
+
+    `precision` defaults to the worksheet's; `variant` (e.g. "Variant 3") is printed in
+    the header of each document; `notes` maps part labels ("2a") to extra sentences
+    printed under that part's solution (e.g. errata found by `derive.compare`).
+    Each problem is rendered once; the documents' layout is rendered once per spec and
+    filled in with each variant's own text (see `_Layout`).
+    """
+    precision = precision or solved.worksheet.precision
+    notes = notes or {}
+    spec = _spec(solved)
+    answers = _Answers(precision)
+    values = _holes(solved, precision, variant=variant, notes=notes, answers=answers)
+    layouts = spec.layouts_for(solved, values, notes)
+    key, entries = _key(solved, spec, precision, variant=variant, answers=answers)
+    return Documents(*(layouts[name].fill(values) for name in DOCUMENT_NAMES), key_json=key, key_entries=entries)
+
+
+# ---------------------------------------------------------------------------------
+# What the variants of a spec share.
+
+class _Same:
+    """Objects compared by identity: the frozen dataclasses of a spec hash by value,
+    walking every field, which costs more than the lookup saves."""
+
+    __slots__ = ("objects", "_hash")
+
+    def __init__(self, objects: tuple):
+        self.objects = objects
+        self._hash = hash(tuple(map(id, objects)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, _Same) and len(other.objects) == len(self.objects)
+                and all(a is b for a, b in zip(self.objects, other.objects)))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What every variant of a spec has in common, worked out for the first one: key.json's
+    header and each part's fixed members, and the documents' layouts."""
+
+    header: dict                                  # key.json's title, course, date, source, total_points
+    entries: tuple[tuple[_FixedEntry, ...], ...]  # each problem's parts
+    layouts: dict = field(default_factory=dict)   # the holes (and which are empty) → {document: _Layout}
+
+    def layouts_for(self, solved: SolvedWorksheet, values: dict[str, str], notes: dict) -> dict[str, _Layout]:
+        """The layouts for these holes: which are empty counts too, since templates print a
+        statement or "Variant 3" only when there is one."""
+        shape = (tuple(values), tuple(name for name, value in values.items() if value))
+        layouts = self.layouts.get(shape)
+        if layouts is None:
+            if len(self.layouts) >= _MAX_KEPT:
+                self.layouts.clear()
+            layouts = self.layouts[shape] = _render_layouts(solved, values, notes)
+        return layouts
+
+
+_SPECS: dict = {}  # (the spec's objects, its plain values) → _Spec
+_MAX_KEPT = 16
+
+
+def _spec(solved: SolvedWorksheet) -> _Spec:
+    """The spec's shared parts, kept by the objects they are made from (a variant's worksheet
+    and varied problems are new objects, but their texts and parts are the spec's)."""
+    ws = solved.worksheet
+    problems = [sp.problem for sp in solved.problems]
+    objects = (ws.title, ws.subtitle, ws.course, ws.date, ws.author, ws.instructions, ws.tolerance,
+               *(x for p in problems for x in (p.title, p.intro, p.parts)))
+    key = (_Same(objects), (ws.source, *((p.number, p.kind, p.newpage) for p in problems)))
+    spec = _SPECS.get(key)
+    if spec is None:
+        while len(_SPECS) >= _MAX_KEPT:
+            del _SPECS[next(iter(_SPECS))]
+        header = {"title": text_plain(ws.title), "course": text_plain(ws.course), "date": text_plain(ws.date),
+                  "source": Path(ws.source).name if ws.source else "", "total_points": _points_json(ws.points)}
+        entries = tuple(tuple(_fixed_entry(p, part, ws.tolerance) for part in p.parts) for p in problems)
+        spec = _SPECS[key] = _Spec(header, entries)
+    return spec
+
+
+# ---------------------------------------------------------------------------------
+# Layouts: a spec's documents are the same in every variant but for a few holes (the
+# variant's name, each problem's statement and worked solution, each answer, notes).
+# They are rendered once per spec with a marker in each hole and then only filled in.
+
+_MARK = "\x00"  # never in a document otherwise: escape_latex drops control characters
+_MARKS = re.compile(f"{_MARK}([^{_MARK}]*){_MARK}")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A document's text cut at its holes: text, hole name, text, ..., text."""
+
+    pieces: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Layout:
+        return cls(tuple(_MARKS.split(text)))
+
+    def fill(self, values: dict[str, str]) -> str:
+        pieces = list(self.pieces)
+        for i in range(1, len(pieces), 2):
+            pieces[i] = values[pieces[i]]
+        return "".join(pieces)
+
+
+def _hole(i: int, what: str, j: int | None = None, k: int = 0) -> str:
+    """A hole's name: problem i's "statement" or "derivation", part j's "answer" or "note" k."""
+    return f"{i}.{what}" if j is None else f"{i}.{j}.{what}{k}"
+
+
+def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None,
+           notes: dict[str, list[str]], answers: _Answers) -> dict[str, str]:
+    """What fills the holes of this variant's documents ("" where there is nothing to print)."""
+    from .render.latex import render_latex_fragment
+
+    def fragment(sol, statement: bool) -> str:
+        """The problem's statement, or its worked solution, as a worksheet shows it."""
+        return render_latex_fragment(sol, precision, show_statement=statement, show_solution=not statement,
+                                     worksheet=True).strip()
+
+    values = {"variant": _escape(variant) if variant else ""}
+    for i, sp in enumerate(solved.problems):
+        problem, sol = sp.problem, sp.solution
+        computed = any(p.type == "computed" for p in problem.parts)
+        values[_hole(i, "statement")] = fragment(sol, True) if problem.statement and sol is not None else ""
+        values[_hole(i, "derivation")] = fragment(sol, False) if computed and sol is not None else ""
+        for j, part in enumerate(problem.parts):
+            for k, rendered in enumerate(answers.of(sp, part)):
+                values[_hole(i, "answer", j, k)] = rendered.align
+            for k, note in enumerate(notes.get(problem.label(part), ()) if notes else ()):
+                values[_hole(i, "note", j, k)] = _escape_note(note)
+    return values
+
+
+def _render_layouts(solved: SolvedWorksheet, values: dict[str, str], notes: dict) -> dict[str, _Layout]:
+    """The three documents rendered with markers for the holes, cut at the markers."""
+    from .render.latex import environment
+
+    def hole(name: str) -> str:
+        return f"{_MARK}{name}{_MARK}" if values[name] else ""
+
+    problems = [_problem_context(i, sp, hole, notes) for i, sp in enumerate(solved.problems)]
+    compact = [SimpleNamespace(**{**vars(problem), "newpage": False}) for problem in problems]  # key: no page breaks
+    front = _front(solved.worksheet, hole("variant"))
+    env = environment()
+    layouts = {}
+    for name, label, solutions in (("questions", "Questions", False), ("solutions", "Solutions", True),
+                                   ("key", "Answer key", True)):
+        ctx = {**front, "doc_label": label, "answers": solutions,
+               "problems": compact if name == "key" else problems}
+        layouts[name] = _Layout.of(env.get_template(f"worksheet/{name}.tex.j2").render(ctx))
+    return layouts
+
+
+def _front(ws, variant: str) -> dict:
     return {
         "title": text_latex(ws.title),
         "subtitle": text_latex(ws.subtitle),
@@ -167,8 +355,7 @@ def _front(ws, doc_label: str, variant: str | None) -> dict:
         "date": text_latex(ws.date),
         "author": text_latex(ws.author),
         "instructions": text_latex(ws.instructions),
-        "doc_label": doc_label,
-        "variant": _escape(variant) if variant else "",
+        "variant": variant,
         "total_points": _points(ws.points),
     }
 
@@ -179,28 +366,23 @@ def _escape(s: str) -> str:
     return escape_latex(s, field="variant")
 
 
-def _problem_context(sp: SolvedProblem, precision: Precision, *, notes: dict[str, list[str]],
-                     answers: "_Answers") -> SimpleNamespace:
-    """One problem as the three templates see it (each reads only the fields it prints).
+def _escape_note(note: str) -> str:
+    from .render.escape import escape_latex
+
+    return escape_latex(note, field="note", strict=False)
+
+
+def _problem_context(i: int, sp: SolvedProblem, hole, notes: dict[str, list[str]]) -> SimpleNamespace:
+    """Problem i as the three templates see it (each reads only the fields it prints), with
+    `hole(name)` standing in for each variant's own text.
 
     Namespaces rather than dicts: Jinja looks `q.title` up as an attribute first, and a
     failed attribute lookup costs an exception for every field of every part."""
-    from .render.latex import render_latex_fragment
-
-    problem, sol = sp.problem, sp.solution
-    statement = ""
-    if problem.statement and sol is not None:
-        statement = render_latex_fragment(sol, precision, show_statement=True, show_solution=False,
-                                          worksheet=True).strip()
+    problem = sp.problem
     computed = [p for p in problem.parts if p.type == "computed"]
-    derivation = ""
-    if sol is not None and computed:
-        derivation = render_latex_fragment(sol, precision, show_statement=False, show_solution=True,
-                                           worksheet=True).strip()
     labels = [p.label for p in problem.parts]
     parts = []
-    for part in problem.parts:
-        label = problem.label(part)
+    for j, part in enumerate(problem.parts):
         first = bool(computed) and part is computed[0]
         parts.append(SimpleNamespace(
             label=part.label,
@@ -212,21 +394,37 @@ def _problem_context(sp: SolvedProblem, precision: Precision, *, notes: dict[str
             correct=part.correct,
             correct_letter=part.correct_letter or "",
             answer_text=text_latex(part.answer),
-            answers=[answers.rows(r) for r in sp.results_of(part)],
-            derivation=derivation if first else "",
+            answers=[hole(_hole(i, "answer", j, k)) for k in range(len(sp.results_of(part)))],
+            derivation=hole(_hole(i, "derivation")) if first else "",
             covers=_label_range([p.label for p in computed], labels) if first else "",
             see=f"({computed[0].label})" if part.type == "computed" and not first else "",
-            notes=[_escape_note(n) for n in notes.get(label, ())],
+            notes=[hole(_hole(i, "note", j, k)) for k in range(len(notes.get(problem.label(part), ())))],
         ))
     return SimpleNamespace(
         number=problem.number,
         title=text_latex(problem.title),
         points=_points(problem.points),
         intro=text_latex(problem.intro),
-        statement=statement,
+        statement=hole(_hole(i, "statement")),
         newpage=problem.newpage,
         parts=parts,
     )
+
+
+# ---------------------------------------------------------------------------------
+# Answers, each printed once for all the documents and the key.
+
+@dataclass(frozen=True)
+class _Rendered:
+    """One result as the documents and key.json show it."""
+
+    name: str
+    description: str
+    align: str        # the rows of its align* block
+    value: dict       # key.json's exact, LaTeX and decimal strings (shared: copy before changing)
+    value_json: str   # `value` as JSON
+    member_json: str  # its member of a key entry's "answers": `"name": {..., "description": ...}`
+    numeric: bool     # a number, or a vector/matrix of them: graded automatically
 
 
 class _Answers:
@@ -239,63 +437,71 @@ class _Answers:
 
     def __init__(self, precision: Precision):
         self.precision = precision
+        self._parts: dict[tuple[int, int], tuple[_Rendered, ...]] = {}  # this build's, by id (alive while it runs)
 
-    def _rendered(self, result) -> tuple[list[str], dict]:
+    def of(self, sp: SolvedProblem, part) -> tuple[_Rendered, ...]:
+        """The results a part asks for, rendered."""
+        key = (id(sp), id(part))
+        rendered = self._parts.get(key)
+        if rendered is None:
+            rendered = self._parts[key] = tuple(self.rendered(r) for r in sp.results_of(part))
+        return rendered
+
+    def rendered(self, result) -> _Rendered:
         return self._kept.get(result, lambda: _render_result(result, self.precision), self.precision)
 
-    def rows(self, result) -> list[str]:
-        return self._rendered(result)[0]
 
-    def value(self, result) -> dict:
-        return self._rendered(result)[1]
+def _render_result(result, precision: Precision) -> _Rendered:
+    render = _printers()
+    shown = render.display(result.value)
+    tex = render.latex(shown)
+    rows = render.relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))  # as answer_rows
+    value = render.value_dict(result.value, precision, tex=tex)
+    value_json = json_line(value)
+    member = f'{_json_name(result.name)}: {value_json[:-1]}, "description": {_json_name(result.description)}}}'
+    return _Rendered(result.name, result.description, " \\\\\n".join(rows), value, value_json, member,
+                     is_numeric_value(result.value))
 
 
-def _render_result(result, precision: Precision) -> tuple[list[str], dict]:
+@lru_cache(maxsize=1)
+def _printers() -> SimpleNamespace:
+    """The value printers, imported on first use: they import SymPy, which reading a key never
+    needs (and an import in a function costs a microsecond a call, once per result)."""
     from .render.json import value_dict
+    from .render.latex import relation_latex
     from .render.printers import latex
     from .render.values import display
 
-    tex = latex(display(result.value))
-    return answer_rows(result, precision, tex=tex), value_dict(result.value, precision, tex=tex)
+    return SimpleNamespace(display=display, latex=latex, relation_latex=relation_latex, value_dict=value_dict)
 
 
-def _escape_note(note: str) -> str:
-    from .render.escape import escape_latex
-
-    return escape_latex(note, field="note", strict=False)
-
-
-def build_documents(solved: SolvedWorksheet, precision: Precision | None = None, *,
-                    variant: str | None = None, notes: dict[str, list[str]] | None = None,
-                    ) -> Documents:
-    """LaTeX for the question sheet, the solutions and the key, and key.json's dict.
-
-    `precision` defaults to the worksheet's; `variant` (e.g. "Variant 3") is printed in
-    the header of each document; `notes` maps part labels ("2a") to extra sentences
-    printed under that part's solution (e.g. errata found by `derive.compare`).
-    Each problem is rendered once and laid out three times.
-    """
-    from .render.latex import environment
-
-    ws = solved.worksheet
-    precision = precision or ws.precision
-    answers = _Answers(precision)
-    problems = [_problem_context(sp, precision, notes=notes or {}, answers=answers) for sp in solved.problems]
-    compact = [SimpleNamespace(**{**vars(problem), "newpage": False}) for problem in problems]  # key: no page breaks
-    front = _front(ws, "", variant)
-    env = environment()
-    docs = {}
-    for name, label, solutions in (("questions", "Questions", False), ("solutions", "Solutions", True),
-                                   ("key", "Answer key", True)):
-        ctx = {**front, "doc_label": label, "answers": solutions,
-               "problems": compact if name == "key" else problems}
-        docs[name] = env.get_template(f"worksheet/{name}.tex.j2").render(ctx)
-    return Documents(questions=docs["questions"], solutions=docs["solutions"], key=docs["key"],
-                     key_json=key_dict(solved, precision, variant=variant, answers=answers))
 
 
 # ---------------------------------------------------------------------------------
 # key.json
+
+
+@dataclass(frozen=True)
+class KeyEntryJSON:
+    """One entry of key.json's parts or written parts as JSON text, cut after its label:
+    the combined key of a problem set relabels it ("v07/2a") and adds the variant."""
+
+    group: str      # "parts" or "written_parts"
+    part: str       # "2a"
+    part_json: str  # '"2a"'
+    members: str    # its members after "part" and "label", as JSON
+
+    @classmethod
+    def of(cls, group: str, entry: dict) -> KeyEntryJSON:
+        """Encode an entry of `key_dict` (whose first members are "part" and "label")."""
+        rest = {name: value for name, value in entry.items() if name not in ("part", "label")}
+        return cls(group, entry["part"], json_line(entry["part"]), json_line(rest)[1:-1])
+
+    def text(self, label_json: str | None = None, more: str = "") -> str:
+        """The entry as JSON, labelled `label_json` (its part by default), `more` members after."""
+        name = label_json or self.part_json
+        return f'{{"part": {name}, "label": {name}, {self.members}{more}}}'
+
 
 def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
              variant: str | None = None, answers: _Answers | None = None) -> dict:
@@ -306,69 +512,101 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
     `written_parts` the free-text and multiple-choice parts with their model answers,
     and computed parts whose answers are not numbers (layer names, shapes).
     """
-    from .render.json import params_json
-
-    ws = solved.worksheet
-    precision = precision or ws.precision
+    precision = precision or solved.worksheet.precision
     if answers is None or answers.precision != precision:
         answers = _Answers(precision)
-    parts, written = [], []
-    for sp in solved.problems:
+    return _key(solved, _spec(solved), precision, variant=variant, answers=answers)[0]
+
+
+def _key(solved: SolvedWorksheet, spec: _Spec, precision: Precision, *, variant: str | None,
+         answers: _Answers) -> tuple[dict, tuple[KeyEntryJSON, ...]]:
+    """`key_dict`, and its entries as JSON text: each part's fixed members are encoded once
+    per spec, each answer once, and only what they are put together with for each variant."""
+    from .render.json import params_json
+
+    entries = {group: [] for group in KEY_LISTS}
+    texts = {group: [] for group in KEY_LISTS}
+    for sp, fixed_entries in zip(solved.problems, spec.entries):
         problem = sp.problem
-        params = None
-        for part in problem.parts:
-            label = problem.label(part)
-            entry = {
-                "part": label,
-                "label": label,
-                "problem": problem.number,
-                "subpart": part.label,
-                "problem_title": text_plain(problem.title),
-                "type": part.type,
-                "points": _points_json(part.points),
-                "question": part.question.source,
-            }
+        params = params_text = None
+        for part, fixed in zip(problem.parts, fixed_entries):
+            entry = {"part": fixed.label, "label": fixed.label, **fixed.members}
+            members = fixed.members_json
+            group = "written_parts"
             if part.type == "computed":
-                results = sp.results_of(part)
+                results = {r.name: r for r in answers.of(sp, part)}  # by name, as in the dict
                 # Only numbers can be graded automatically (`result` names the one graded);
                 # layer names, shapes and formulas in n go to people, in written_parts.
-                numeric = [r for r in results if is_numeric_value(r.value)]
-                main = numeric[0] if numeric else results[0]
-                if part.answer:
-                    entry["model_answer"] = part.answer.source
+                numeric = [name for name, r in results.items() if r.numeric]
+                main = numeric[0] if numeric else next(iter(results))
                 if params is None:
                     params = params_json(problem.params)
+                    params_text = json_line(params)
                 entry.update({
-                    "kind": problem.kind,
                     "params": params,
-                    "result": main.name,
-                    "answer": dict(answers.value(main)),  # a copy: the rendering is shared
-                    "answers": {r.name: {**answers.value(r), "description": r.description} for r in results},
-                    "tolerance": _tolerance_dict(part.tolerance or ws.tolerance),
+                    "result": main,
+                    "answer": dict(results[main].value),  # a copy: the rendering is shared
+                    "answers": {name: {**r.value, "description": r.description} for name, r in results.items()},
+                    "tolerance": None if fixed.tolerance is None else dict(fixed.tolerance),
                 })
-                (parts if numeric else written).append(entry)
-                continue
-            if part.type == "choice":
-                entry.update({
-                    "choices": [c.source for c in part.choices],
-                    "correct": part.correct_letter,
-                })
-            entry["model_answer"] = part.answer.source
-            written.append(entry)
-    return {
+                members += (f', "params": {params_text}, "result": {_json_name(main)}, '
+                            f'"answer": {results[main].value_json}, '
+                            f'"answers": {{{", ".join(r.member_json for r in results.values())}}}, '
+                            f'"tolerance": {fixed.tolerance_json}')
+                group = "parts" if numeric else "written_parts"
+            entries[group].append(entry)
+            texts[group].append(KeyEntryJSON(group, fixed.label, fixed.label_json, members))
+    header = spec.header
+    key = {
         "schema": KEY_SCHEMA,
         "format": "derive-worksheet-key",
-        "title": text_plain(ws.title),
-        "course": text_plain(ws.course),
-        "date": text_plain(ws.date),
+        "title": header["title"],
+        "course": header["course"],
+        "date": header["date"],
         "variant": variant,
-        "source": Path(ws.source).name if ws.source else "",
-        "total_points": _points_json(ws.points),
+        "source": header["source"],
+        "total_points": header["total_points"],
         "precision": {"decimals": precision.decimals, "sigfigs": precision.sigfigs,
                       "rounding": "half away from zero, from the exact value"},
-        "parts": parts,
-        "written_parts": written,
+        **entries,
     }
+    return key, tuple(texts["parts"] + texts["written_parts"])
+
+
+@dataclass(frozen=True)
+class _FixedEntry:
+    """What a part's key entry has in every variant: the members after its label (up to
+    "kind" for a computed part, all of them for the others) and its tolerance."""
+
+    label: str
+    label_json: str
+    members: dict
+    members_json: str
+    tolerance: dict | None
+    tolerance_json: str
+
+
+def _fixed_entry(problem, part, tolerance) -> _FixedEntry:
+    members = {
+        "problem": problem.number,
+        "subpart": part.label,
+        "problem_title": text_plain(problem.title),
+        "type": part.type,
+        "points": _points_json(part.points),
+        "question": part.question.source,
+    }
+    tol = None
+    if part.type == "computed":
+        if part.answer:
+            members["model_answer"] = part.answer.source
+        members["kind"] = problem.kind
+        tol = _tolerance_dict(part.tolerance or tolerance)
+    else:
+        if part.type == "choice":
+            members.update({"choices": [c.source for c in part.choices], "correct": part.correct_letter})
+        members["model_answer"] = part.answer.source
+    label = problem.label(part)
+    return _FixedEntry(label, json_line(label), members, json_line(members)[1:-1], tol, json_line(tol))
 
 
 def _tolerance_dict(tol) -> dict | None:

@@ -177,20 +177,23 @@ class VariantFiles:
 
 
 def variant_files(vid: str, docs) -> VariantFiles:
-    """A variant's `derive.documents.Documents` as the text of its files and key entries."""
+    """A variant's `derive.documents.Documents` as the text of its files and key entries
+    (each entry encoded once, for its own key.json and, relabelled, for the combined one)."""
     lines: dict[str, list[str]] = {"parts": [], "written_parts": []}
+    # "v07/2a" as JSON is '"v07/' and '2a"': a JSON string is its characters' encodings in a row
+    prefix = json_line(label(vid, ""))[:-1]
+    variant = f', "variant": {json_line(vid)}, "variant_part": '
+    for entry in docs.entries():
+        lines[entry.group].append(entry.text(prefix + entry.part_json[1:], variant + entry.part_json) + "\n")
     rows = io.StringIO()
     table = csv.writer(rows, lineterminator="\n")
     for group in lines:
         for entry in docs.key_json[group]:
-            part = entry["part"]
-            entry = {**entry, "part": label(vid, part), "label": label(vid, part), "variant": vid,
-                     "variant_part": part}
-            lines[group].append(json_line(entry) + "\n")
             if entry["type"] == "computed":
+                part = entry["part"]
                 for name, answer in entry["answers"].items():
                     graded = "yes" if group == "parts" and name == entry["result"] else "no"
-                    table.writerow((vid, entry["label"], part, entry["problem"], entry["kind"], name,
+                    table.writerow((vid, label(vid, part), part, entry["problem"], entry["kind"], name,
                                     entry["points"], graded, _cell(answer["exact"]), _cell(answer["decimal"])))
     return VariantFiles(docs.tex(), docs.key_text(), "".join(lines["parts"]), "".join(lines["written_parts"]),
                         rows.getvalue(), (len(lines["parts"]), len(lines["written_parts"])))
@@ -236,9 +239,11 @@ class KeyWriter:
 
 def _cell(value) -> str:
     """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_cell(v) for v in value) + "]"
-    return str(value)
+    if not isinstance(value, list):
+        return str(value)
+    if value and isinstance(value[0], list):  # a matrix: its rows
+        return "[" + ", ".join([_cell(row) for row in value]) + "]"
+    return "[" + ", ".join(map(str, value)) + "]"  # a vector (values are scalars, vectors or matrices)
 
 
 # ---------------------------------------------------------------------------------
