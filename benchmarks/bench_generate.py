@@ -48,13 +48,13 @@ def file_cost_ms(folder: Path, count: int = 200) -> float:
 
 
 def _run(ws, n: int, out: Path, *, jobs: int, checks, combined: bool = False) -> float:
-    from derive.generate import iter_variants, prepare
-    from derive.variant_output import write_variants
+    from derive.generate import prepare
+    from derive.variant_output import generate_into
 
     start = time.perf_counter()
     plan = prepare(ws, n, 7)
-    variants = iter_variants(plan, checks=checks, jobs=jobs)
-    write_variants(variants, out, {"format": "derive-variants-key"}, pdf=False, combined=combined, jobs=jobs)
+    generate_into(plan, out, {"format": "derive-variants-key"}, pdf=False, combined=combined, jobs=jobs,
+                  checks=checks)
     return time.perf_counter() - start
 
 

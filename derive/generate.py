@@ -46,6 +46,7 @@ import json
 import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import DeriveError, InputError
@@ -237,6 +238,10 @@ class _Distinct:
         self.slots, self.seed = slots, seed
         self.seen: list[set[str]] = [set() for _ in slots]
 
+    def repeats(self, pv: PlannedVariant) -> bool:
+        """Whether a problem of `pv` repeats one of an earlier variant."""
+        return any(fp in seen for fp, seen in zip(pv.fingerprints, self.seen))
+
     def settle(self, pv: PlannedVariant) -> PlannedVariant | None:
         """None when `pv` is distinct (and records it); else the variant redrawn until it is."""
         clash = [j for j, fp in enumerate(pv.fingerprints) if fp in self.seen[j]]
@@ -381,6 +386,8 @@ class _Job:
     plan: VariantPlan
     fixed: dict
     options: dict
+    folder: Path | None = None  # where each variant's folder is written by the process building it
+    keep_sources: bool = True  # a variant written there still sends its LaTeX (for combined documents)
 
 
 _JOB: _Job | None = None  # the worker processes' copy (set by _init_worker)
@@ -417,7 +424,11 @@ def _work(k: int):
     vid = variant_id(k, job.plan.count)
     try:
         pv = _planned(job.plan.slots, job.plan.seed, k, vid, (0,) * len(job.plan.slots))
-        return build_variant(job.plan, pv, job.fixed, **job.options)
+        built = build_variant(job.plan, pv, job.fixed, **job.options)
+        if job.folder is None:
+            return built
+        files = built.files.written(job.folder / vid, keep_sources=job.keep_sources)
+        return dataclasses.replace(built, files=files)
     except InputError as e:
         return _Failure(InputError, (e.field, e.problem))
     except DeriveError as e:
@@ -425,9 +436,14 @@ def _work(k: int):
 
 
 def _work_remote(k: int):
-    """`_work` in a worker process: only the files' text goes back (see VariantFiles)."""
+    """`_work` in a worker process: only the files' text goes back (see VariantFiles), and
+    the plan without its parameters (the main process draws them again in the rare case
+    that the variant repeats an earlier one)."""
     built = _work(k)
-    return dataclasses.replace(built, documents=None, solved=None) if isinstance(built, BuiltVariant) else built
+    if not isinstance(built, BuiltVariant):
+        return built
+    return dataclasses.replace(built, planned=dataclasses.replace(built.planned, params=()),
+                               documents=None, solved=None)
 
 
 def _pool(jobs: int, job: _Job):
@@ -443,29 +459,35 @@ def _pool(jobs: int, job: _Job):
 def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision | None = None,
                   moodle: bool = False, matrices: str | None = None, jobs: int = 1,
                   progress: Callable[[int, int], None] | None = None,
-                  keep_solved: bool = False) -> Iterator[BuiltVariant]:
+                  keep_solved: bool = False, folder: Path | None = None,
+                  keep_sources: bool = True) -> Iterator[BuiltVariant]:
     """Build the plan's variants (see `prepare`) and yield them in order (v01, v02, ...).
 
     With `jobs` > 1 the variants are built on that many processes; each variant depends
     only on (seed, its number, the attempts that keep it distinct), so the output is the
     same for any `jobs`; variants built in a worker come back as their files' text
-    (`documents` and `solved` are None).  `progress(done, n)` is called after each variant.
+    (`documents` and `solved` are None, `planned.params` empty).  With `folder`, the process
+    that builds a variant writes its folder there (`derive.variant_output.write_folder`)
+    and sends back only its key lines (and its LaTeX when `keep_sources`).
+    `progress(done, n)` is called after each variant.
     """
     n = plan.count
     fixed = solve_fixed(plan, checks)
     options = {"checks": checks, "precision": precision, "moodle": moodle, "matrices": matrices,
                "keep_solved": keep_solved}
-    job = _Job(plan, fixed, options)
+    job = _Job(plan, fixed, options, folder, keep_sources)
     distinct = _Distinct(plan.slots, plan.seed)
     jobs = max(1, min(int(jobs), n - 1))
 
     def settle(built) -> BuiltVariant:
         if isinstance(built, _Failure):
             built.throw()
-        redrawn = distinct.settle(built.planned)
-        if redrawn is None:
-            return built
-        return build_variant(plan, redrawn, fixed, **options)  # rare: a repeat, built here
+        planned = built.planned
+        if distinct.repeats(planned):  # rare: built again here, from the params drawn anew
+            planned = _planned(plan.slots, plan.seed, planned.number, planned.id, planned.attempts)
+            return build_variant(plan, distinct.settle(planned), fixed, **options)
+        distinct.settle(planned)
+        return built
 
     if jobs == 1:
         _init_worker(job)

@@ -20,6 +20,7 @@ document ID, and the same seed gives byte-identical PDFs.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -34,7 +35,7 @@ from pathlib import Path
 from .documents import json_line
 from .errors import InputError, RenderError
 
-__all__ = ["write_variants", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",
+__all__ = ["write_variants", "generate_into", "write_folder", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",
            "VariantFiles", "variant_files", "moodle_bank", "label", "KEY_FORMAT", "PDF_ENV", "CSV_COLUMNS"]
 
 KEY_FORMAT = "derive-variants-key"
@@ -174,6 +175,21 @@ class VariantFiles:
     key_written: str         # its lines of "written_parts"
     key_csv: str             # its rows of key.csv
     counts: tuple[int, int]  # how many parts and written parts
+    in_folder: bool = False  # its folder is written (by the worker that built it): `tex` is
+                             # then only what the combined documents need, `key_json` is ""
+
+    def written(self, folder: Path, *, keep_sources: bool) -> VariantFiles:
+        """Write the variant's folder; what is left to send to the process writing the rest."""
+        write_folder(folder, self)
+        return dataclasses.replace(self, tex=self.tex if keep_sources else {}, key_json="", in_folder=True)
+
+
+def write_folder(folder: Path, files: VariantFiles) -> None:
+    """A variant's own folder: its three LaTeX sources and its key.json (replaced if there)."""
+    folder.mkdir(exist_ok=True)
+    for name, tex in files.tex.items():
+        (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
+    (folder / "key.json").write_text(files.key_json, encoding="utf-8")
 
 
 def variant_files(vid: str, docs) -> VariantFiles:
@@ -319,13 +335,11 @@ class VariantWriter:
 
     def add(self, built) -> None:
         vid, files = built.id, built.files
-        folder = self.staging / vid
-        folder.mkdir()
-        for name, tex in files.tex.items():
-            (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
-            if self.combined:
+        if not files.in_folder:
+            write_folder(self.staging / vid, files)
+        if self.combined:
+            for name, tex in files.tex.items():
                 self.docs[name].add(vid, tex)
-        (folder / "key.json").write_text(files.key_json, encoding="utf-8")
         self.files += 4
         self.key.add(files)
         if built.moodle is not None:
@@ -431,21 +445,44 @@ def _publish(staging: Path, outdir: Path) -> None:
 
 def write_variants(variants, outdir, header: dict, *, pdf: bool = True, combined: bool = False,
                    moodle_category: str | None = None, jobs: int = 1) -> Written:
-    """Write an iterable of `BuiltVariant`s (see `derive.generate.iter_variants`) into `outdir`."""
+    """Write `BuiltVariant`s (see `derive.generate.iter_variants`) into `outdir`.
+
+    `variants`: the variants, or a function ``(staging folder, keep_sources) -> variants``
+    whose variants' folders are written there as they are built (see `generate_into`).
+    """
     try:
         writer = VariantWriter(outdir, header, pdf=pdf, combined=combined, moodle_category=moodle_category)
     except OSError as e:
         raise InputError("output", f"cannot write {outdir}: {e.strerror or e}") from None
+    if callable(variants):
+        variants = variants(writer.staging, combined)
     try:
         for built in variants:
             writer.add(built)
         return writer.finish(jobs=jobs)
     except BaseException as e:
-        writer.abort()
         close = getattr(variants, "close", None)
         if close is not None:
-            close()  # a generator: stop its worker processes now
+            close()  # a generator: stop its worker processes now (before their folder goes)
+        writer.abort()
         if isinstance(e, OSError):
             raise InputError("output", f"cannot write {outdir}: {e.strerror or e}") from None
         raise
 
+
+def generate_into(plan, outdir, header: dict, *, pdf: bool = True, combined: bool = False,
+                  moodle_category: str | None = None, jobs: int = 1, **options) -> Written:
+    """Build the plan's variants (`derive.generate.iter_variants`, `options`) and write them
+    into `outdir`.  The process that builds a variant writes its folder, so with worker
+    processes the main one only gathers the combined key (and the Moodle bank and combined
+    documents when asked): it would otherwise receive and write every variant's ~100 kB of
+    LaTeX, while the workers wait for it.
+    """
+    from .generate import iter_variants
+
+    def build(staging: Path, keep_sources: bool):
+        return iter_variants(plan, jobs=jobs, moodle=moodle_category is not None, folder=staging,
+                             keep_sources=keep_sources, **options)
+
+    return write_variants(build, outdir, header, pdf=pdf, combined=combined, moodle_category=moodle_category,
+                          jobs=jobs)

@@ -19,7 +19,7 @@ from derive.kinds.normalization import moments
 from derive.kinds.sampling import solution_level
 from derive.model import Check
 from derive.registry import get_kind
-from derive.variant_output import combine_documents
+from derive.variant_output import combine_documents, generate_into
 from derive.worksheet import SolvedProblem, load_worksheet, parse_worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +258,21 @@ def test_workers_send_text_and_the_text_is_what_one_process_writes(seed_ws):
         lines = a.files.key_parts.splitlines()
         assert len(lines) == a.files.counts[0] == len(a.documents.key_json["parts"])
         assert all(json.loads(line)["variant"] == a.id for line in lines)
+
+
+def test_workers_write_their_folders_and_a_repeat_is_rewritten_here(three_layernorms, tmp_path):
+    """With workers writing each variant's folder, a variant that repeats an earlier one is
+    built again by the main process, whose files replace the worker's: the same bytes as
+    one process writes, combined documents included."""
+    ws = parse_worksheet('title = "T"\n[[problems]]\nkind = "layernorm"\n', require_params=False)
+    for jobs in (1, 2):  # seed 3: v02 (built by a worker) repeats v01 and is drawn again
+        generate_into(G.prepare(ws, 3, 3), tmp_path / f"j{jobs}", {"format": "t"}, pdf=False, combined=True,
+                      jobs=jobs, checks=())
+    one, two = _tree(tmp_path / "j1"), _tree(tmp_path / "j2")
+    assert one == two
+    keys = [json.loads(one[f"{vid}/key.json"])["parts"][0]["params"]["X"] for vid in G.variant_ids(3)]
+    assert sorted(keys) == sorted([[str(x) for x in row] for row in X] for X in TINY)  # all three, once each
+    assert all(b"Variant 0%d" % k in one["questions.tex"] for k in (1, 2, 3))
 
 
 def test_the_combined_key_grades_each_variant(small_spec, tmp_path):

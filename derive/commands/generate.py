@@ -87,8 +87,7 @@ def run(parser, argv) -> int:
         raise InputError("generate", str(e)) from None
 
     start = time.perf_counter()
-    from ..generate import iter_variants
-    from ..variant_output import write_variants
+    from ..variant_output import generate_into
     from ..worksheet import load_worksheet
 
     ws = load_worksheet(args.spec, require_params=False)
@@ -102,16 +101,15 @@ def run(parser, argv) -> int:
     header = key_header(plan, args.spec)
     progress = None if args.quiet else make_progress(n)
     checks = () if args.check.strip().lower() == "none" else args.check
-    variants = iter_variants(plan, checks=checks, moodle=args.moodle, matrices=args.moodle_matrices,
-                             jobs=jobs, progress=progress)
     from ..documents import text_plain
 
     category = None
     if args.moodle:
         category = ws.moodle.get("category") or text_plain(ws.title) or "derive worksheet"
     try:
-        written = write_variants(variants, outdir, header, pdf=not args.no_pdf, combined=args.combined,
-                                 moodle_category=category, jobs=jobs)
+        written = generate_into(plan, outdir, header, pdf=not args.no_pdf, combined=args.combined,
+                                moodle_category=category, jobs=jobs, checks=checks,
+                                matrices=args.moodle_matrices, progress=progress)
     finally:
         if progress is not None:
             progress.close()
