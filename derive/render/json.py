@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from fractions import Fraction
+from functools import lru_cache
 
+from ..exact import exact_str
 from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
@@ -24,6 +26,11 @@ SCHEMA_VERSION = 1
 
 def jsonable(value):
     """Params as JSON: exact numbers as strings ("5/3"), tuples as lists."""
+    t = type(value)
+    if t is Fraction:  # most params entries: printed as `exact_strings` would, without its walk
+        return exact_str(value)
+    if t is tuple or t is list:
+        return [exact_str(v) if type(v) is Fraction else jsonable(v) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -35,8 +42,13 @@ def jsonable(value):
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: jsonable(getattr(value, name)) for name in _field_names(t)}
     return str(value)
+
+
+@lru_cache(maxsize=None)  # one entry per params class
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def params_json(params):
