@@ -109,30 +109,51 @@ def _negate(x):
 
 
 class _FormsMixin:
-    """The printing rules shared by text and LaTeX; subclasses supply the symbols."""
+    """The printing rules shared by text and LaTeX; subclasses supply the symbols.
+
+    A step prints about a dozen nodes per relation and a variant a thousand, so the
+    hot paths avoid what SymPy's `Printer._print` does per node (an MRO walk, a
+    `printmethod` probe): `_dispatch` maps each exact type to its method once, and
+    `_precedence` holds the types whose binding never depends on their value.
+    """
 
     latex_mode = False
+    _precedence: dict = {F.Sym: ATOM, F.Add: ADD, F.Sub: ADD, F.Mul: MUL, F.Pow: POW, bool: ATOM,
+                         F.Vec: ATOM, F.Mat: ATOM, F.Call: ATOM, F.Words: ATOM, F.Sqrt: ATOM}
 
     def doprint(self, expr):
+        # SymPy's doprint is `str(self._print(expr))` (LaTeX in its default 'plain' mode).
         return self._print(expr)
 
     def _print(self, expr, **kwargs):
         """Dispatch on the exact type through a cache; SymPy objects take SymPy's route."""
+        if kwargs:  # SymPy's own methods passing options (exp=...) down a SymPy tree
+            return self._print_with(expr, kwargs)
         method = self._dispatch.get(type(expr))
         if method is None:
-            name = f"_print_{type(expr).__name__}"
-            if type(expr).__module__.startswith("sympy"):
-                return self._print_sympy(expr, kwargs)
-            if not hasattr(self, name):
-                return super()._print(expr, **kwargs)
-            method = self._dispatch[type(expr)] = getattr(type(self), name)
+            method = self._dispatch[type(expr)] = self._method_for(type(expr))
         return method(self, expr)
 
-    def _print_sympy(self, expr, kwargs) -> str:
+    def _method_for(self, kind):
+        """The method for a type not seen yet: our `_print_<Class>`, else SymPy's route."""
+        if kind.__module__.startswith("sympy"):
+            return _FormsMixin._print_sympy
+        name = f"_print_{kind.__name__}"
+        return getattr(type(self), name) if hasattr(self, name) else _FormsMixin._print_by_sympy
+
+    def _print_with(self, expr, kwargs):
+        method = self._dispatch.get(type(expr)) or self._method_for(type(expr))
+        if method is _FormsMixin._print_sympy or method is _FormsMixin._print_by_sympy:
+            return super()._print(expr, **kwargs)
+        return method(self, expr)
+
+    def _print_by_sympy(self, expr):
+        """Types with no method of their own (`_Lambda`, a Symbol subclass): SymPy finds one."""
+        return super()._print(expr)
+
+    def _print_sympy(self, expr) -> str:
         """SymPy's printers are slow and the same expressions (`1 - p`) recur in every
         solution of a kind; SymPy objects are immutable, so their text can be kept."""
-        if kwargs:
-            return super()._print(expr, **kwargs)
         key = (type(expr), expr)
         text = self._sympy_texts.get(key)
         if text is None:
@@ -143,11 +164,17 @@ class _FormsMixin:
         return text
 
     def _p(self, x, min_prec: float) -> str:
+        """x printed, in parentheses when it binds less tightly than min_prec."""
         s = self._print(x)
-        return self._paren(s) if _prec(x, self.latex_mode) < min_prec else s
+        prec = self._precedence.get(type(x))
+        if prec is None:
+            prec = _prec(x, self.latex_mode)
+        return self._paren(s) if prec < min_prec else s
 
-    def _elide(self, items):
-        items = list(items)
+    def _elide(self, items) -> tuple[tuple, object]:
+        """(the entries shown before the dots, the last entry) when items are too many to
+        show, else (items, None)."""
+        items = items if type(items) is tuple else tuple(items)
         if len(items) > ELIDE_AFTER:
             return items[: ELIDE_AFTER - 2], items[-1]
         return items, None
@@ -168,17 +195,19 @@ class _FormsMixin:
         if not isinstance(x, F.Add):  # a SymPy Add
             return super()._print_Add(x)
         head, last = self._elide(x.terms)
-        parts = []
-        for i, t in enumerate(head + ([last] if last is not None else [])):
-            if last is not None and i == len(head):
-                parts.append(" + " + self._dots)
-            if i > 0 and _is_negative(t):
-                negated = _negate(t)
-                if _prec(negated, self.latex_mode) > ADD:
-                    parts.append(" - " + self._print(negated))
-                    continue
-            parts.append(("" if i == 0 else " + ") + self._p(t, ADD if i == 0 else NEG))
-        return "".join(parts)
+        if not head:
+            return ""
+        # Nothing binds more loosely than a sum, so its first term never needs parentheses.
+        text = self._print(head[0]) + "".join([self._term(t) for t in head[1:]])
+        return text if last is None else f"{text} + {self._dots}{self._term(last)}"
+
+    def _term(self, t) -> str:
+        """` + t` after the first term of a sum, or ` - |t|` when t is a negative number."""
+        if _is_negative(t):
+            negated = _negate(t)
+            if _prec(negated, self.latex_mode) > ADD:
+                return " - " + self._print(negated)
+        return " + " + self._p(t, NEG)
 
     def _print_Sub(self, x):
         return f"{self._p(x.left, ADD)} - {self._p(x.right, MUL)}"
@@ -190,10 +219,14 @@ class _FormsMixin:
 
     def _print_Vec(self, x):
         head, last = self._elide(x.items)
-        body = ", ".join(self._print_Fraction(v) if type(v) is Fraction else self._print(v) for v in head)
+        body = self._entries(head)
         if last is not None:
             body += f", {self._dots}, {self._print(last)}"
         return f"{self._open('[')}{body}{self._close(']')}"
+
+    def _entries(self, items, sep: str = ", ") -> str:
+        fraction, print_ = self._print_Fraction, self._print
+        return sep.join([fraction(v) if type(v) is Fraction else print_(v) for v in items])
 
     def _print_Sym(self, x):
         return x.latex if self.latex_mode else x.text
@@ -208,10 +241,7 @@ class TextPrinter(_FormsMixin, StrPrinter):
 
     _dispatch: dict = {}
     _sympy_texts: dict = {}
-
-    def doprint(self, expr):
-        return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
-
+    _precedence = {**_FormsMixin._precedence, F.Div: MUL}
     _dots = "…"
     _ops = {"dot": " · ", "hadamard": " ⊙ ", "times": " × ", "juxtapose": " "}
 
@@ -262,20 +292,20 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     latex_mode = True
     _dispatch: dict = {}
     _sympy_texts: dict = {}
+    _precedence = {**_FormsMixin._precedence, F.Div: ATOM}
     _dots = r"\dots"
-
-    def doprint(self, expr):
-        return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
     _ops = {"dot": r" \cdot ", "hadamard": r" \odot ", "times": r" \times ", "juxtapose": r" \, "}
+    _opening = {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}
+    _closing = {")": r"\right)", "]": r"\right]", "}": r"\right\}"}
 
     def _paren(self, s):
         return rf"\left({s}\right)"
 
     def _open(self, b):
-        return {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}[b]
+        return self._opening[b]
 
     def _close(self, b):
-        return {")": r"\right)", "]": r"\right]", "}": r"\right\}"}[b]
+        return self._closing[b]
 
     def _words(self, s):
         return rf"\text{{{escape_latex(s)}}}"
@@ -283,25 +313,36 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _print_int(self, x):
         return str(x)
 
-    # Scalars are printed from numerator and denominator (plain ints): comparing
-    # Fractions goes through the numbers ABCs and dominates printing time otherwise.
     def _print_Fraction(self, x):
-        n, d = x.numerator, x.denominator
-        if d == 1:
-            return str(n)
-        return rf"{'-' if n < 0 else ''}\frac{{{abs(n)}}}{{{d}}}"
+        return _fraction_latex(x)
 
     def _print_Surd(self, x):
         cn, cd = x.c.numerator, x.c.denominator
         if cn == 0:
-            return self._print_Fraction(x.b)
+            return _fraction_latex(x.b)
         coeff = "" if cn in (1, -1) else f"{abs(cn)} "
         radical = rf"{coeff}\sqrt{{{x.r}}}"
         if cd != 1:
             radical = rf"\frac{{{radical}}}{{{cd}}}"
         if x.b.numerator == 0:
             return ("-" if cn < 0 else "") + radical
-        return f"{self._print_Fraction(x.b)} {'-' if cn < 0 else '+'} {radical}"
+        return f"{_fraction_latex(x.b)} {'-' if cn < 0 else '+'} {radical}"
+
+    def _term(self, t) -> str:
+        # In LaTeX a rational number, or a surd with no rational part, binds as an atom
+        # and prints its sign first: `- |t|` is its text without the sign.  A surd with
+        # both parts binds as a sum and keeps its parentheses.  (The mixin's rule, read
+        # off the text rather than by negating t.)
+        kind = type(t)
+        if kind is Fraction or kind is int:
+            s = _fraction_latex(t) if kind is Fraction else str(t)
+        elif kind is Surd:
+            s = self._print_Surd(t)
+            if t.b.numerator and t.c.numerator:
+                return rf" + \left({s}\right)"
+        else:
+            return super()._term(t)
+        return " - " + s[1:] if s[0] == "-" else " + " + s
 
     def _print_Div(self, x):
         return rf"\frac{{{self._print(x.num)}}}{{{self._print(x.den)}}}"
@@ -324,11 +365,18 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
                 lines.append(r"\vdots")
                 continue
             head, last = self._elide(r)
-            cells = [self._print_Fraction(v) if type(v) is Fraction else self._print(v) for v in head]
-            if last is not None:
-                cells += [r"\cdots", self._print(last)]
-            lines.append(" & ".join(cells))
+            line = self._entries(head, " & ")
+            lines.append(line if last is None else rf"{line} & \cdots & {self._print(last)}")
         return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+def _fraction_latex(x: Fraction) -> str:
+    # From numerator and denominator (plain ints): comparing Fractions goes through the
+    # numbers ABCs and would dominate printing time.
+    n, d = x.numerator, x.denominator
+    if d == 1:
+        return str(n)
+    return rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
 
 
 _TEXT = TextPrinter()
