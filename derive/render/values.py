@@ -7,6 +7,7 @@ Values are scalars (int, Fraction, Surd, SymPy), vectors (tuples) or matrices
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 
 from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
 from ..forms import Mat, Vec
@@ -71,6 +72,9 @@ def exact_strings(value):
 
 
 def _scalar_decimal(x, precision: Precision) -> str:
+    kind = type(x)
+    if kind is Fraction or kind is Surd or kind is int:  # nearly every value: no other test applies
+        return approx(x, precision.decimals, precision.sigfigs)
     if _undefined(x):
         return "undefined"
     if is_exact_scalar(x):
@@ -108,6 +112,9 @@ def display(value):
 
 
 def _shown_exactly(x, precision: Precision) -> bool:
+    kind = type(x)
+    if precision.sigfigs is None and (kind is Fraction or kind is int):  # the common case, no Surd built
+        return is_terminating(x, precision.decimals)
     if _undefined(x):
         return True
     if is_exact_scalar(x):
@@ -127,18 +134,27 @@ def _shown_exactly(x, precision: Precision) -> bool:
 def is_exactly_shown(form, precision: Precision) -> bool:
     """True when every number in a value form terminates within the shown decimals."""
     if isinstance(form, Vec):
-        return all(_shown_exactly(x, precision) for x in form.items)
+        return _all_shown_exactly(form.items, precision)
     if isinstance(form, Mat):
-        return all(_shown_exactly(x, precision) for x in flatten(form.rows))
+        return _all_shown_exactly(flatten(form.rows), precision)
     if is_exact_scalar(form) or hasattr(form, "is_number"):
         return _shown_exactly(form, precision)
     return True
 
 
+def _all_shown_exactly(xs, precision: Precision) -> bool:
+    for x in xs:  # a plain loop: a generator in all() costs a resumption per entry
+        if not _shown_exactly(x, precision):
+            return False
+    return True
+
+
 def approx_display(form, precision: Precision):
     """The ≈ form of a value form (Vec/Mat/scalar) with decimals, or None if not numeric."""
+    decimal = partial(_scalar_decimal, precision=precision)  # one rounding rule for all entries
+
     def dec(x):
-        return Dec(x, lambda v: _scalar_decimal(v, precision))
+        return Dec(x, decimal)
 
     if isinstance(form, Vec):
         return Vec(tuple(dec(x) for x in form.items))
