@@ -4,6 +4,11 @@ Following SymPy's design, printing lives outside the math classes: each printer 
 SymPy `Printer` subclass with one `_print_<Class>` method per type (Surd, Fraction,
 the `derive.forms` nodes, and any SymPy expression through the parent class).
 Long vectors are elided (first few, …, last) so a 64×768 step stays readable.
+
+A variant prints about a thousand nodes, so the LaTeX printer's hot paths are written
+for it: each type's method is found once (no MRO walk per node), the commonest nodes
+(symbols, ints, Fractions) are printed without a method call, and the text of recent
+numbers is kept by value (turning big ints into decimal digits is the costly part).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from .escape import escape_latex
 __all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
+NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
 ELIDE_AFTER = 12  # vectors and sums longer than this show their first entries, …, the last
 
 ATOM, POW, MUL, NEG, ADD = 4, 3, 2, 1.5, 1
@@ -111,24 +117,25 @@ def _negate(x):
 class _FormsMixin:
     """The printing rules shared by text and LaTeX; subclasses supply the symbols.
 
-    A step prints about a dozen nodes per relation and a variant a thousand, so the
-    hot paths avoid what SymPy's `Printer._print` does per node (an MRO walk, a
-    `printmethod` probe): `_dispatch` maps each exact type to its method once, and
-    `_precedence` holds the types whose binding never depends on their value.
+    `_node` is the dispatcher the rules call: SymPy's `_print` takes `**kwargs`, which
+    costs a fresh dict per call, and its options only matter inside SymPy's own trees.
     """
 
     latex_mode = False
+    # Types whose binding never depends on their value (the rest: `_prec`).
     _precedence: dict = {F.Sym: ATOM, F.Add: ADD, F.Sub: ADD, F.Mul: MUL, F.Pow: POW, bool: ATOM,
                          F.Vec: ATOM, F.Mat: ATOM, F.Call: ATOM, F.Words: ATOM, F.Sqrt: ATOM}
 
     def doprint(self, expr):
         # SymPy's doprint is `str(self._print(expr))` (LaTeX in its default 'plain' mode).
-        return self._print(expr)
+        return self._node(expr)
 
     def _print(self, expr, **kwargs):
-        """Dispatch on the exact type through a cache; SymPy objects take SymPy's route."""
-        if kwargs:  # SymPy's own methods passing options (exp=...) down a SymPy tree
-            return self._print_with(expr, kwargs)
+        """SymPy's entry point; its own methods pass options (exp=...) down SymPy trees."""
+        return self._print_with(expr, kwargs) if kwargs else self._node(expr)
+
+    def _node(self, expr) -> str:
+        """expr printed by the method for its exact type, found once and kept."""
         method = self._dispatch.get(type(expr))
         if method is None:
             method = self._dispatch[type(expr)] = self._method_for(type(expr))
@@ -157,27 +164,25 @@ class _FormsMixin:
         key = (type(expr), expr)
         text = self._sympy_texts.get(key)
         if text is None:
-            text = super()._print(expr)
-            if len(self._sympy_texts) >= SYMPY_TEXTS_KEPT:
-                self._sympy_texts.clear()
-            self._sympy_texts[key] = text
+            text = _keep(self._sympy_texts, key, super()._print(expr), SYMPY_TEXTS_KEPT)
         return text
 
     def _p(self, x, min_prec: float) -> str:
         """x printed, in parentheses when it binds less tightly than min_prec."""
-        s = self._print(x)
+        s = self._node(x)
         prec = self._precedence.get(type(x))
         if prec is None:
             prec = _prec(x, self.latex_mode)
         return self._paren(s) if prec < min_prec else s
 
-    def _elide(self, items) -> tuple[tuple, object]:
-        """(the entries shown before the dots, the last entry) when items are too many to
-        show, else (items, None)."""
-        items = items if type(items) is tuple else tuple(items)
+    def _elide(self, items) -> tuple:
+        """(the entries shown before the dots, the last entry), or (items, None) when all are shown."""
         if len(items) > ELIDE_AFTER:
             return items[: ELIDE_AFTER - 2], items[-1]
         return items, None
+
+    def _entries(self, items, sep: str = ", ") -> str:
+        return sep.join([self._node(v) for v in items])
 
     def _print_bool(self, x):
         return str(x)
@@ -198,7 +203,7 @@ class _FormsMixin:
         if not head:
             return ""
         # Nothing binds more loosely than a sum, so its first term never needs parentheses.
-        text = self._print(head[0]) + "".join([self._term(t) for t in head[1:]])
+        text = self._node(head[0]) + "".join([self._term(t) for t in head[1:]])
         return text if last is None else f"{text} + {self._dots}{self._term(last)}"
 
     def _term(self, t) -> str:
@@ -206,7 +211,7 @@ class _FormsMixin:
         if _is_negative(t):
             negated = _negate(t)
             if _prec(negated, self.latex_mode) > ADD:
-                return " - " + self._print(negated)
+                return " - " + self._node(negated)
         return " + " + self._p(t, NEG)
 
     def _print_Sub(self, x):
@@ -221,19 +226,15 @@ class _FormsMixin:
         head, last = self._elide(x.items)
         body = self._entries(head)
         if last is not None:
-            body += f", {self._dots}, {self._print(last)}"
+            body += f", {self._dots}, {self._node(last)}"
         return f"{self._open('[')}{body}{self._close(']')}"
-
-    def _entries(self, items, sep: str = ", ") -> str:
-        fraction, print_ = self._print_Fraction, self._print
-        return sep.join([fraction(v) if type(v) is Fraction else print_(v) for v in items])
 
     def _print_Sym(self, x):
         return x.latex if self.latex_mode else x.text
 
     def _print_Call(self, x):
-        args = ", ".join(self._print(a) for a in x.args)
-        return f"{self._print(x.func)}{self._open(x.brackets[0])}{args}{self._close(x.brackets[1])}"
+        args = ", ".join([self._node(a) for a in x.args])
+        return f"{self._node(x.func)}{self._open(x.brackets[0])}{args}{self._close(x.brackets[1])}"
 
 
 class TextPrinter(_FormsMixin, StrPrinter):
@@ -272,7 +273,7 @@ class TextPrinter(_FormsMixin, StrPrinter):
     def _print_Sqrt(self, x):
         a = x.arg
         plain = isinstance(a, int) and a >= 0 or isinstance(a, Fraction) and a >= 0 and a.denominator == 1
-        return f"√{self._print(a)}" if plain else f"√({self._print(a)})"
+        return f"√{self._node(a)}" if plain else f"√({self._node(a)})"
 
     def _print_Pow(self, x):
         if not isinstance(x, F.Pow):
@@ -298,27 +299,22 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     _opening = {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}
     _closing = {")": r"\right)", "]": r"\right]", "}": r"\right\}"}
 
-    def _print(self, expr, **kwargs):
+    def _node(self, expr) -> str:
         # Symbols and numbers are most of the nodes: printed here, without a method call.
         kind = type(expr)
         if kind is F.Sym:
             return expr.latex
+        if kind is Fraction:
+            return _fraction_latex(expr)
         if kind is int:
             return str(expr)
-        if kind is Fraction:
-            n, d = expr.as_integer_ratio()
-            if d == 1:
-                return str(n)
-            return rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
-        if kwargs:
-            return self._print_with(expr, kwargs)
         method = self._dispatch.get(kind)
         if method is None:
             method = self._dispatch[kind] = self._method_for(kind)
         return method(self, expr)
 
     def _p(self, x, min_prec: float) -> str:
-        s = self._print(x)
+        s = self._node(x)
         kind = type(x)
         if kind is int or kind is Fraction:  # an atom, unless printed with its sign
             prec = NEG if s[0] == "-" else ATOM
@@ -347,22 +343,21 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return _fraction_latex(x)
 
     def _print_Surd(self, x):
-        cn, cd = x.c.as_integer_ratio()
-        if cn == 0:
-            return _fraction_latex(x.b)
-        coeff = "" if cn in (1, -1) else f"{abs(cn)} "
-        radical = rf"{coeff}\sqrt{{{x.r}}}"
-        if cd != 1:
-            radical = rf"\frac{{{radical}}}{{{cd}}}"
-        if not x.b:
-            return ("-" if cn < 0 else "") + radical
-        return f"{_fraction_latex(x.b)} {'-' if cn < 0 else '+'} {radical}"
+        key = (x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r)
+        text = _NUMBER_TEXTS.get(key)
+        if text is None:
+            text = _keep(_NUMBER_TEXTS, key, _surd_latex(*key), NUMBER_TEXTS_KEPT)
+        return text
+
+    def _entries(self, items, sep: str = ", ") -> str:
+        node = self._node
+        return sep.join([_fraction_latex(v) if type(v) is Fraction else node(v) for v in items])
 
     def _term(self, t) -> str:
         # In LaTeX a rational number, or a surd with no rational part, binds as an atom
         # and prints its sign first: `- |t|` is its text without the sign.  A surd with
-        # both parts binds as a sum and keeps its parentheses.  (The mixin's rule, read
-        # off the text rather than by negating t.)
+        # both parts binds as a sum and keeps its parentheses.  Forms are never negative.
+        # (The mixin's rule, read off the text rather than by negating t.)
         kind = type(t)
         if kind is Fraction or kind is int:
             s = _fraction_latex(t) if kind is Fraction else str(t)
@@ -371,19 +366,34 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             if t.b and t.c:
                 return rf" + \left({s}\right)"
         else:
-            return super()._term(t)
+            prec = self._precedence.get(kind)
+            if prec is None:
+                return super()._term(t)
+            s = self._node(t)
+            return rf" + \left({s}\right)" if prec < NEG else " + " + s
         return " - " + s[1:] if s[0] == "-" else " + " + s
 
+    def _print_Vec(self, x):
+        head, last = self._elide(x.items)
+        if last is None:
+            return rf"\left[{self._entries(head)}\right]"
+        return rf"\left[{self._entries(head)}, \dots, {self._node(last)}\right]"
+
+    def _print_Call(self, x):
+        node, (left, right) = self._node, x.brackets
+        args = ", ".join([node(a) for a in x.args])
+        return f"{node(x.func)}{self._opening[left]}{args}{self._closing[right]}"
+
     def _print_Div(self, x):
-        return rf"\frac{{{self._print(x.num)}}}{{{self._print(x.den)}}}"
+        return rf"\frac{{{self._node(x.num)}}}{{{self._node(x.den)}}}"
 
     def _print_Sqrt(self, x):
-        return rf"\sqrt{{{self._print(x.arg)}}}"
+        return rf"\sqrt{{{self._node(x.arg)}}}"
 
     def _print_Pow(self, x):
         if not isinstance(x, F.Pow):
             return super()._print_Pow(x)
-        return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._print(x.exp)}}}"
+        return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._node(x.exp)}}}"
 
     def _print_Mat(self, x):
         rows = x.rows
@@ -396,17 +406,45 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
                 continue
             head, last = self._elide(r)
             line = self._entries(head, " & ")
-            lines.append(line if last is None else rf"{line} & \cdots & {self._print(last)}")
+            lines.append(line if last is None else rf"{line} & \cdots & {self._node(last)}")
         return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
 
 
+def _keep(texts: dict, key, text: str, size: int) -> str:
+    """Remember text under key; a full table is emptied, and recent values refill it."""
+    if len(texts) >= size:
+        texts.clear()
+    texts[key] = text
+    return text
+
+
+_NUMBER_TEXTS: dict = {}  # (numerator, denominator) or the parts of a Surd → LaTeX
+
+
 def _fraction_latex(x: Fraction) -> str:
-    # From numerator and denominator (plain ints): comparing Fractions goes through the
-    # numbers ABCs, and the two properties cost more than one as_integer_ratio().
-    n, d = x.as_integer_ratio()
-    if d == 1:
-        return str(n)
-    return rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
+    # Read through one as_integer_ratio(), not two properties (and not the numbers ABCs).
+    key = x.as_integer_ratio()
+    text = _NUMBER_TEXTS.get(key)
+    if text is None:
+        n, d = key
+        text = str(n) if d == 1 else rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
+        _keep(_NUMBER_TEXTS, key, text, NUMBER_TEXTS_KEPT)
+    return text
+
+
+def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
+    """b + c·√r from the (numerator, denominator) of b and of c: `1 - \\frac{2 \\sqrt{3}}{3}`."""
+    (bn, bd), (cn, cd) = b, c
+    b_text = str(bn) if bd == 1 else rf"-\frac{{{-bn}}}{{{bd}}}" if bn < 0 else rf"\frac{{{bn}}}{{{bd}}}"
+    if cn == 0:
+        return b_text
+    coeff = "" if cn in (1, -1) else f"{abs(cn)} "
+    radical = rf"{coeff}\sqrt{{{r}}}"
+    if cd != 1:
+        radical = rf"\frac{{{radical}}}{{{cd}}}"
+    if bn == 0:
+        return ("-" if cn < 0 else "") + radical
+    return f"{b_text} {'-' if cn < 0 else '+'} {radical}"
 
 
 _TEXT = TextPrinter()
@@ -418,4 +456,4 @@ def text(x) -> str:
 
 
 def latex(x) -> str:
-    return _LATEX._print(x)  # what doprint does, in one call fewer
+    return _LATEX._node(x)  # what doprint does, in one call fewer
