@@ -13,21 +13,19 @@ from types import SimpleNamespace  # template rows: Jinja looks up attributes fi
 
 from ..memo import KeptByIdentity
 from ..model import Precision, Relation, Solution
-from .escape import escape_latex
+from .escape import escape_latex, escape_latex_kept
 from .printers import latex
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
 SHORT_RELATION_LATEX = 130  # the same budget in LaTeX source, which is about twice as long
-from .text import _distinct
 from .values import approx_display, display, is_exactly_shown
 
 __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
            "solution_context", "escape_latex"]
 
 
-# Engine prose (explanations, conventions) repeats across renders; escaping is pure.
-_escape_cached = lru_cache(maxsize=4096)(escape_latex)
+_escape_cached = escape_latex_kept  # engine prose repeats across renders
 
 
 @lru_cache(maxsize=1)
@@ -61,14 +59,19 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
 
     `printed`: the forms' LaTeX when the caller has it already.
     """
+    forms = rel.forms
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = _distinct([f"= {f}" for f in printed] if printed is not None else [f"= {latex(f)}" for f in rel.forms])
-    last = rel.forms[-1]
+    parts: list[str] = []
+    for text in printed if printed is not None else map(latex, forms):
+        part = "= " + text
+        if not parts or parts[-1] != part:  # a form printed like the one before: once (text._distinct)
+            parts.append(part)
+    last = forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)
         if shown is not None:
             parts.append(r"\approx " + latex(shown))
-    if len(rel.forms) == 1 or sum(len(p) for p in parts) <= SHORT_RELATION_LATEX:
+    if len(forms) == 1 or sum(map(len, parts)) <= SHORT_RELATION_LATEX:
         rows = [f"{lhs} &" + " ".join(parts)]
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]

@@ -21,7 +21,7 @@ from sympy.printing.str import StrPrinter
 
 from .. import forms as F
 from ..exact import Surd, exact_str
-from .escape import escape_latex
+from .escape import escape_latex_kept
 
 __all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "ELIDE_AFTER"]
 
@@ -334,7 +334,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return self._closing[b]
 
     def _words(self, s):
-        return rf"\text{{{escape_latex(s)}}}"
+        return rf"\text{{{escape_latex_kept(s)}}}"
 
     def _print_int(self, x):
         return str(x)
