@@ -32,7 +32,15 @@ _escape_cached = escape_latex_kept  # engine prose repeats across renders
 def environment():
     import jinja2
 
-    env = jinja2.Environment(
+    class Environment(jinja2.Environment):
+        def make_globals(self, d):
+            """A template's globals as a plain dict, not Jinja's ChainMap over the
+            environment's: every render copies them into its context, and copying a
+            ChainMap raises and catches a KeyError per global.  Nothing here adds
+            globals once templates are loaded."""
+            return {**self.globals, **(d or {})}
+
+    env = Environment(
         loader=jinja2.PackageLoader("derive", "templates"),
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -85,8 +93,8 @@ def _checks(sol: Solution) -> list[str]:
     for c in sol.checks:
         err = "" if c.max_abs_error is None else f": max $|\\text{{error}}|$ = {c.max_abs_error:.1e}"
         verdict = "agrees" if c.ok else r"\textbf{disagrees}"
-        note = f" ({escape_latex(c.note)})" if c.note else ""
-        out.append(f"{escape_latex(c.detail)}{err} --- {verdict}{note}")
+        note = f" ({_escape_cached(c.note)})" if c.note else ""
+        out.append(f"{_escape_cached(c.detail)}{err} --- {verdict}{note}")
     return out
 
 
