@@ -199,7 +199,8 @@ class _FormsMixin:
     def _print_Add(self, x):
         if not isinstance(x, F.Add):  # a SymPy Add
             return super()._print_Add(x)
-        head, last = self._elide(x.terms)
+        terms = x.terms
+        head, last = (terms, None) if len(terms) <= ELIDE_AFTER else self._elide(terms)
         if not head:
             return ""
         # Nothing binds more loosely than a sum, so its first term never needs parentheses.
@@ -343,11 +344,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return _fraction_latex(x)
 
     def _print_Surd(self, x):
-        key = (x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r)
-        text = _NUMBER_TEXTS.get(key)
-        if text is None:
-            text = _keep(_NUMBER_TEXTS, key, _surd_latex(*key), NUMBER_TEXTS_KEPT)
-        return text
+        return _surd_latex(x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r)
 
     def _entries(self, items, sep: str = ", ") -> str:
         node = self._node
@@ -362,8 +359,9 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         if kind is Fraction or kind is int:
             s = _fraction_latex(t) if kind is Fraction else str(t)
         elif kind is Surd:
-            s = self._print_Surd(t)
-            if t.b and t.c:
+            b, c = t.b.as_integer_ratio(), t.c.as_integer_ratio()
+            s = _surd_latex(b, c, t.r)
+            if b[0] and c[0]:
                 return rf" + \left({s}\right)"
         else:
             prec = self._precedence.get(kind)
@@ -374,9 +372,10 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return " - " + s[1:] if s[0] == "-" else " + " + s
 
     def _print_Vec(self, x):
-        head, last = self._elide(x.items)
-        if last is None:
-            return rf"\left[{self._entries(head)}\right]"
+        items = x.items
+        if len(items) <= ELIDE_AFTER:
+            return rf"\left[{self._entries(items)}\right]"
+        head, last = self._elide(items)
         return rf"\left[{self._entries(head)}, \dots, {self._node(last)}\right]"
 
     def _print_Call(self, x):
@@ -434,6 +433,14 @@ def _fraction_latex(x: Fraction) -> str:
 
 def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
     """b + c·√r from the (numerator, denominator) of b and of c: `1 - \\frac{2 \\sqrt{3}}{3}`."""
+    key = (b, c, r)
+    text = _NUMBER_TEXTS.get(key)
+    if text is None:
+        text = _keep(_NUMBER_TEXTS, key, _surd_text(b, c, r), NUMBER_TEXTS_KEPT)
+    return text
+
+
+def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
     (bn, bd), (cn, cd) = b, c
     b_text = str(bn) if bd == 1 else rf"-\frac{{{-bn}}}{{{bd}}}" if bn < 0 else rf"\frac{{{bn}}}{{{bd}}}"
     if cn == 0:
