@@ -144,10 +144,14 @@ class _ParamsLatex:
 
 def solution_context(sol: Solution, precision: Precision) -> dict:
     """Everything a template needs, as ready LaTeX strings (steps, results, checks on demand)."""
-    from ..definitions import definition_latex
     from ..registry import get_kind
 
-    kind = get_kind(sol.kind)
+    return _context(sol, precision, get_kind(sol.kind))
+
+
+def _context(sol: Solution, precision: Precision, kind) -> dict:
+    from ..definitions import definition_latex
+
     return {
         "title": kind.title,
         "kind": sol.kind,
@@ -172,11 +176,8 @@ def solution_context(sol: Solution, precision: Precision) -> dict:
     }
 
 
-def _kind_template(sol: Solution) -> str:
-    from ..registry import get_kind
-
-    name = get_kind(sol.kind).template
-    return f"kinds/{name}" if name else "solution_body.tex.j2"
+def _kind_template(kind) -> str:
+    return f"kinds/{kind.template}" if kind.template else "solution_body.tex.j2"
 
 
 def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
@@ -189,9 +190,12 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
     heading: templates can test `worksheet` to leave out a list of sub-questions.
     """
     def make() -> str:
-        ctx = solution_context(sol, precision)
+        from ..registry import get_kind
+
+        kind = get_kind(sol.kind)
+        ctx = _context(sol, precision, kind)
         ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
-        return environment().get_template(_kind_template(sol)).render(ctx)
+        return environment().get_template(_kind_template(kind)).render(ctx)
 
     return _FRAGMENTS.get(sol, make, precision, show_statement, show_solution, worksheet)
 

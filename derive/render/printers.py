@@ -315,11 +315,12 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return method(self, expr)
 
     def _p(self, x, min_prec: float) -> str:
-        s = self._node(x)
         kind = type(x)
         if kind is int or kind is Fraction:  # an atom, unless printed with its sign
+            s = _fraction_latex(x) if kind is Fraction else str(x)
             prec = NEG if s[0] == "-" else ATOM
         else:
+            s = self._node(x)
             prec = self._precedence.get(kind)
             if prec is None:
                 prec = _prec(x, True)
