@@ -319,6 +319,10 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         if kind is int or kind is Fraction:  # an atom, unless printed with its sign
             s = _fraction_latex(x) if kind is Fraction else str(x)
             prec = NEG if s[0] == "-" else ATOM
+        elif kind is Surd:  # the same, unless it has both parts (b + c√r binds as a sum)
+            b, c = x.b.as_integer_ratio(), x.c.as_integer_ratio()
+            s = _surd_latex(b, c, x.r)
+            prec = ADD if b[0] and c[0] else NEG if s[0] == "-" else ATOM
         else:
             s = self._node(x)
             prec = self._precedence.get(kind)

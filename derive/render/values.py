@@ -154,6 +154,11 @@ def _shown_exactly(x, precision: Precision) -> bool:
 
 def is_exactly_shown(form, precision: Precision) -> bool:
     """True when every number in a value form terminates within the shown decimals."""
+    kind = type(form)
+    if kind is Vec:
+        return _all_shown_exactly(form.items, precision)
+    if kind is Fraction or kind is int or kind is Surd:
+        return _shown_exactly(form, precision)
     if isinstance(form, Vec):
         return _all_shown_exactly(form.items, precision)
     if isinstance(form, Mat):
