@@ -26,6 +26,7 @@ person typing LaTeX-ish prose expects.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from derive.errors import InputError
 
@@ -286,3 +287,8 @@ def latex_escape(value: object, field: str = "text", strict: bool = True) -> str
     if value is None:
         raise TypeError(f"{field}: None reached a LaTeX template")
     return escape_latex(str(value), field=field, strict=strict)
+
+
+# Engine prose (explanations, notes, the words inside relations) repeats across renders,
+# and escaping is pure: its results are kept (bounded; an error is raised afresh each time).
+escape_latex_kept = lru_cache(maxsize=4096)(escape_latex)

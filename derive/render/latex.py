@@ -13,28 +13,34 @@ from types import SimpleNamespace  # template rows: Jinja looks up attributes fi
 
 from ..memo import KeptByIdentity
 from ..model import Precision, Relation, Solution
-from .escape import escape_latex
+from .escape import escape_latex, escape_latex_kept
 from .printers import latex
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
 SHORT_RELATION_LATEX = 130  # the same budget in LaTeX source, which is about twice as long
-from .text import _distinct
 from .values import approx_display, display, is_exactly_shown
 
 __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
            "solution_context", "escape_latex"]
 
 
-# Engine prose (explanations, conventions) repeats across renders; escaping is pure.
-_escape_cached = lru_cache(maxsize=4096)(escape_latex)
+_escape_cached = escape_latex_kept  # engine prose repeats across renders
 
 
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
 
-    env = jinja2.Environment(
+    class Environment(jinja2.Environment):
+        def make_globals(self, d):
+            """A template's globals as a plain dict, not Jinja's ChainMap over the
+            environment's: every render copies them into its context, and copying a
+            ChainMap raises and catches a KeyError per global.  Nothing here adds
+            globals once templates are loaded."""
+            return {**self.globals, **(d or {})}
+
+    env = Environment(
         loader=jinja2.PackageLoader("derive", "templates"),
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -61,14 +67,19 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
 
     `printed`: the forms' LaTeX when the caller has it already.
     """
+    forms = rel.forms
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = _distinct([f"= {f}" for f in printed] if printed is not None else [f"= {latex(f)}" for f in rel.forms])
-    last = rel.forms[-1]
+    parts: list[str] = []
+    for text in printed if printed is not None else map(latex, forms):
+        part = "= " + text
+        if not parts or parts[-1] != part:  # a form printed like the one before: once (text._distinct)
+            parts.append(part)
+    last = forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)
         if shown is not None:
             parts.append(r"\approx " + latex(shown))
-    if len(rel.forms) == 1 or sum(len(p) for p in parts) <= SHORT_RELATION_LATEX:
+    if len(forms) == 1 or sum(map(len, parts)) <= SHORT_RELATION_LATEX:
         rows = [f"{lhs} &" + " ".join(parts)]
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
@@ -82,8 +93,8 @@ def _checks(sol: Solution) -> list[str]:
     for c in sol.checks:
         err = "" if c.max_abs_error is None else f": max $|\\text{{error}}|$ = {c.max_abs_error:.1e}"
         verdict = "agrees" if c.ok else r"\textbf{disagrees}"
-        note = f" ({escape_latex(c.note)})" if c.note else ""
-        out.append(f"{escape_latex(c.detail)}{err} --- {verdict}{note}")
+        note = f" ({_escape_cached(c.note)})" if c.note else ""
+        out.append(f"{_escape_cached(c.detail)}{err} --- {verdict}{note}")
     return out
 
 
@@ -133,10 +144,14 @@ class _ParamsLatex:
 
 def solution_context(sol: Solution, precision: Precision) -> dict:
     """Everything a template needs, as ready LaTeX strings (steps, results, checks on demand)."""
-    from ..definitions import definition_latex
     from ..registry import get_kind
 
-    kind = get_kind(sol.kind)
+    return _context(sol, precision, get_kind(sol.kind))
+
+
+def _context(sol: Solution, precision: Precision, kind) -> dict:
+    from ..definitions import definition_latex
+
     return {
         "title": kind.title,
         "kind": sol.kind,
@@ -161,11 +176,8 @@ def solution_context(sol: Solution, precision: Precision) -> dict:
     }
 
 
-def _kind_template(sol: Solution) -> str:
-    from ..registry import get_kind
-
-    name = get_kind(sol.kind).template
-    return f"kinds/{name}" if name else "solution_body.tex.j2"
+def _kind_template(kind) -> str:
+    return f"kinds/{kind.template}" if kind.template else "solution_body.tex.j2"
 
 
 def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
@@ -178,9 +190,12 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
     heading: templates can test `worksheet` to leave out a list of sub-questions.
     """
     def make() -> str:
-        ctx = solution_context(sol, precision)
+        from ..registry import get_kind
+
+        kind = get_kind(sol.kind)
+        ctx = _context(sol, precision, kind)
         ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
-        return environment().get_template(_kind_template(sol)).render(ctx)
+        return environment().get_template(_kind_template(kind)).render(ctx)
 
     return _FRAGMENTS.get(sol, make, precision, show_statement, show_solution, worksheet)
 

@@ -4,6 +4,11 @@ Following SymPy's design, printing lives outside the math classes: each printer 
 SymPy `Printer` subclass with one `_print_<Class>` method per type (Surd, Fraction,
 the `derive.forms` nodes, and any SymPy expression through the parent class).
 Long vectors are elided (first few, …, last) so a 64×768 step stays readable.
+
+A variant prints about a thousand nodes, so the LaTeX printer's hot paths are written
+for it: each type's method is found once (no MRO walk per node), the commonest nodes
+(symbols, ints, Fractions) are printed without a method call, and the text of recent
+numbers is kept by value (turning big ints into decimal digits is the costly part).
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from sympy.printing.str import StrPrinter
 
 from .. import forms as F
 from ..exact import Surd, exact_str
-from .escape import escape_latex
+from .escape import escape_latex_kept
 
 __all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
+NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
 ELIDE_AFTER = 12  # vectors and sums longer than this show their first entries, …, the last
 
 ATOM, POW, MUL, NEG, ADD = 4, 3, 2, 1.5, 1
@@ -109,48 +115,74 @@ def _negate(x):
 
 
 class _FormsMixin:
-    """The printing rules shared by text and LaTeX; subclasses supply the symbols."""
+    """The printing rules shared by text and LaTeX; subclasses supply the symbols.
+
+    `_node` is the dispatcher the rules call: SymPy's `_print` takes `**kwargs`, which
+    costs a fresh dict per call, and its options only matter inside SymPy's own trees.
+    """
 
     latex_mode = False
+    # Types whose binding never depends on their value (the rest: `_prec`).
+    _precedence: dict = {F.Sym: ATOM, F.Add: ADD, F.Sub: ADD, F.Mul: MUL, F.Pow: POW, bool: ATOM,
+                         F.Vec: ATOM, F.Mat: ATOM, F.Call: ATOM, F.Words: ATOM, F.Sqrt: ATOM}
 
     def doprint(self, expr):
-        return self._print(expr)
+        # SymPy's doprint is `str(self._print(expr))` (LaTeX in its default 'plain' mode).
+        return self._node(expr)
 
     def _print(self, expr, **kwargs):
-        """Dispatch on the exact type through a cache; SymPy objects take SymPy's route."""
+        """SymPy's entry point; its own methods pass options (exp=...) down SymPy trees."""
+        return self._print_with(expr, kwargs) if kwargs else self._node(expr)
+
+    def _node(self, expr) -> str:
+        """expr printed by the method for its exact type, found once and kept."""
         method = self._dispatch.get(type(expr))
         if method is None:
-            name = f"_print_{type(expr).__name__}"
-            if type(expr).__module__.startswith("sympy"):
-                return self._print_sympy(expr, kwargs)
-            if not hasattr(self, name):
-                return super()._print(expr, **kwargs)
-            method = self._dispatch[type(expr)] = getattr(type(self), name)
+            method = self._dispatch[type(expr)] = self._method_for(type(expr))
         return method(self, expr)
 
-    def _print_sympy(self, expr, kwargs) -> str:
+    def _method_for(self, kind):
+        """The method for a type not seen yet: our `_print_<Class>`, else SymPy's route."""
+        if kind.__module__.startswith("sympy"):
+            return _FormsMixin._print_sympy
+        name = f"_print_{kind.__name__}"
+        return getattr(type(self), name) if hasattr(self, name) else _FormsMixin._print_by_sympy
+
+    def _print_with(self, expr, kwargs):
+        method = self._dispatch.get(type(expr)) or self._method_for(type(expr))
+        if method is _FormsMixin._print_sympy or method is _FormsMixin._print_by_sympy:
+            return super()._print(expr, **kwargs)
+        return method(self, expr)
+
+    def _print_by_sympy(self, expr):
+        """Types with no method of their own (`_Lambda`, a Symbol subclass): SymPy finds one."""
+        return super()._print(expr)
+
+    def _print_sympy(self, expr) -> str:
         """SymPy's printers are slow and the same expressions (`1 - p`) recur in every
         solution of a kind; SymPy objects are immutable, so their text can be kept."""
-        if kwargs:
-            return super()._print(expr, **kwargs)
         key = (type(expr), expr)
         text = self._sympy_texts.get(key)
         if text is None:
-            text = super()._print(expr)
-            if len(self._sympy_texts) >= SYMPY_TEXTS_KEPT:
-                self._sympy_texts.clear()
-            self._sympy_texts[key] = text
+            text = _keep(self._sympy_texts, key, super()._print(expr), SYMPY_TEXTS_KEPT)
         return text
 
     def _p(self, x, min_prec: float) -> str:
-        s = self._print(x)
-        return self._paren(s) if _prec(x, self.latex_mode) < min_prec else s
+        """x printed, in parentheses when it binds less tightly than min_prec."""
+        s = self._node(x)
+        prec = self._precedence.get(type(x))
+        if prec is None:
+            prec = _prec(x, self.latex_mode)
+        return self._paren(s) if prec < min_prec else s
 
-    def _elide(self, items):
-        items = list(items)
+    def _elide(self, items) -> tuple:
+        """(the entries shown before the dots, the last entry), or (items, None) when all are shown."""
         if len(items) > ELIDE_AFTER:
             return items[: ELIDE_AFTER - 2], items[-1]
         return items, None
+
+    def _entries(self, items, sep: str = ", ") -> str:
+        return sep.join([self._node(v) for v in items])
 
     def _print_bool(self, x):
         return str(x)
@@ -167,18 +199,21 @@ class _FormsMixin:
     def _print_Add(self, x):
         if not isinstance(x, F.Add):  # a SymPy Add
             return super()._print_Add(x)
-        head, last = self._elide(x.terms)
-        parts = []
-        for i, t in enumerate(head + ([last] if last is not None else [])):
-            if last is not None and i == len(head):
-                parts.append(" + " + self._dots)
-            if i > 0 and _is_negative(t):
-                negated = _negate(t)
-                if _prec(negated, self.latex_mode) > ADD:
-                    parts.append(" - " + self._print(negated))
-                    continue
-            parts.append(("" if i == 0 else " + ") + self._p(t, ADD if i == 0 else NEG))
-        return "".join(parts)
+        terms = x.terms
+        head, last = (terms, None) if len(terms) <= ELIDE_AFTER else self._elide(terms)
+        if not head:
+            return ""
+        # Nothing binds more loosely than a sum, so its first term never needs parentheses.
+        text = self._node(head[0]) + "".join([self._term(t) for t in head[1:]])
+        return text if last is None else f"{text} + {self._dots}{self._term(last)}"
+
+    def _term(self, t) -> str:
+        """` + t` after the first term of a sum, or ` - |t|` when t is a negative number."""
+        if _is_negative(t):
+            negated = _negate(t)
+            if _prec(negated, self.latex_mode) > ADD:
+                return " - " + self._node(negated)
+        return " + " + self._p(t, NEG)
 
     def _print_Sub(self, x):
         return f"{self._p(x.left, ADD)} - {self._p(x.right, MUL)}"
@@ -190,17 +225,17 @@ class _FormsMixin:
 
     def _print_Vec(self, x):
         head, last = self._elide(x.items)
-        body = ", ".join(self._print_Fraction(v) if type(v) is Fraction else self._print(v) for v in head)
+        body = self._entries(head)
         if last is not None:
-            body += f", {self._dots}, {self._print(last)}"
+            body += f", {self._dots}, {self._node(last)}"
         return f"{self._open('[')}{body}{self._close(']')}"
 
     def _print_Sym(self, x):
         return x.latex if self.latex_mode else x.text
 
     def _print_Call(self, x):
-        args = ", ".join(self._print(a) for a in x.args)
-        return f"{self._print(x.func)}{self._open(x.brackets[0])}{args}{self._close(x.brackets[1])}"
+        args = ", ".join([self._node(a) for a in x.args])
+        return f"{self._node(x.func)}{self._open(x.brackets[0])}{args}{self._close(x.brackets[1])}"
 
 
 class TextPrinter(_FormsMixin, StrPrinter):
@@ -208,10 +243,7 @@ class TextPrinter(_FormsMixin, StrPrinter):
 
     _dispatch: dict = {}
     _sympy_texts: dict = {}
-
-    def doprint(self, expr):
-        return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
-
+    _precedence = {**_FormsMixin._precedence, F.Div: MUL}
     _dots = "…"
     _ops = {"dot": " · ", "hadamard": " ⊙ ", "times": " × ", "juxtapose": " "}
 
@@ -242,7 +274,7 @@ class TextPrinter(_FormsMixin, StrPrinter):
     def _print_Sqrt(self, x):
         a = x.arg
         plain = isinstance(a, int) and a >= 0 or isinstance(a, Fraction) and a >= 0 and a.denominator == 1
-        return f"√{self._print(a)}" if plain else f"√({self._print(a)})"
+        return f"√{self._node(a)}" if plain else f"√({self._node(a)})"
 
     def _print_Pow(self, x):
         if not isinstance(x, F.Pow):
@@ -262,57 +294,110 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     latex_mode = True
     _dispatch: dict = {}
     _sympy_texts: dict = {}
+    _precedence = {**_FormsMixin._precedence, F.Div: ATOM}
     _dots = r"\dots"
-
-    def doprint(self, expr):
-        return self._print(expr) if not type(expr).__module__.startswith("sympy") else super().doprint(expr)
     _ops = {"dot": r" \cdot ", "hadamard": r" \odot ", "times": r" \times ", "juxtapose": r" \, "}
+    _opening = {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}
+    _closing = {")": r"\right)", "]": r"\right]", "}": r"\right\}"}
+
+    def _node(self, expr) -> str:
+        # Symbols and numbers are most of the nodes: printed here, without a method call.
+        kind = type(expr)
+        if kind is F.Sym:
+            return expr.latex
+        if kind is Fraction:
+            return _fraction_latex(expr)
+        if kind is int:
+            return str(expr)
+        method = self._dispatch.get(kind)
+        if method is None:
+            method = self._dispatch[kind] = self._method_for(kind)
+        return method(self, expr)
+
+    def _p(self, x, min_prec: float) -> str:
+        kind = type(x)
+        if kind is int or kind is Fraction:  # an atom, unless printed with its sign
+            s = _fraction_latex(x) if kind is Fraction else str(x)
+            prec = NEG if s[0] == "-" else ATOM
+        elif kind is Surd:  # the same, unless it has both parts (b + c√r binds as a sum)
+            b, c = x.b.as_integer_ratio(), x.c.as_integer_ratio()
+            s = _surd_latex(b, c, x.r)
+            prec = ADD if b[0] and c[0] else NEG if s[0] == "-" else ATOM
+        else:
+            s = self._node(x)
+            prec = self._precedence.get(kind)
+            if prec is None:
+                prec = _prec(x, True)
+        return rf"\left({s}\right)" if prec < min_prec else s
 
     def _paren(self, s):
         return rf"\left({s}\right)"
 
     def _open(self, b):
-        return {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}[b]
+        return self._opening[b]
 
     def _close(self, b):
-        return {")": r"\right)", "]": r"\right]", "}": r"\right\}"}[b]
+        return self._closing[b]
 
     def _words(self, s):
-        return rf"\text{{{escape_latex(s)}}}"
+        return rf"\text{{{escape_latex_kept(s)}}}"
 
     def _print_int(self, x):
         return str(x)
 
-    # Scalars are printed from numerator and denominator (plain ints): comparing
-    # Fractions goes through the numbers ABCs and dominates printing time otherwise.
     def _print_Fraction(self, x):
-        n, d = x.numerator, x.denominator
-        if d == 1:
-            return str(n)
-        return rf"{'-' if n < 0 else ''}\frac{{{abs(n)}}}{{{d}}}"
+        return _fraction_latex(x)
 
     def _print_Surd(self, x):
-        cn, cd = x.c.numerator, x.c.denominator
-        if cn == 0:
-            return self._print_Fraction(x.b)
-        coeff = "" if cn in (1, -1) else f"{abs(cn)} "
-        radical = rf"{coeff}\sqrt{{{x.r}}}"
-        if cd != 1:
-            radical = rf"\frac{{{radical}}}{{{cd}}}"
-        if x.b.numerator == 0:
-            return ("-" if cn < 0 else "") + radical
-        return f"{self._print_Fraction(x.b)} {'-' if cn < 0 else '+'} {radical}"
+        return _surd_latex(x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r)
+
+    def _entries(self, items, sep: str = ", ") -> str:
+        node = self._node
+        return sep.join([_fraction_latex(v) if type(v) is Fraction else node(v) for v in items])
+
+    def _term(self, t) -> str:
+        # In LaTeX a rational number, or a surd with no rational part, binds as an atom
+        # and prints its sign first: `- |t|` is its text without the sign.  A surd with
+        # both parts binds as a sum and keeps its parentheses.  Forms are never negative.
+        # (The mixin's rule, read off the text rather than by negating t.)
+        kind = type(t)
+        if kind is Fraction or kind is int:
+            s = _fraction_latex(t) if kind is Fraction else str(t)
+        elif kind is Surd:
+            b, c = t.b.as_integer_ratio(), t.c.as_integer_ratio()
+            s = _surd_latex(b, c, t.r)
+            if b[0] and c[0]:
+                return rf" + \left({s}\right)"
+        else:
+            prec = self._precedence.get(kind)
+            if prec is None:
+                return super()._term(t)
+            s = self._node(t)
+            return rf" + \left({s}\right)" if prec < NEG else " + " + s
+        return " - " + s[1:] if s[0] == "-" else " + " + s
+
+    def _print_Vec(self, x):
+        items = x.items
+        if len(items) <= ELIDE_AFTER:
+            return rf"\left[{self._entries(items)}\right]"
+        head, last = self._elide(items)
+        return rf"\left[{self._entries(head)}, \dots, {self._node(last)}\right]"
+
+    def _print_Call(self, x):
+        node, (left, right) = self._node, x.brackets
+        args = ", ".join([node(a) for a in x.args])
+        return f"{node(x.func)}{self._opening[left]}{args}{self._closing[right]}"
 
     def _print_Div(self, x):
-        return rf"\frac{{{self._print(x.num)}}}{{{self._print(x.den)}}}"
+        return rf"\frac{{{self._node(x.num)}}}{{{self._node(x.den)}}}"
 
     def _print_Sqrt(self, x):
-        return rf"\sqrt{{{self._print(x.arg)}}}"
+        return rf"\sqrt{{{self._node(x.arg)}}}"
 
     def _print_Pow(self, x):
         if not isinstance(x, F.Pow):
             return super()._print_Pow(x)
-        return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._print(x.exp)}}}"
+        return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._node(x.exp)}}}"
 
     def _print_Mat(self, x):
         rows = x.rows
@@ -324,11 +409,54 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
                 lines.append(r"\vdots")
                 continue
             head, last = self._elide(r)
-            cells = [self._print_Fraction(v) if type(v) is Fraction else self._print(v) for v in head]
-            if last is not None:
-                cells += [r"\cdots", self._print(last)]
-            lines.append(" & ".join(cells))
+            line = self._entries(head, " & ")
+            lines.append(line if last is None else rf"{line} & \cdots & {self._node(last)}")
         return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+def _keep(texts: dict, key, text: str, size: int) -> str:
+    """Remember text under key; a full table is emptied, and recent values refill it."""
+    if len(texts) >= size:
+        texts.clear()
+    texts[key] = text
+    return text
+
+
+_NUMBER_TEXTS: dict = {}  # (numerator, denominator) or the parts of a Surd → LaTeX
+
+
+def _fraction_latex(x: Fraction) -> str:
+    # Read through one as_integer_ratio(), not two properties (and not the numbers ABCs).
+    key = x.as_integer_ratio()
+    text = _NUMBER_TEXTS.get(key)
+    if text is None:
+        n, d = key
+        text = str(n) if d == 1 else rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
+        _keep(_NUMBER_TEXTS, key, text, NUMBER_TEXTS_KEPT)
+    return text
+
+
+def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
+    """b + c·√r from the (numerator, denominator) of b and of c: `1 - \\frac{2 \\sqrt{3}}{3}`."""
+    key = (b, c, r)
+    text = _NUMBER_TEXTS.get(key)
+    if text is None:
+        text = _keep(_NUMBER_TEXTS, key, _surd_text(b, c, r), NUMBER_TEXTS_KEPT)
+    return text
+
+
+def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
+    (bn, bd), (cn, cd) = b, c
+    b_text = str(bn) if bd == 1 else rf"-\frac{{{-bn}}}{{{bd}}}" if bn < 0 else rf"\frac{{{bn}}}{{{bd}}}"
+    if cn == 0:
+        return b_text
+    coeff = "" if cn in (1, -1) else f"{abs(cn)} "
+    radical = rf"{coeff}\sqrt{{{r}}}"
+    if cd != 1:
+        radical = rf"\frac{{{radical}}}{{{cd}}}"
+    if bn == 0:
+        return ("-" if cn < 0 else "") + radical
+    return f"{b_text} {'-' if cn < 0 else '+'} {radical}"
 
 
 _TEXT = TextPrinter()
@@ -340,4 +468,4 @@ def text(x) -> str:
 
 
 def latex(x) -> str:
-    return _LATEX.doprint(x)
+    return _LATEX._node(x)  # what doprint does, in one call fewer

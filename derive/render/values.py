@@ -7,6 +7,7 @@ Values are scalars (int, Fraction, Surd, SymPy), vectors (tuples) or matrices
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 
 from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
 from ..forms import Mat, Vec
@@ -70,7 +71,13 @@ def exact_strings(value):
     return _listify(map_value(_scalar_exact_str, value))
 
 
+DECIMALS_KEPT = 4096  # decimals of recent exact values, by value
+
+
 def _scalar_decimal(x, precision: Precision) -> str:
+    kind = type(x)
+    if kind is Fraction or kind is Surd or kind is int:  # nearly every value: no other test applies
+        return _exact_decimal(x, precision)
     if _undefined(x):
         return "undefined"
     if is_exact_scalar(x):
@@ -85,6 +92,24 @@ def _scalar_decimal(x, precision: Precision) -> str:
         q = round_half_away(x, precision.decimals)
         return approx(Fraction(int(q.p), int(q.q)), precision.decimals)
     return str(x)
+
+
+_DECIMALS: dict = {}
+
+
+def _exact_decimal(x, precision: Precision) -> str:
+    """approx(x), kept by value: the same entries recur across a batch of variants, and
+    rounding a surd costs an isqrt.  Keyed by plain ints (hashing a Fraction is slow)."""
+    if type(x) is Surd:
+        key = (x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r, precision.decimals, precision.sigfigs)
+    else:
+        key = (x.as_integer_ratio(), precision.decimals, precision.sigfigs)
+    text = _DECIMALS.get(key)
+    if text is None:
+        if len(_DECIMALS) >= DECIMALS_KEPT:
+            _DECIMALS.clear()
+        text = _DECIMALS[key] = approx(x, precision.decimals, precision.sigfigs)
+    return text
 
 
 def decimal_strings(value, precision: Precision):
@@ -108,6 +133,9 @@ def display(value):
 
 
 def _shown_exactly(x, precision: Precision) -> bool:
+    kind = type(x)
+    if precision.sigfigs is None and (kind is Fraction or kind is int or kind is Surd):
+        return is_terminating(x, precision.decimals)  # the common case: no Surd built, no other test
     if _undefined(x):
         return True
     if is_exact_scalar(x):
@@ -126,24 +154,35 @@ def _shown_exactly(x, precision: Precision) -> bool:
 
 def is_exactly_shown(form, precision: Precision) -> bool:
     """True when every number in a value form terminates within the shown decimals."""
+    kind = type(form)
+    if kind is Vec:
+        return _all_shown_exactly(form.items, precision)
+    if kind is Fraction or kind is int or kind is Surd:
+        return _shown_exactly(form, precision)
     if isinstance(form, Vec):
-        return all(_shown_exactly(x, precision) for x in form.items)
+        return _all_shown_exactly(form.items, precision)
     if isinstance(form, Mat):
-        return all(_shown_exactly(x, precision) for x in flatten(form.rows))
+        return _all_shown_exactly(flatten(form.rows), precision)
     if is_exact_scalar(form) or hasattr(form, "is_number"):
         return _shown_exactly(form, precision)
     return True
 
 
+def _all_shown_exactly(xs, precision: Precision) -> bool:
+    for x in xs:  # a plain loop: a generator in all() costs a resumption per entry
+        if not _shown_exactly(x, precision):
+            return False
+    return True
+
+
 def approx_display(form, precision: Precision):
     """The ≈ form of a value form (Vec/Mat/scalar) with decimals, or None if not numeric."""
-    def dec(x):
-        return Dec(x, lambda v: _scalar_decimal(v, precision))
+    decimal = partial(_scalar_decimal, precision=precision)  # one rounding rule for all entries
 
     if isinstance(form, Vec):
-        return Vec(tuple(dec(x) for x in form.items))
+        return Vec(tuple([Dec(x, decimal) for x in form.items]))
     if isinstance(form, Mat):
-        return Mat(tuple(tuple(dec(x) for x in r) for r in form.rows))
+        return Mat(tuple(tuple([Dec(x, decimal) for x in r]) for r in form.rows))
     if is_exact_scalar(form) or (hasattr(form, "is_number") and form.is_number):
-        return dec(form)
+        return Dec(form, decimal)
     return None
