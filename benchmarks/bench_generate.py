@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "examples" / "normalization-regularization.toml"
 TARGET_N, TARGET_S = 1000, 5.0
 PDF_N, PDF_TARGET_S = 100, 60.0
-# Where the variants are written (default: the system's temp folder; DERIVE_BENCH_DIR=DIR
-# for another).  A run writes 4,000 files: on this sandbox's ext4 creating one costs from
-# 0.04 to over 1 ms of kernel CPU (perf shows the inode allocator scanning recently
-# deleted inodes after test runs), so the benchmark reports what it costs right now.
-OUT_BASE = os.environ.get("DERIVE_BENCH_DIR") or None
+# Where the variants are written: a temporary folder in the project, as `derive generate
+# SPEC -o out/` run from it writes (DERIVE_BENCH_DIR=DIR for another place).  A run creates
+# 4,002 files, and on this sandbox creating one costs from 0.04 ms (here, /dev/shm) to over
+# 1 ms of kernel CPU (/tmp: perf shows ext4's inode allocator scanning the block groups of
+# a folder that has seen many deletions), so the benchmark reports what it costs right now.
+OUT_BASE = os.environ.get("DERIVE_BENCH_DIR") or str(ROOT)
 
 
 def file_cost_ms(folder: Path, count: int = 200) -> float:
