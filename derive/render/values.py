@@ -57,6 +57,9 @@ def to_sympy_value(value):
 
 
 def _scalar_exact_str(x) -> str:
+    kind = type(x)
+    if kind is Fraction or kind is int or kind is Surd:  # nearly every value
+        return exact_str(x)
     if _undefined(x):
         return "undefined"
     if is_exact_scalar(x):
@@ -68,7 +71,7 @@ def _scalar_exact_str(x) -> str:
 
 def exact_strings(value):
     """SymPy-parsable strings, nested like the value (lists for JSON)."""
-    return _listify(map_value(_scalar_exact_str, value))
+    return _json_shaped(_scalar_exact_str, value)
 
 
 DECIMALS_KEPT = 4096  # decimals of recent exact values, by value
@@ -114,13 +117,16 @@ def _exact_decimal(x, precision: Precision) -> str:
 
 def decimal_strings(value, precision: Precision):
     """Correctly rounded decimal strings, nested like the value."""
-    return _listify(map_value(lambda x: _scalar_decimal(x, precision), value))
+    return _json_shaped(partial(_scalar_decimal, precision=precision), value)
 
 
-def _listify(value):
+def _json_shaped(fn, value):
+    """fn of every scalar, vectors and matrices as lists (JSON's shape), in one pass."""
     if isinstance(value, tuple):
-        return [_listify(v) for v in value]
-    return value
+        return [_json_shaped(fn, v) for v in value]
+    if isinstance(value, list):  # as `map_value`: a list keeps its shape
+        return [map_value(fn, v) for v in value]
+    return fn(value)
 
 
 def display(value):
