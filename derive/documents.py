@@ -11,7 +11,8 @@ printed by the same renderers as `derive solve` (exact forms first, then correct
 rounded decimals); user text goes through `derive.worksheet.Text` (escaped prose,
 whitelisted math).  No arithmetic happens here beyond adding up points.
 
-key.json (schema 1; docs/worksheets.md) — what `derive grade` and autograders read.
+key.json (schema 1; docs/worksheets.md; its text is put together by `derive.key_json`) —
+what `derive grade` and autograders read.
 `parts` are the computed parts, graded automatically by label ("2a"); `written_parts`
 the free-text and multiple-choice parts, with model answers for a human grader::
 
@@ -32,7 +33,6 @@ the free-text and multiple-choice parts, with model answers for a human grader::
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -46,6 +46,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from .exact import Surd
+from .key_json import (KEY_LISTS, KEY_SCHEMA, FixedEntry, KeyEntryJSON, assemble_key, fixed_entry, json_line,
+                       json_name, key_json_text, points_json)
 from .memo import KeptByIdentity
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
@@ -56,8 +58,6 @@ __all__ = [
     "KeyEntryJSON",
 ]
 
-KEY_SCHEMA = 1
-KEY_LISTS = ("parts", "written_parts")
 DOCUMENT_NAMES = ("questions", "solutions", "key")
 
 
@@ -108,10 +108,6 @@ def _points(q: Fraction) -> str:
     return f"{float(q):.2f}".rstrip("0").rstrip(".")
 
 
-def _points_json(q: Fraction):
-    return q.numerator if q.denominator == 1 else float(_points(q))
-
-
 def _label_range(labels: list[str], order: list[str]) -> str:
     """"part (a)", "parts (a) and (c)", "parts (a) and (c)--(e)": runs of consecutive parts."""
     runs: list[list[str]] = []
@@ -158,34 +154,6 @@ class Documents:
                                                      for group in KEY_LISTS})
 
 
-def json_line(entry) -> str:
-    """One JSON value on one line (the C encoder: indenting runs the slow Python one)."""
-    return _ENCODER.encode(entry)
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # json.dumps makes one a call
-_json_name = lru_cache(maxsize=1024)(json_line)  # strings that recur: member names, titles, result names
-
-
-def key_json_text(key: dict, lists: tuple[str, ...] = KEY_LISTS, *,
-                  encoded: dict[str, list[str]] | None = None) -> str:
-    """key.json's text: the header indented, then each part on a line of its own
-    (readable and diffable, and five times faster to write than indenting every level).
-    `encoded`: list name → its entries' JSON text, when the caller has it already."""
-    lines = ["{"]
-    items = list(key.items())
-    for i, (name, value) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        if name in lists and value:
-            texts = encoded[name] if encoded is not None else [json_line(entry) for entry in value]
-            body = ",\n    ".join(texts)
-            lines.append(f'  {_json_name(name)}: [\n    {body}\n  ]{comma}')
-        else:
-            text = _json_name(value) if isinstance(value, str) else json_line(value)
-            lines.append(f"  {_json_name(name)}: {text}{comma}")
-    return "\n".join(lines) + "\n}\n"
-
-
 def build_documents(solved: SolvedWorksheet, precision: Precision | None = None, *,
                     variant: str | None = None, notes: dict[str, list[str]] | None = None,
                     ) -> Documents:
@@ -203,7 +171,7 @@ def build_documents(solved: SolvedWorksheet, precision: Precision | None = None,
     answers = _Answers(precision)
     values = _holes(solved, precision, variant=variant, notes=notes, answers=answers)
     layouts = spec.layouts_for(solved, values, notes)
-    key, entries = _key(solved, spec, precision, variant=variant, answers=answers)
+    key, entries = assemble_key(solved, spec, precision, variant=variant, answers=answers)
     return Documents(*(layouts[name].fill(values) for name in DOCUMENT_NAMES), key_json=key, key_entries=entries)
 
 
@@ -234,7 +202,7 @@ class _Spec:
     header and each part's fixed members, and the documents' layouts."""
 
     header: dict                                  # key.json's title, course, date, source, total_points
-    entries: tuple[tuple[_FixedEntry, ...], ...]  # each problem's parts
+    entries: tuple[tuple[FixedEntry, ...], ...]  # each problem's parts
     layouts: dict = field(default_factory=dict)   # the holes (and which are empty) → {document: _Layout}
 
     def layouts_for(self, solved: SolvedWorksheet, values: dict[str, str], notes: dict) -> dict[str, _Layout]:
@@ -266,8 +234,9 @@ def _spec(solved: SolvedWorksheet) -> _Spec:
         while len(_SPECS) >= _MAX_KEPT:
             del _SPECS[next(iter(_SPECS))]
         header = {"title": text_plain(ws.title), "course": text_plain(ws.course), "date": text_plain(ws.date),
-                  "source": Path(ws.source).name if ws.source else "", "total_points": _points_json(ws.points)}
-        entries = tuple(tuple(_fixed_entry(p, part, ws.tolerance) for part in p.parts) for p in problems)
+                  "source": Path(ws.source).name if ws.source else "", "total_points": points_json(ws.points)}
+        entries = tuple(tuple(fixed_entry(p, part, ws.tolerance, text_plain(p.title)) for part in p.parts)
+                        for p in problems)
         spec = _SPECS[key] = _Spec(header, entries)
     return spec
 
@@ -458,7 +427,7 @@ def _render_result(result, precision: Precision) -> _Rendered:
     rows = render.relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))  # as answer_rows
     value = render.value_dict(result.value, precision, tex=tex)
     value_json = json_line(value)
-    member = f'{_json_name(result.name)}: {value_json[:-1]}, "description": {_json_name(result.description)}}}'
+    member = f'{json_name(result.name)}: {value_json[:-1]}, "description": {json_name(result.description)}}}'
     return _Rendered(result.name, result.description, " \\\\\n".join(rows), value, value_json, member,
                      is_numeric_value(result.value))
 
@@ -481,28 +450,6 @@ def _printers() -> SimpleNamespace:
 # key.json
 
 
-@dataclass(frozen=True)
-class KeyEntryJSON:
-    """One entry of key.json's parts or written parts as JSON text, cut after its label:
-    the combined key of a problem set relabels it ("v07/2a") and adds the variant."""
-
-    group: str      # "parts" or "written_parts"
-    part: str       # "2a"
-    part_json: str  # '"2a"'
-    members: str    # its members after "part" and "label", as JSON
-
-    @classmethod
-    def of(cls, group: str, entry: dict) -> KeyEntryJSON:
-        """Encode an entry of `key_dict` (whose first members are "part" and "label")."""
-        rest = {name: value for name, value in entry.items() if name not in ("part", "label")}
-        return cls(group, entry["part"], json_line(entry["part"]), json_line(rest)[1:-1])
-
-    def text(self, label_json: str | None = None, more: str = "") -> str:
-        """The entry as JSON, labelled `label_json` (its part by default), `more` members after."""
-        name = label_json or self.part_json
-        return f'{{"part": {name}, "label": {name}, {self.members}{more}}}'
-
-
 def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
              variant: str | None = None, answers: _Answers | None = None) -> dict:
     """The machine-readable key, parts labelled like "2a".
@@ -515,113 +462,7 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
     precision = precision or solved.worksheet.precision
     if answers is None or answers.precision != precision:
         answers = _Answers(precision)
-    return _key(solved, _spec(solved), precision, variant=variant, answers=answers)[0]
-
-
-def _key(solved: SolvedWorksheet, spec: _Spec, precision: Precision, *, variant: str | None,
-         answers: _Answers) -> tuple[dict, tuple[KeyEntryJSON, ...]]:
-    """`key_dict`, and its entries as JSON text: each part's fixed members are encoded once
-    per spec, each answer once, and only what they are put together with for each variant."""
-    from .render.json import params_json
-
-    entries = {group: [] for group in KEY_LISTS}
-    texts = {group: [] for group in KEY_LISTS}
-    for sp, fixed_entries in zip(solved.problems, spec.entries):
-        problem = sp.problem
-        params = params_text = None
-        for part, fixed in zip(problem.parts, fixed_entries):
-            entry = {"part": fixed.label, "label": fixed.label, **fixed.members}
-            members = fixed.members_json
-            group = "written_parts"
-            if part.type == "computed":
-                results = {r.name: r for r in answers.of(sp, part)}  # by name, as in the dict
-                # Only numbers can be graded automatically (`result` names the one graded);
-                # layer names, shapes and formulas in n go to people, in written_parts.
-                numeric = [name for name, r in results.items() if r.numeric]
-                main = numeric[0] if numeric else next(iter(results))
-                if params is None:
-                    params = params_json(problem.params)
-                    params_text = json_line(params)
-                entry.update({
-                    "params": params,
-                    "result": main,
-                    "answer": dict(results[main].value),  # a copy: the rendering is shared
-                    "answers": {name: {**r.value, "description": r.description} for name, r in results.items()},
-                    "tolerance": None if fixed.tolerance is None else dict(fixed.tolerance),
-                })
-                members += (f', "params": {params_text}, "result": {_json_name(main)}, '
-                            f'"answer": {results[main].value_json}, '
-                            f'"answers": {{{", ".join(r.member_json for r in results.values())}}}, '
-                            f'"tolerance": {fixed.tolerance_json}')
-                group = "parts" if numeric else "written_parts"
-            entries[group].append(entry)
-            texts[group].append(KeyEntryJSON(group, fixed.label, fixed.label_json, members))
-    header = spec.header
-    key = {
-        "schema": KEY_SCHEMA,
-        "format": "derive-worksheet-key",
-        "title": header["title"],
-        "course": header["course"],
-        "date": header["date"],
-        "variant": variant,
-        "source": header["source"],
-        "total_points": header["total_points"],
-        "precision": {"decimals": precision.decimals, "sigfigs": precision.sigfigs,
-                      "rounding": "half away from zero, from the exact value"},
-        **entries,
-    }
-    return key, tuple(texts["parts"] + texts["written_parts"])
-
-
-@dataclass(frozen=True)
-class _FixedEntry:
-    """What a part's key entry has in every variant: the members after its label (up to
-    "kind" for a computed part, all of them for the others) and its tolerance."""
-
-    label: str
-    label_json: str
-    members: dict
-    members_json: str
-    tolerance: dict | None
-    tolerance_json: str
-
-
-def _fixed_entry(problem, part, tolerance) -> _FixedEntry:
-    members = {
-        "problem": problem.number,
-        "subpart": part.label,
-        "problem_title": text_plain(problem.title),
-        "type": part.type,
-        "points": _points_json(part.points),
-        "question": part.question.source,
-    }
-    tol = None
-    if part.type == "computed":
-        if part.answer:
-            members["model_answer"] = part.answer.source
-        members["kind"] = problem.kind
-        tol = _tolerance_dict(part.tolerance or tolerance)
-    else:
-        if part.type == "choice":
-            members.update({"choices": [c.source for c in part.choices], "correct": part.correct_letter})
-        members["model_answer"] = part.answer.source
-    label = problem.label(part)
-    return _FixedEntry(label, json_line(label), members, json_line(members)[1:-1], tol, json_line(tol))
-
-
-def _tolerance_dict(tol) -> dict | None:
-    if tol is None:
-        return None
-    out = {"mode": tol.mode}
-    if tol.digits is not None:
-        out["digits"] = tol.digits
-    for name in ("rtol", "atol"):  # exact fractions as strings ("1/100"), as verify reads them
-        value = getattr(tol, name)
-        if value is not None:
-            out[name] = str(value)
-    if tol.last_place_slack:
-        out["last_place_slack"] = True
-    return out
+    return assemble_key(solved, _spec(solved), precision, variant=variant, answers=answers)[0]
 
 
 # ---------------------------------------------------------------------------------
