@@ -101,3 +101,45 @@ def test_statement_params_are_rendered_on_demand_and_unknown_ones_fail_loudly():
     assert env.from_string(r"\VAR{params.X} \VAR{params.eps}").render(ctx) == r"\begin{bmatrix}1 & 2\end{bmatrix} 0"
     with pytest.raises(jinja2.UndefinedError):
         env.from_string(r"\VAR{params.nope}").render(ctx)
+
+
+# -- printing SymPy's K·n without SymPy's product printer ------------------------------------
+
+@pytest.mark.parametrize("symbol", [sympy.Symbol("n", positive=True, integer=True), sympy.Symbol("λ"),
+                                    sympy.Symbol("x_1"), sympy.Symbol("lambda"), sympy.Symbol("Z")])
+@pytest.mark.parametrize("k", [2, 3, 10, 772, 2980, 10**12 + 7])
+def test_an_integer_times_a_symbol_prints_as_sympy_prints_it(k, symbol):
+    from sympy.printing.latex import LatexPrinter
+    from sympy.printing.str import StrPrinter
+
+    from derive.render.printers import TextPrinter, integer_multiple, latex, sympy_str, text
+
+    expr = k * symbol
+    assert integer_multiple(expr) == (k, symbol)
+    assert latex(expr) == LatexPrinter().doprint(expr)
+    assert text(expr) == TextPrinter().doprint(expr) == StrPrinter().doprint(expr)
+    assert sympy_str(expr) == str(expr)
+
+
+@pytest.mark.parametrize("expr", [
+    sympy.Symbol("n"), -3 * sympy.Symbol("n"), sympy.Rational(3, 2) * sympy.Symbol("n"),
+    6 * sympy.Symbol("n") * sympy.Symbol("m"), 4 * sympy.Dummy("n"), 5 * sympy.Symbol("2n"),
+    7 * sympy.Symbol("n") ** 2, sympy.Integer(12)])
+def test_other_products_go_to_sympy_s_printer(expr):
+    from sympy.printing.latex import LatexPrinter
+
+    from derive.render.printers import integer_multiple, latex, sympy_str
+
+    assert integer_multiple(expr) is None
+    assert latex(expr) == LatexPrinter().doprint(expr)
+    assert sympy_str(expr) == str(expr)
+
+
+def test_a_subclass_prints_with_its_base_class_rule():
+    """model-size's Label is a Words: printed by _print_Words, as SymPy's MRO walk finds it."""
+    from derive.forms import Words
+    from derive.modelsize.steps import Label
+    from derive.render.printers import latex, text
+
+    assert latex(Label("Linear(32, 64)")) == latex(Words("Linear(32, 64)")) == r"\text{Linear(32, 64)}"
+    assert text(Label("a_b")) == text(Words("a_b"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from sympy import Mul, Symbol
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
@@ -23,7 +24,7 @@ from .. import forms as F
 from ..exact import Surd, exact_str
 from .escape import escape_latex_kept
 
-__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "ELIDE_AFTER"]
+__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
 NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
@@ -142,11 +143,19 @@ class _FormsMixin:
         return method(self, expr)
 
     def _method_for(self, kind):
-        """The method for a type not seen yet: our `_print_<Class>`, else SymPy's route."""
+        """The method for a type not seen yet: SymPy's route for SymPy's types and for objects
+        that print themselves (`printmethod`); else the `_print_<Class>` of the nearest class in
+        its MRO, ours or SymPy's — what SymPy's `_print` finds, without its walk on every call
+        (model-size's `Label`, a `Words`, is printed ~20 times per solution)."""
         if kind.__module__.startswith("sympy"):
             return _FormsMixin._print_sympy
-        name = f"_print_{kind.__name__}"
-        return getattr(type(self), name) if hasattr(self, name) else _FormsMixin._print_by_sympy
+        if self.printmethod and hasattr(kind, self.printmethod):
+            return _FormsMixin._print_by_sympy
+        for cls in kind.__mro__:
+            method = getattr(type(self), f"_print_{cls.__name__}", None)
+            if method is not None:
+                return method
+        return _FormsMixin._print_by_sympy
 
     def _print_with(self, expr, kwargs):
         method = self._dispatch.get(type(expr)) or self._method_for(type(expr))
@@ -164,7 +173,13 @@ class _FormsMixin:
         key = (type(expr), expr)
         text = self._sympy_texts.get(key)
         if text is None:
-            text = _keep(self._sympy_texts, key, super()._print(expr), SYMPY_TEXTS_KEPT)
+            multiple = integer_multiple(expr)
+            if multiple is None:
+                text = super()._print(expr)
+            else:  # what SymPy's product printer gives: "772 n" in LaTeX, "772*n" in text
+                k, symbol = multiple
+                text = f"{k}{self._settings['mul_symbol_latex'] if self.latex_mode else '*'}{self._node(symbol)}"
+            _keep(self._sympy_texts, key, text, SYMPY_TEXTS_KEPT)
         return text
 
     def _p(self, x, min_prec: float) -> str:
@@ -412,6 +427,28 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             line = self._entries(head, " & ")
             lines.append(line if last is None else rf"{line} & \cdots & {self._node(last)}")
         return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+def integer_multiple(expr):
+    """(K, s) when expr is SymPy's K·s, a whole number K ≥ 2 times a plain Symbol whose name
+    starts with a letter; else None.  Model-size's activations in the batch size n are such products
+    with a new K in most variants, and SymPy's general product printer takes ~0.3 ms to print
+    one; printing it as K, a separator and s gives SymPy's text (tested against it)."""
+    if type(expr) is not Mul:
+        return None
+    args = expr.args
+    if len(args) != 2:
+        return None
+    k, symbol = args
+    if k.is_Integer and k > 1 and type(symbol) is Symbol and symbol.name[:1].isalpha():
+        return int(k), symbol
+    return None
+
+
+def sympy_str(expr) -> str:
+    """str(expr), SymPy-parsable; an `integer_multiple` without SymPy's printer."""
+    multiple = integer_multiple(expr)
+    return str(expr) if multiple is None else f"{multiple[0]}*{multiple[1].name}"
 
 
 def _keep(texts: dict, key, text: str, size: int) -> str:

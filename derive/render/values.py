@@ -13,7 +13,7 @@ from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
 from ..forms import Mat, Vec
 from ..model import Precision
 from ..nested import flatten, indexed_entries, value_shape
-from .printers import Dec
+from .printers import Dec, sympy_str
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings",
@@ -66,7 +66,7 @@ def _scalar_exact_str(x) -> str:
         return exact_str(x)
     if isinstance(x, str):
         return x
-    return str(x)  # SymPy's own str is SymPy-parsable
+    return sympy_str(x)  # SymPy's own str is SymPy-parsable
 
 
 def exact_strings(value):
@@ -94,7 +94,7 @@ def _scalar_decimal(x, precision: Precision) -> str:
             return str(x.evalf(precision.sigfigs + 5).round(precision.sigfigs))  # pragma: no cover
         q = round_half_away(x, precision.decimals)
         return approx(Fraction(int(q.p), int(q.q)), precision.decimals)
-    return str(x)
+    return sympy_str(x)  # not a number (K·n): its exact text
 
 
 _DECIMALS: dict = {}
