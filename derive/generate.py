@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .errors import DeriveError, InputError
 from .model import Precision
 from .registry import get_kind
-from .worksheet import DIFFICULTIES, Problem, SolvedProblem, SolvedWorksheet, Worksheet, solve_problem
+from .worksheet import DIFFICULTIES, SolvedProblem, SolvedWorksheet, Worksheet, solve_problem
 
 __all__ = [
     "generate_variants", "prepare", "plan_variants", "iter_variants", "build_variant", "solve_variant",
