@@ -76,22 +76,23 @@ def _mistakes(kind_name: str, params) -> tuple:
     return tuple(k.mistakes(params)) if k.mistakes is not None else ()
 
 
-def _prepared_mistakes(kind_name: str, params, part: str) -> tuple[PreparedMistake, ...]:
+def _cached(fn, *args):
+    """`fn(*args)` through its lru_cache, or uncached for params holding an unhashable value."""
     try:
-        mistakes = _mistakes(kind_name, params)
-    except TypeError:  # params holding an unhashable value
-        mistakes = _mistakes.__wrapped__(kind_name, params)
-    return prepare_mistakes(mistakes, part)
+        return fn(*args)
+    except TypeError:
+        return fn.__wrapped__(*args)
+
+
+def _prepared_mistakes(kind_name: str, params, part: str) -> tuple[PreparedMistake, ...]:
+    return prepare_mistakes(_cached(_mistakes, kind_name, params), part)
 
 
 @lru_cache(maxsize=1024)
 def _target(kind_name: str, params, part: str | None) -> Target:
     from .render.values import to_sympy_value
 
-    try:
-        solution = _solved(kind_name, params)
-    except TypeError:
-        solution = _solved.__wrapped__(kind_name, params)
+    solution = _cached(_solved, kind_name, params)
     names = [r.name for r in solution.results]
     name = names[0] if part is None else part
     if name not in names:
@@ -110,11 +111,7 @@ def target(kind: str, params, part: str | None = None) -> Target:
     """The cached exact answer and mistakes for one part of a problem with built params."""
     from .registry import get_kind
 
-    name = get_kind(kind).name
-    try:
-        return _target(name, params, part)
-    except TypeError:  # params holding an unhashable value: solve without the cache
-        return _target.__wrapped__(name, params, part)
+    return _cached(_target, get_kind(kind).name, params, part)
 
 
 # -- tolerance ----------------------------------------------------------------------

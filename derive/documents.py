@@ -47,15 +47,14 @@ from types import SimpleNamespace
 
 from .exact import Surd
 from .key_json import (KEY_LISTS, KEY_SCHEMA, FixedEntry, KeyEntryJSON, assemble_key, fixed_entry, json_line,
-                       json_name, key_json_text, points_json)
+                       json_name, key_json_text, points_json, points_text)
 from .memo import KeptByIdentity
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
 __all__ = [
-    "Documents", "build_documents", "key_dict", "key_json_text", "json_line", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
+    "Documents", "build_documents", "key_dict", "text_latex", "text_plain", "answer_rows", "is_numeric_value",
     "write_documents", "publish", "worksheet_markdown", "solutions_text", "KEY_SCHEMA", "DOCUMENT_NAMES",
-    "KeyEntryJSON",
 ]
 
 DOCUMENT_NAMES = ("questions", "solutions", "key")
@@ -76,14 +75,10 @@ def text_plain(text: Text) -> str:
     return " ".join(text.source.split())
 
 
-def answer_rows(result, precision: Precision, *, tex: str | None = None) -> list[str]:
-    """align* rows `symbol &= exact \\approx decimal` for one Result (`tex`: the value's
-    LaTeX when the caller printed it already)."""
-    from .render.latex import relation_latex
-    from .render.values import display
-
-    return relation_latex(Relation(result.symbol, (display(result.value),)), precision,
-                          printed=None if tex is None else (tex,))
+def answer_rows(result, precision: Precision) -> list[str]:
+    """align* rows `symbol &= exact \\approx decimal` for one Result (printed once for the
+    documents, the key, Moodle and the text solutions: see `_Answers`)."""
+    return list(_Answers(precision).rendered(result).rows)
 
 
 def is_numeric_value(value) -> bool:
@@ -100,12 +95,6 @@ def is_numeric_value(value) -> bool:
     from .render.values import is_exact_scalar
 
     return is_exact_scalar(value)
-
-
-def _points(q: Fraction) -> str:
-    if q.denominator == 1:
-        return str(q.numerator)
-    return f"{float(q):.2f}".rstrip("0").rstrip(".")
 
 
 def _label_range(labels: list[str], order: list[str]) -> str:
@@ -290,7 +279,7 @@ def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None
         values[_hole(i, "derivation")] = fragment(sol, False) if computed and sol is not None else ""
         for j, part in enumerate(problem.parts):
             for k, rendered in enumerate(answers.of(sp, part)):
-                values[_hole(i, "answer", j, k)] = rendered.align
+                values[_hole(i, "answer", j, k)] = " \\\\\n".join(rendered.rows)
             for k, note in enumerate(notes.get(problem.label(part), ()) if notes else ()):
                 values[_hole(i, "note", j, k)] = _escape_note(note)
     return values
@@ -325,7 +314,7 @@ def _front(ws, variant: str) -> dict:
         "author": text_latex(ws.author),
         "instructions": text_latex(ws.instructions),
         "variant": variant,
-        "total_points": _points(ws.points),
+        "total_points": points_text(ws.points),
     }
 
 
@@ -355,7 +344,7 @@ def _problem_context(i: int, sp: SolvedProblem, hole, notes: dict[str, list[str]
         first = bool(computed) and part is computed[0]
         parts.append(SimpleNamespace(
             label=part.label,
-            points=_points(part.points),
+            points=points_text(part.points),
             type=part.type,
             question=text_latex(part.question),
             space=part.space,
@@ -372,7 +361,7 @@ def _problem_context(i: int, sp: SolvedProblem, hole, notes: dict[str, list[str]
     return SimpleNamespace(
         number=problem.number,
         title=text_latex(problem.title),
-        points=_points(problem.points),
+        points=points_text(problem.points),
         intro=text_latex(problem.intro),
         statement=hole(_hole(i, "statement")),
         newpage=problem.newpage,
@@ -389,7 +378,7 @@ class _Rendered:
 
     name: str
     description: str
-    align: str        # the rows of its align* block
+    rows: tuple[str, ...]  # its rows in an align* block
     value: dict       # key.json's exact, LaTeX and decimal strings (shared: copy before changing)
     value_json: str   # `value` as JSON
     member_json: str  # its member of a key entry's "answers": `"name": {..., "description": ...}`
@@ -424,11 +413,11 @@ def _render_result(result, precision: Precision) -> _Rendered:
     render = _printers()
     shown = render.display(result.value)
     tex = render.latex(shown)
-    rows = render.relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,))  # as answer_rows
+    rows = tuple(render.relation_latex(Relation(result.symbol, (shown,)), precision, printed=(tex,)))
     value = render.value_dict(result.value, precision, tex=tex)
     value_json = json_line(value)
     member = f'{json_name(result.name)}: {value_json[:-1]}, "description": {json_name(result.description)}}}'
-    return _Rendered(result.name, result.description, " \\\\\n".join(rows), value, value_json, member,
+    return _Rendered(result.name, result.description, rows, value, value_json, member,
                      is_numeric_value(result.value))
 
 
@@ -451,7 +440,7 @@ def _printers() -> SimpleNamespace:
 
 
 def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
-             variant: str | None = None, answers: _Answers | None = None) -> dict:
+             variant: str | None = None) -> dict:
     """The machine-readable key, parts labelled like "2a".
 
     `parts` holds the computed parts with a numeric answer (what `derive grade` checks
@@ -460,9 +449,7 @@ def key_dict(solved: SolvedWorksheet, precision: Precision | None = None, *,
     and computed parts whose answers are not numbers (layer names, shapes).
     """
     precision = precision or solved.worksheet.precision
-    if answers is None or answers.precision != precision:
-        answers = _Answers(precision)
-    return assemble_key(solved, _spec(solved), precision, variant=variant, answers=answers)[0]
+    return assemble_key(solved, _spec(solved), precision, variant=variant, answers=_Answers(precision))[0]
 
 
 # ---------------------------------------------------------------------------------
@@ -567,12 +554,12 @@ def worksheet_markdown(solved: SolvedWorksheet, precision: Precision | None = No
     for sp in solved.problems:
         problem = sp.problem
         out.append(f"## {problem.number}. {_text_markdown(problem.title)} "
-                   f"({_points(problem.points)} points)")
+                   f"({points_text(problem.points)} points)")
         if problem.intro:
             out.append(_text_markdown(problem.intro))
         for part in problem.parts:
             q = _text_markdown(part.question) if part.question else "*(see the problem statement)*"
-            out.append(f"**({part.label})** [{_points(part.points)}] {q}")
+            out.append(f"**({part.label})** [{points_text(part.points)}] {q}")
             if part.type == "computed":
                 rows = [row for r in sp.results_of(part) for row in answer_rows(r, precision)]
                 out.append("$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$")

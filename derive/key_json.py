@@ -14,16 +14,23 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-__all__ = ["KEY_SCHEMA", "KEY_LISTS", "json_line", "json_name", "key_json_text", "points_json",
+__all__ = ["KEY_SCHEMA", "KEY_LISTS", "json_line", "json_name", "key_json_text", "points_json", "points_text",
            "KeyEntryJSON", "FixedEntry", "fixed_entry", "assemble_key"]
 
 KEY_SCHEMA = 1
 KEY_LISTS = ("parts", "written_parts")
 
 
+def points_text(q: Fraction) -> str:
+    """Points as the documents print them: "6", "2.5", "0.33"."""
+    if q.denominator == 1:
+        return str(q.numerator)
+    return f"{float(q):.2f}".rstrip("0").rstrip(".")
+
+
 def points_json(q: Fraction):
-    """Points as key.json gives them: an int, else a float with at most two decimals."""
-    return q.numerator if q.denominator == 1 else float(f"{float(q):.2f}")
+    """Points as key.json gives them: an int, else the number the documents print."""
+    return q.numerator if q.denominator == 1 else float(points_text(q))
 
 
 def json_line(entry) -> str:

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import json_line
+from .key_json import json_line
 from .errors import InputError, RenderError
 
 __all__ = ["write_variants", "generate_into", "write_folder", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",

@@ -238,7 +238,7 @@ def test_hostile_title_is_printed_literally_never_run(tmp_path):
 
 
 def test_key_json_text_is_the_key_with_one_part_per_line():
-    from derive.documents import key_json_text
+    from derive.key_json import key_json_text
 
     key = {"schema": 1, "title": "Quiz — ü", "precision": {"decimals": 2, "sigfigs": None},
            "parts": [{"part": "1a", "answer": {"exact": ["1", "sqrt(3)/3"]}}, {"part": "1b"}],

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from derive import documents
-from derive.documents import build_documents, json_line, key_dict, key_json_text
+from derive.documents import build_documents, key_dict
+from derive.key_json import json_line, key_json_text
 from derive.generate import _planned, prepare, solve_fixed, solve_variant, variant_id
 from derive.variant_output import label, variant_files
 from derive.worksheet import load_worksheet, solve_worksheet
