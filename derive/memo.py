@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["KeptByIdentity"]
+__all__ = ["KeptByIdentity", "keep"]
 
 
 class KeptByIdentity:
@@ -41,3 +41,13 @@ class KeptByIdentity:
 
     def clear(self) -> None:
         self._items.clear()
+
+
+def keep(table: dict, key, value, size: int):
+    """Remember `value` under `key` in a table of at most `size` entries and return it: a
+    full table is emptied, and the values in use refill it (for tables keyed by value,
+    such as printed numbers, where hits come in runs)."""
+    if len(table) >= size:
+        table.clear()
+    table[key] = value
+    return value

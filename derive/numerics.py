@@ -107,20 +107,10 @@ def _is_float_scalar(x) -> bool:
 
 
 def _exact_float(e) -> float | None:
-    """The float of one exact entry (None for Undefined), as `to_float` gives it.
-
-    Rationals take int/int true division, which rounds correctly, exactly as
-    float(Fraction) and to_float do, without building a Surd per entry.
-    """
+    """The float of one exact entry (None for Undefined): `to_float`, which reads rationals
+    without building a Surd."""
     t = type(e)
-    if t is Fraction:
-        return e.numerator / e.denominator
-    if t is int:
-        return e / 1
-    if t is Surd:
-        if not e.c:
-            b = e.b
-            return b.numerator / b.denominator
+    if t is Fraction or t is int or t is Surd:
         return to_float(e)
     if t is float:
         return e

@@ -74,14 +74,16 @@ def test_dropout_variance_built_from_its_factors_is_the_substitution(convention)
 def test_dropout_below_is_the_exact_comparison():
     import math
 
+    from derive.kinds.dropout_params import below
+
     rng = random.Random(5)
     ps = [p for level in dropout._NICE_P.values() for p in level]
     for i in range(20_000):
         u, p = rng.random(), ps[i % len(ps)]
-        assert dropout._below(u, p) == (u < p)
+        assert below(u, p) == (u < p)
     for p in ps:
         for u in (float(p), math.nextafter(float(p), 0), math.nextafter(float(p), 1)):
-            assert dropout._below(u, p) == (u < p)
+            assert below(u, p) == (u < p)
 
 
 def test_int_vector_level_is_the_level_of_the_fractions():

@@ -29,7 +29,7 @@ from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
 from ..registry import Kind, MistakeAnswer
-from .dropout_params import DropoutParams, drop_probability, sample_mask
+from .dropout_params import DropoutParams, below, drop_probability, sample_mask
 from .normalization import Undefined
 
 __all__ = ["DropoutParams", "solve", "reference", "torch_reference", "mistakes", "generate",
@@ -288,7 +288,7 @@ def solve(p: DropoutParams) -> Solution:
     Var_corr_v = per_var * sum_sq if keep else None
     E_corr_r = E_corr_v if E_corr_v is not None else Undefined("E[y_corr] needs 1/(1 − p); p = 1")
     Var_corr_r = Var_corr_v if Var_corr_v is not None else Undefined("Var[y_corr] needs 1/(1 − p)²; p = 1")
-    expect_step = _expectation_step(p, ex, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v)
+    expect_step = _expectation_step(p, ex, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v, keep, drop)
 
     mask_why = _mask_origin(p, n)
     steps = (
@@ -345,9 +345,10 @@ def _ranges(idx) -> str:
     return ", ".join(out)
 
 
-def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v) -> Step:
+def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v,
+                      keep: Fraction, drop: Fraction) -> Step:
     name = _text(ex.symbol)
-    keep_at, drop_at = (_sym(v) for v in _keep_drop(p.p, p.convention))  # ex.keep, ex.drop at s = p
+    keep_at, drop_at = _sym(keep), _sym(drop)  # ex.keep, ex.drop at s = p
     # This problem's x and w after the general lines: the same expressions as functions of the symbol, then its value.
     rels = [*_general_relations(ex.symbol, ex.keep, ex.drop, ex.E_m),
             Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=f"{name} = {p.p}")]
@@ -375,7 +376,7 @@ def _general_relations(symbol, keep, drop, E_m) -> tuple[Relation, ...]:
         Relation(_E(m_i), (Add((Mul(1, keep), Mul(0, drop))), E_m), approx=False,
                  note="mᵢ = 1 with probability " + _text(keep)),
         Relation(_Var(m_i), (Sub(_E(Pow(m_i, 2)), Pow(_E(m_i), 2)), Sub(keep, Pow(keep, 2)),
-                             _product(drop, keep)), approx=False, note="mᵢ² = mᵢ"),
+                             sympy.Mul(drop, keep)), approx=False, note="mᵢ² = mᵢ"),
         Relation(_E(Y_DROP), (Mul(Mul(sigma, a_i, "juxtapose"), _E(m_i)), Mul(keep, sum_a),
                               Mul(keep, Y_ORIG)), approx=False, note="linearity of expectation"),
         Relation(_E(Y_CORR), (Mul(Mul(sigma, a_i, "juxtapose"), Div(_E(m_i), keep)),
@@ -396,20 +397,10 @@ def _expectation_text(symbol, keep, checked: bool) -> str:
             f"{general_text}, the rest are this problem's numbers.")
 
 
-def _keep_drop(given: Fraction, convention: str) -> tuple[Fraction, Fraction]:
-    """P(keep) and P(drop) at the given p (or q): the values of ex.keep and ex.drop there."""
-    return (1 - given, given) if convention == "drop" else (given, 1 - given)
-
-
 # The symbolic pieces above depend only on the convention: built and printed once per process.
 @lru_cache(maxsize=8)
 def _text(expr) -> str:
     return str(expr)
-
-
-@lru_cache(maxsize=8)
-def _product(a, b):
-    return sympy.Mul(a, b)
 
 
 def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
@@ -567,8 +558,6 @@ def _exact_E_corr(p: DropoutParams):
 
 def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED) -> Check:
     """E[y_corr] estimated from seeded random masks; it must land within MC_SIGMAS standard errors."""
-    import numpy as np
-
     x, _, w, drop = _arrays(p)
     n = len(x)
     samples = max(1000, min(samples, _MC_MAX_DRAWS // max(n, 1)))
@@ -715,12 +704,6 @@ _NICE_P = {"easy": (Fraction(1, 2), Fraction(3, 4), Fraction(1, 4)),
            "hard": (Fraction(1, 3), Fraction(2, 5), Fraction(3, 5), Fraction(5, 6), Fraction(1, 10), Fraction(9, 10))}
 
 
-def _below(u: float, p: Fraction) -> bool:
-    """u < p exactly, as `u < p` decides it, in integers (`u < p` converts u to a Fraction)."""
-    n, d = u.as_integer_ratio()
-    return n * p.denominator < p.numerator * d
-
-
 def generate(rng: random.Random, difficulty: str = "easy") -> DropoutParams:
     """A seeded variant: small integer x, weights (ones when easy), a nice p and a sampled mask."""
     if difficulty not in _NICE_P:
@@ -729,7 +712,7 @@ def generate(rng: random.Random, difficulty: str = "easy") -> DropoutParams:
     x = [rng.randint(0, 9) for _ in range(n)]
     w = [1] * n if difficulty == "easy" else [rng.choice((-2, -1, 1, 2, 3)) for _ in range(n)]
     p = rng.choice(_NICE_P[difficulty])
-    mask = [0 if _below(rng.random(), p) else 1 for _ in range(n)]
+    mask = [0 if below(rng.random(), p) else 1 for _ in range(n)]
     if all(mask) or not any(mask):        # keep the exercise interesting: some kept, some dropped
         mask[rng.randrange(n)] ^= 1
     return build(DropoutParams, {"x": x, "w": w, "p": p, "mask": mask})

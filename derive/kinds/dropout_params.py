@@ -14,7 +14,7 @@ from fractions import Fraction
 from ..errors import InputError
 from ..params import Vector, param
 
-__all__ = ["DropoutParams", "drop_probability", "sample_mask", "MAX_UNITS"]
+__all__ = ["DropoutParams", "drop_probability", "sample_mask", "below", "MAX_UNITS"]
 
 MAX_UNITS = 100_000
 
@@ -91,4 +91,11 @@ def sample_mask(n: int, drop: Fraction, seed: int) -> tuple[int, ...]:
     exact value), so P(m_i = 0) = drop up to the 2⁻⁵³ grid of `random()`.
     """
     rng = random.Random(seed)
-    return tuple(0 if Fraction(rng.random()) < drop else 1 for _ in range(n))
+    return tuple(0 if below(rng.random(), drop) else 1 for _ in range(n))
+
+
+def below(u: float, p: Fraction) -> bool:
+    """u < p exactly (as `Fraction(u) < p` decides it: a float is an exact binary
+    fraction), in integers."""
+    n, d = u.as_integer_ratio()
+    return n * p.denominator < p.numerator * d

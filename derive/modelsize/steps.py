@@ -253,7 +253,6 @@ def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C:
 
 
 @lru_cache(maxsize=4096)
-@lru_cache(maxsize=4096)
 def _param_relation(line: ParamLine) -> Relation:
     """C_label = formula = count, one line of the C derivation (lines recur across variants)."""
     return Relation(_csym(line.label, line.part), (line.form, line.count), approx=False, note=line.note)

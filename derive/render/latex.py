@@ -15,6 +15,7 @@ from ..memo import KeptByIdentity
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex, escape_latex_kept
 from .printers import latex
+from .text import _distinct
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
@@ -69,11 +70,7 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     """
     forms = rel.forms
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts: list[str] = []
-    for text in printed if printed is not None else map(latex, forms):
-        part = "= " + text
-        if not parts or parts[-1] != part:  # a form printed like the one before: once (text._distinct)
-            parts.append(part)
+    parts = _distinct(["= " + text for text in (printed if printed is not None else map(latex, forms))])
     last = forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = approx_display(last, precision)

@@ -22,6 +22,7 @@ from sympy.printing.str import StrPrinter
 
 from .. import forms as F
 from ..exact import Surd, exact_str
+from ..memo import keep
 from .escape import escape_latex_kept
 
 __all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "ELIDE_AFTER"]
@@ -179,7 +180,7 @@ class _FormsMixin:
             else:  # what SymPy's product printer gives: "772 n" in LaTeX, "772*n" in text
                 k, symbol = multiple
                 text = f"{k}{self._settings['mul_symbol_latex'] if self.latex_mode else '*'}{self._node(symbol)}"
-            _keep(self._sympy_texts, key, text, SYMPY_TEXTS_KEPT)
+            keep(self._sympy_texts, key, text, SYMPY_TEXTS_KEPT)
         return text
 
     def _p(self, x, min_prec: float) -> str:
@@ -451,14 +452,6 @@ def sympy_str(expr) -> str:
     return str(expr) if multiple is None else f"{multiple[0]}*{multiple[1].name}"
 
 
-def _keep(texts: dict, key, text: str, size: int) -> str:
-    """Remember text under key; a full table is emptied, and recent values refill it."""
-    if len(texts) >= size:
-        texts.clear()
-    texts[key] = text
-    return text
-
-
 _NUMBER_TEXTS: dict = {}  # (numerator, denominator) or the parts of a Surd → LaTeX
 
 
@@ -467,10 +460,13 @@ def _fraction_latex(x: Fraction) -> str:
     key = x.as_integer_ratio()
     text = _NUMBER_TEXTS.get(key)
     if text is None:
-        n, d = key
-        text = str(n) if d == 1 else rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
-        _keep(_NUMBER_TEXTS, key, text, NUMBER_TEXTS_KEPT)
+        text = keep(_NUMBER_TEXTS, key, _frac_text(*key), NUMBER_TEXTS_KEPT)
     return text
+
+
+def _frac_text(n: int, d: int) -> str:
+    """n/d in LaTeX: `3`, `\\frac{1}{3}`, `-\\frac{5}{2}`."""
+    return str(n) if d == 1 else rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
 
 
 def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
@@ -478,13 +474,13 @@ def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
     key = (b, c, r)
     text = _NUMBER_TEXTS.get(key)
     if text is None:
-        text = _keep(_NUMBER_TEXTS, key, _surd_text(b, c, r), NUMBER_TEXTS_KEPT)
+        text = keep(_NUMBER_TEXTS, key, _surd_text(b, c, r), NUMBER_TEXTS_KEPT)
     return text
 
 
 def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
     (bn, bd), (cn, cd) = b, c
-    b_text = str(bn) if bd == 1 else rf"-\frac{{{-bn}}}{{{bd}}}" if bn < 0 else rf"\frac{{{bn}}}{{{bd}}}"
+    b_text = _frac_text(bn, bd)
     if cn == 0:
         return b_text
     coeff = "" if cn in (1, -1) else f"{abs(cn)} "

@@ -11,6 +11,7 @@ from functools import partial
 
 from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
 from ..forms import Mat, Vec
+from ..memo import keep
 from ..model import Precision
 from ..nested import flatten, indexed_entries, value_shape
 from .printers import Dec, sympy_str
@@ -109,9 +110,7 @@ def _exact_decimal(x, precision: Precision) -> str:
         key = (x.as_integer_ratio(), precision.decimals, precision.sigfigs)
     text = _DECIMALS.get(key)
     if text is None:
-        if len(_DECIMALS) >= DECIMALS_KEPT:
-            _DECIMALS.clear()
-        text = _DECIMALS[key] = approx(x, precision.decimals, precision.sigfigs)
+        text = keep(_DECIMALS, key, approx(x, precision.decimals, precision.sigfigs), DECIMALS_KEPT)
     return text
 
 
