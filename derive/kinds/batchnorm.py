@@ -65,13 +65,13 @@ class BatchNormParams:
         object.__setattr__(self, "running_var", rv)
 
 
-def _column_steps(p: BatchNormParams, stats, shown, mean_of, var_of):
-    """Relations for the normalize and scale-and-shift steps, one column at a time."""
+def _column_steps(p: BatchNormParams, used, shown):
+    """Relations for the normalize and scale-and-shift steps, one column at a time (`used`:
+    each column's statistics, its own in training, the running ones in eval mode)."""
     norm_rel, aff_rel = [], []
-    for j in range(min(len(stats), MAX_DETAILED)):
+    for j in range(min(len(used), MAX_DETAILED)):
         xhat, scaled, out = shown[j]
-        norm_rel.append(normalize_relation(stats[j], mean_of(j), var_of(j), p.eps,
-                                           indexed("x̂#", r"\hat{X}_{#}", j + 1), xhat))
+        norm_rel.append(normalize_relation(used[j], p.eps, indexed("x̂#", r"\hat{X}_{#}", j + 1), xhat))
         lhs = indexed("BatchNorm(X)#", r"\mathrm{BatchNorm}(X)_{#}", j + 1)
         shifted = Add((Mul(Vec(xhat), p.gamma[j], "dot"), p.beta[j]))
         if scaled is None:
@@ -119,16 +119,14 @@ def solve(p: BatchNormParams) -> Solution:
     stats = [moments(c) for c in cols]
     train = p.mode == "train"
     if train:
-        mean_of, var_of = (lambda j: stats[j].mean), (lambda j: stats[j].var)
         used = stats
     else:
-        mean_of, var_of = (lambda j: p.running_mean[j]), (lambda j: p.running_var[j])
         used = [moments_about(s.values, p.running_mean[j], p.running_var[j]) for j, s in enumerate(stats)]
     # (x̂, x̂·γⱼ, x̂·γⱼ + βⱼ) per column, each entry built once
     shown = [normalize_shown(m, p.eps, (p.gamma[j],) * n, (p.beta[j],) * n) for j, m in enumerate(used)]
     xhats = [x for x, _, _ in shown]
     outs = [out for _, _, out in shown]
-    norm_rel, aff_rel = _column_steps(p, stats, shown, mean_of, var_of)
+    norm_rel, aff_rel = _column_steps(p, used, shown)
     more = (f" Columns {MAX_DETAILED + 1}–{width} follow the same pattern; only the first {MAX_DETAILED} "
             "are written out.") if width > MAX_DETAILED else ""
     rows = tuple(tuple(r) for r in transpose(outs))

@@ -97,7 +97,7 @@ def solve(p: LayerNormParams) -> Solution:
             stat_rel.extend((Relation(mu_s, (m.mean,)), Relation(var_s, (m.var,))))
     for i in shown:
         m = stats[i]
-        norm_rel.append(normalize_relation(m, m.mean, m.var, p.eps,
+        norm_rel.append(normalize_relation(m, p.eps,
                                            indexed("x̂#", r"\hat{X}_{#}", i + 1), xhats[i]))
         aff_rel.append(affine_relation(indexed("LayerNorm(X)#", r"\mathrm{LayerNorm}(X)_{#}", i + 1),
                                        xhats[i], p.gamma, p.beta, outs[i], scaleds[i]))

@@ -193,12 +193,13 @@ def statistics_relations(m: Moments, mu_sym: Sym, var_sym: Sym) -> tuple[Relatio
     )
 
 
-def normalize_relation(m: Moments, mean_shown, var_shown, eps: Fraction, lhs: Sym, xhat) -> Relation:
-    """x̂ = (x − μ)/√(σ² + ε) = [deviations]/√v = [x̂]."""
-    v = var_shown + eps if eps else var_shown
-    radicand = Add((var_shown, eps)) if eps else var_shown
-    forms = [Div(Sub(Vec(m.values), mean_shown), Sqrt(radicand))]
-    centered = Vec(m.deviations if mean_shown == m.mean else tuple(x - mean_shown for x in m.values))
+def normalize_relation(m: Moments, eps: Fraction, lhs: Sym, xhat) -> Relation:
+    """x̂ = (x − μ)/√(σ² + ε) = [deviations]/√v = [x̂], with m's mean and variance (the vector's
+    own, or BatchNorm's running statistics: `moments_about`)."""
+    v = m.var + eps if eps else m.var
+    radicand = Add((m.var, eps)) if eps else m.var
+    forms = [Div(Sub(Vec(m.values), m.mean), Sqrt(radicand))]
+    centered = Vec(m.deviations)
     if v == 0:
         forms.append(Div(centered, Sqrt(0)))
         forms.append(Words("undefined (division by zero)"))
