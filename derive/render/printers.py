@@ -250,8 +250,7 @@ class _FormsMixin:
         return x.latex if self.latex_mode else x.text
 
     def _print_Call(self, x):
-        args = ", ".join([self._node(a) for a in x.args])
-        return f"{self._node(x.func)}{self._open(x.brackets[0])}{args}{self._close(x.brackets[1])}"
+        return f"{self._node(x.func)}{self._open(x.brackets[0])}{self._entries(x.args)}{self._close(x.brackets[1])}"
 
 
 class TextPrinter(_FormsMixin, StrPrinter):
@@ -330,20 +329,25 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             method = self._dispatch[kind] = self._method_for(kind)
         return method(self, expr)
 
-    def _p(self, x, min_prec: float) -> str:
+    def _number(self, x) -> tuple[str, float] | None:
+        """An exact number's LaTeX and how it binds, read off its parts (no `_prec`): a
+        rational, or a surd with no rational part, is an atom unless printed with its sign;
+        a surd with both parts binds as a sum.  None for anything else."""
         kind = type(x)
-        if kind is int or kind is Fraction:  # an atom, unless printed with its sign
+        if kind is int or kind is Fraction:
             s = _fraction_latex(x) if kind is Fraction else str(x)
-            prec = NEG if s[0] == "-" else ATOM
-        elif kind is Surd:  # the same, unless it has both parts (b + c√r binds as a sum)
+            return s, NEG if s[0] == "-" else ATOM
+        if kind is Surd:
             b, c = x.b.as_integer_ratio(), x.c.as_integer_ratio()
             s = _surd_latex(b, c, x.r)
-            prec = ADD if b[0] and c[0] else NEG if s[0] == "-" else ATOM
-        else:
-            s = self._node(x)
-            prec = self._precedence.get(kind)
-            if prec is None:
-                prec = _prec(x, True)
+            return s, ADD if b[0] and c[0] else NEG if s[0] == "-" else ATOM
+        return None
+
+    def _p(self, x, min_prec: float) -> str:
+        number = self._number(x)
+        if number is None:
+            return super()._p(x, min_prec)
+        s, prec = number
         return rf"\left({s}\right)" if prec < min_prec else s
 
     def _paren(self, s):
@@ -372,37 +376,16 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return sep.join([_fraction_latex(v) if type(v) is Fraction else node(v) for v in items])
 
     def _term(self, t) -> str:
-        # In LaTeX a rational number, or a surd with no rational part, binds as an atom
-        # and prints its sign first: `- |t|` is its text without the sign.  A surd with
-        # both parts binds as a sum and keeps its parentheses.  Forms are never negative.
-        # (The mixin's rule, read off the text rather than by negating t.)
-        kind = type(t)
-        if kind is Fraction or kind is int:
-            s = _fraction_latex(t) if kind is Fraction else str(t)
-        elif kind is Surd:
-            b, c = t.b.as_integer_ratio(), t.c.as_integer_ratio()
-            s = _surd_latex(b, c, t.r)
-            if b[0] and c[0]:
-                return rf" + \left({s}\right)"
-        else:
-            prec = self._precedence.get(kind)
-            if prec is None:
-                return super()._term(t)
-            s = self._node(t)
-            return rf" + \left({s}\right)" if prec < NEG else " + " + s
+        # The mixin's rule read off the number's text rather than by negating it: a number
+        # printed with its sign binds as an atom, so `- |t|` is its text without the sign;
+        # a surd with both parts binds as a sum and keeps its parentheses.
+        number = self._number(t)
+        if number is None:
+            return super()._term(t)
+        s, prec = number
+        if prec == ADD:
+            return rf" + \left({s}\right)"
         return " - " + s[1:] if s[0] == "-" else " + " + s
-
-    def _print_Vec(self, x):
-        items = x.items
-        if len(items) <= ELIDE_AFTER:
-            return rf"\left[{self._entries(items)}\right]"
-        head, last = self._elide(items)
-        return rf"\left[{self._entries(head)}, \dots, {self._node(last)}\right]"
-
-    def _print_Call(self, x):
-        node, (left, right) = self._node, x.brackets
-        args = ", ".join([node(a) for a in x.args])
-        return f"{node(x.func)}{self._opening[left]}{args}{self._closing[right]}"
 
     def _print_Div(self, x):
         return rf"\frac{{{self._node(x.num)}}}{{{self._node(x.den)}}}"
