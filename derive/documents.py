@@ -48,7 +48,7 @@ from types import SimpleNamespace
 from .exact import Surd
 from .key_json import (KEY_LISTS, KEY_SCHEMA, FixedEntry, KeyEntryJSON, assemble_key, fixed_entry, json_line,
                        json_name, key_json_text, points_json, points_text)
-from .memo import KeptByIdentity
+from .memo import KeptByIdentity, keep
 from .model import Precision, Relation
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
@@ -167,24 +167,6 @@ def build_documents(solved: SolvedWorksheet, precision: Precision | None = None,
 # ---------------------------------------------------------------------------------
 # What the variants of a spec share.
 
-class _Same:
-    """Objects compared by identity: the frozen dataclasses of a spec hash by value,
-    walking every field, which costs more than the lookup saves."""
-
-    __slots__ = ("objects", "_hash")
-
-    def __init__(self, objects: tuple):
-        self.objects = objects
-        self._hash = hash(tuple(map(id, objects)))
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other) -> bool:
-        return (isinstance(other, _Same) and len(other.objects) == len(self.objects)
-                and all(a is b for a, b in zip(self.objects, other.objects)))
-
-
 @dataclass(frozen=True)
 class _Spec:
     """What every variant of a spec has in common, worked out for the first one: key.json's
@@ -200,14 +182,14 @@ class _Spec:
         shape = (tuple(values), tuple(name for name, value in values.items() if value))
         layouts = self.layouts.get(shape)
         if layouts is None:
-            if len(self.layouts) >= _MAX_KEPT:
-                self.layouts.clear()
-            layouts = self.layouts[shape] = _render_layouts(solved, values, notes)
+            layouts = keep(self.layouts, shape, _render_layouts(solved, values, notes), _MAX_KEPT)
         return layouts
 
 
-_SPECS: dict = {}  # (the spec's objects, its plain values) → _Spec
-_MAX_KEPT = 16
+# By the identity of a spec's texts and parts: its frozen dataclasses hash by value,
+# walking every field, which costs more than the lookup saves.
+_SPECS = KeptByIdentity(16)
+_MAX_KEPT = 16  # layouts per spec
 
 
 def _spec(solved: SolvedWorksheet) -> _Spec:
@@ -217,17 +199,16 @@ def _spec(solved: SolvedWorksheet) -> _Spec:
     problems = [sp.problem for sp in solved.problems]
     objects = (ws.title, ws.subtitle, ws.course, ws.date, ws.author, ws.instructions, ws.tolerance,
                *(x for p in problems for x in (p.title, p.intro, p.parts)))
-    key = (_Same(objects), (ws.source, *((p.number, p.kind, p.newpage) for p in problems)))
-    spec = _SPECS.get(key)
-    if spec is None:
-        while len(_SPECS) >= _MAX_KEPT:
-            del _SPECS[next(iter(_SPECS))]
+    plain = (ws.source, *((p.number, p.kind, p.newpage) for p in problems))
+
+    def make() -> _Spec:
         header = {"title": text_plain(ws.title), "course": text_plain(ws.course), "date": text_plain(ws.date),
                   "source": Path(ws.source).name if ws.source else "", "total_points": points_json(ws.points)}
         entries = tuple(tuple(fixed_entry(p, part, ws.tolerance, text_plain(p.title)) for part in p.parts)
                         for p in problems)
-        spec = _SPECS[key] = _Spec(header, entries)
-    return spec
+        return _Spec(header, entries)
+
+    return _SPECS.get_all(objects, make, plain)
 
 
 # ---------------------------------------------------------------------------------

@@ -33,11 +33,25 @@ class KeptByIdentity:
         k = (id(obj), *key)
         hit = self._items.pop(k, None)
         if hit is None or hit[0] is not obj:
-            hit = (obj, make())
-            while len(self._items) >= self.size:
-                del self._items[next(iter(self._items))]  # the least recently used
+            hit = self._made(obj, make)
         self._items[k] = hit  # most recently used last
         return hit[1]
+
+    def get_all(self, objects: tuple, make: Callable[[], Any], *key) -> Any:
+        """`get` for a value made from several objects: kept by the identity of each."""
+        k = (tuple(map(id, objects)), *key)
+        hit = self._items.pop(k, None)
+        if hit is None or any(a is not b for a, b in zip(hit[0], objects)):
+            hit = self._made(objects, make)
+        self._items[k] = hit
+        return hit[1]
+
+    def _made(self, held, make: Callable[[], Any]) -> tuple:
+        """A new entry (the objects it holds, the value), room made for it."""
+        value = make()
+        while len(self._items) >= self.size:
+            del self._items[next(iter(self._items))]  # the least recently used
+        return held, value
 
     def clear(self) -> None:
         self._items.clear()

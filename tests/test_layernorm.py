@@ -198,3 +198,15 @@ def test_kept_by_identity_drops_the_least_recently_used():
     assert kept.get(b, lambda: "again") == "again"
     assert kept.get([1], lambda: "equal, not the same") == "equal, not the same"
     assert kept.get(c, lambda: "again", "other key") == "again"
+
+
+def test_kept_by_identity_of_several_objects():
+    from derive.memo import KeptByIdentity
+
+    kept, a, b = KeptByIdentity(2), [1], [2]
+    assert kept.get_all((a, b), lambda: "made", "k") == "made"
+    assert kept.get_all((a, b), lambda: "again", "k") == "made"
+    assert kept.get_all((a, [2]), lambda: "equal, not the same") == "equal, not the same"
+    assert kept.get_all((a, b), lambda: "other key", "j") == "other key"
+    assert kept.get_all((b, a), lambda: "other order", "k") == "other order"
+    assert kept.get_all((a, b), lambda: "dropped", "k") == "dropped"  # two newer entries since
