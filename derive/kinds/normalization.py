@@ -144,12 +144,8 @@ def normalize_shown(m: Moments, eps: Fraction, gamma, beta):
     c, r = root
     num, den = c.numerator, c.denominator * m.scale
     xhat_c = [Fraction(e * num, den) for e in m.centered]
-    scaled_c = [Fraction(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
-    if r == 1:
-        out = tuple(_new(b + s, _ZERO, 1) if s else _new(b, _ZERO, 1) for s, b in zip(scaled_c, beta))
-    else:
-        out = tuple(_new(b, s, r) for s, b in zip(scaled_c, beta))
-    return _surds(xhat_c, r), _surds(scaled_c, r), out
+    scaled_c = _scaled(m, c, gamma)
+    return _surds(xhat_c, r), _surds(scaled_c, r), _shifted(scaled_c, beta, r)
 
 
 def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
@@ -162,12 +158,20 @@ def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
     if root is None:
         return _undefined_row(len(m.values))
     c, r = root
+    return _shifted(_scaled(m, c, gamma), beta, r)
+
+
+def _scaled(m: Moments, c: Fraction, gamma) -> list[Fraction]:
+    """The rational factors of x̂ᵢγᵢ = (eᵢ·c·γᵢ/scale)·√r, one Fraction each from integers."""
     num, den = c.numerator, c.denominator * m.scale
-    out = []
-    for e, g, b in zip(m.centered, gamma, beta):
-        s = Fraction(e * num * g.numerator, den * g.denominator)
-        out.append(_new(b, _ZERO, 1) if not s else _new(b, s, r) if r != 1 else _new(b + s, _ZERO, 1))
-    return tuple(out)
+    return [Fraction(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
+
+
+def _shifted(scaled_c, beta, r: int) -> tuple:
+    """βᵢ + sᵢ·√r for each rational factor sᵢ (a rational when r = 1)."""
+    if r == 1:
+        return tuple(_new(b + s, _ZERO, 1) for s, b in zip(scaled_c, beta))
+    return tuple(_new(b, s, r) for s, b in zip(scaled_c, beta))
 
 
 def affine(xhat, gamma, beta):
