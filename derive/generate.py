@@ -394,10 +394,21 @@ class _Job:
 _JOB: _Job | None = None  # the worker processes' copy (set by _init_worker)
 
 
+# A worker runs the cyclic garbage collector itself, once per this many variants.
+WORKER_COLLECT_EVERY = 256
+
+
 def _init_worker(job: _Job | None, single_thread: bool = False) -> None:
     global _JOB
     _JOB = job
     if single_thread:
+        # A variant's objects die by reference counting: the seed worksheet's variants
+        # make no reference cycles at all, and SymPy's polynomial code (l2's solution)
+        # ~150 small cyclic objects a variant (tests/test_generate_gc.py).  The collector's
+        # automatic passes, set off by allocation counts, walked the caches' objects over
+        # and over for that; `_work_remote` collects once every WORKER_COLLECT_EVERY
+        # variants instead, which bounds the garbage.
+        gc.disable()
         # One BLAS thread per worker: a thread per core in each worker oversubscribes the
         # cores (see derive/commands/generate.py, which also sets OPENBLAS_NUM_THREADS).
         try:
@@ -441,6 +452,8 @@ def _work_remote(k: int):
     the plan without its parameters (the main process draws them again in the rare case
     that the variant repeats an earlier one)."""
     built = _work(k)
+    if k % WORKER_COLLECT_EVERY == 0:
+        gc.collect()
     if not isinstance(built, BuiltVariant):
         return built
     return dataclasses.replace(built, planned=dataclasses.replace(built.planned, params=()),
