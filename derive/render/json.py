@@ -17,7 +17,7 @@ from ..model import Precision, Solution
 from .latex import relation_latex
 from .printers import latex
 from .text import relation_text
-from .values import decimal_strings, display, exact_strings, is_exact_scalar
+from .values import display, exact_strings, is_exact_scalar, json_strings
 
 __all__ = ["solution_dict", "render_json", "jsonable", "params_json", "value_dict"]
 
@@ -63,11 +63,8 @@ _PARAMS_JSON = KeptByIdentity(256)
 
 def value_dict(value, precision: Precision, *, tex: str | None = None) -> dict:
     """Exact strings, LaTeX (`tex` when the caller printed it already) and decimals."""
-    return {
-        "exact": exact_strings(value),
-        "latex": latex(display(value)) if tex is None else tex,
-        "decimal": decimal_strings(value, precision),
-    }
+    exact, decimal = json_strings(value, precision)
+    return {"exact": exact, "latex": latex(display(value)) if tex is None else tex, "decimal": decimal}
 
 
 def solution_dict(sol: Solution, precision: Precision = Precision()) -> dict:

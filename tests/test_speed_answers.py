@@ -1,0 +1,118 @@
+"""The fast paths that print answers (exact and decimal strings, key.json's text) give
+exactly what the plain paths give."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from derive.exact import Surd, approx, exact_str
+from derive.forms import Words
+from derive.model import Precision
+from derive.modelsize.steps import Label
+from derive.render import values
+
+PRECISIONS = [Precision(), Precision(0), Precision(4), Precision(7), Precision(sigfigs=1), Precision(sigfigs=3),
+              Precision(2, 5)]
+SQUAREFREE = [2, 3, 5, 6, 7, 10, 11, 13, 15, 30, 101]
+
+
+def _fraction(rng: random.Random) -> Fraction:
+    size = rng.choice([3, 10, 1000, 10**9])
+    return Fraction(rng.randint(-size, size), rng.choice([1, 1, 2, 3, 4, 7, 8, 10, 25, 40, 64, 99, rng.randint(1, size)]))
+
+
+def _scalar(rng: random.Random):
+    pick = rng.random()
+    if pick < 0.15:
+        return rng.randint(-50, 50)
+    if pick < 0.5:
+        return _fraction(rng)
+    c = Fraction(0) if rng.random() < 0.1 else _fraction(rng)
+    return Surd(Fraction(0) if rng.random() < 0.2 else _fraction(rng), c, rng.choice(SQUAREFREE))
+
+
+def _plain_exact(x):
+    if type(x) in (int, Fraction, Surd):
+        return exact_str(x)
+    return values._scalar_exact_str(x)
+
+
+def _plain_decimal(x, precision: Precision):
+    if type(x) in (int, Fraction, Surd):
+        return approx(x, precision.decimals, precision.sigfigs)  # uncached
+    return values._scalar_decimal(x, precision)
+
+
+def _shaped(fn, value):
+    return [_shaped(fn, v) for v in value] if isinstance(value, tuple) else fn(value)
+
+
+def _value(rng: random.Random):
+    shape = rng.choice(["scalar", "vector", "matrix"])
+    if shape == "scalar":
+        return _scalar(rng)
+    if shape == "vector":
+        return tuple(_scalar(rng) for _ in range(rng.randint(1, 6)))
+    cols = rng.randint(1, 4)
+    return tuple(tuple(_scalar(rng) for _ in range(cols)) for _ in range(rng.randint(1, 4)))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_json_strings_equal_exact_and_decimal_strings(seed):
+    rng = random.Random(seed)
+    for _ in range(300):
+        value, precision = _value(rng), rng.choice(PRECISIONS)
+        want = (_shaped(_plain_exact, value), _shaped(lambda x: _plain_decimal(x, precision), value))
+        for _ in range(2):  # printed, then read back from the kept decimals
+            assert values.json_strings(value, precision) == want
+            assert (values.exact_strings(value), values.decimal_strings(value, precision)) == want
+
+
+def test_surd_str_is_exact_str():
+    rng = random.Random(5)
+    for _ in range(5000):
+        x = _scalar(rng)
+        x = x if type(x) is Surd else Surd(x)
+        (bn, bd), (cn, cd) = x.b.as_integer_ratio(), x.c.as_integer_ratio()
+        assert values._surd_str(bn, bd, cn, cd, x.r) == exact_str(x)
+    for b, c in [(0, 1), (0, -1), (1, 1), (-1, -1), (Fraction(1, 2), Fraction(-3, 4)), (0, Fraction(1, 3))]:
+        x = Surd(b, c, 3)
+        (bn, bd), (cn, cd) = x.b.as_integer_ratio(), x.c.as_integer_ratio()
+        assert values._surd_str(bn, bd, cn, cd, 3) == exact_str(x)
+
+
+def test_kept_decimals_tell_values_and_precisions_apart():
+    """A rational Surd, its Fraction and its int share a value but not a key; precisions neither."""
+    values._DECIMALS.clear()
+    rng = random.Random(11)
+    xs = [Fraction(1, 3), Surd(Fraction(1, 3)), Surd(0, Fraction(1, 3), 3), Surd(Fraction(1, 3), 0, 1), 2, Fraction(2),
+          Surd(2), Fraction(-7, 8), Surd(Fraction(-7, 8), Fraction(1, 8), 2)] + [_scalar(rng) for _ in range(3000)]
+    for _ in range(2):
+        for x in xs:
+            for p in PRECISIONS:
+                want = approx(x, p.decimals, p.sigfigs)
+                assert values._scalar_decimal(x, p) == want
+                assert values._exact_decimal(x, p) == want
+                assert values.json_strings(x, p) == (exact_str(x), want)
+
+
+def test_json_strings_of_words_formulas_and_undefined():
+    from derive.kinds.normalization import Undefined
+
+    n = sympy.Symbol("n")
+    others = [Label("Linear(52, 128)"), Words("scalar"), 772 * n, n, sympy.Rational(5, 3), sympy.sqrt(2),
+              sympy.Integer(4), Undefined("0/0"), "text", True]
+    rng = random.Random(3)
+    for p in PRECISIONS:
+        for x in others:
+            assert values.json_strings(x, p) == (values._scalar_exact_str(x), values._scalar_decimal(x, p))
+        for _ in range(50):
+            row = tuple(rng.choice(others + [_scalar(rng)]) for _ in range(4))
+            value = rng.choice([row, (row, row), tuple((x,) for x in row)])
+            assert values.json_strings(value, p) == (values.exact_strings(value), values.decimal_strings(value, p))
+        listed = [Fraction(1, 3), (Surd(1, 1, 2), 3)]
+        assert values.json_strings(listed, p) == (values.exact_strings(listed), values.decimal_strings(listed, p))
