@@ -116,3 +116,51 @@ def test_json_strings_of_words_formulas_and_undefined():
             assert values.json_strings(value, p) == (values.exact_strings(value), values.decimal_strings(value, p))
         listed = [Fraction(1, 3), (Surd(1, 1, 2), 3)]
         assert values.json_strings(listed, p) == (values.exact_strings(listed), values.decimal_strings(listed, p))
+
+
+def _plain_is_exactly_shown(form, precision: Precision) -> bool:
+    """is_exactly_shown as it was: every scalar through `_shown_exactly`, a matrix flattened."""
+    from derive.forms import Mat, Vec
+    from derive.nested import flatten
+
+    if isinstance(form, Vec):
+        return all(values._shown_exactly(x, precision) for x in form.items)
+    if isinstance(form, Mat):
+        return all(values._shown_exactly(x, precision) for x in flatten(form.rows))
+    if values.is_exact_scalar(form) or hasattr(form, "is_number"):
+        return values._shown_exactly(form, precision)
+    return True
+
+
+def _terminating_scalar(rng: random.Random):
+    """Scalars that often terminate within a few decimals (so both answers are tested)."""
+    pick = rng.random()
+    if pick < 0.3:
+        return Fraction(rng.randint(-999, 999), rng.choice([1, 2, 4, 5, 8, 10, 20, 100, 1000, 3]))
+    if pick < 0.45:
+        return rng.randint(-9, 9)
+    if pick < 0.6:
+        return Surd(Fraction(rng.randint(-99, 99), rng.choice([1, 2, 4, 3])), 0, 1)
+    return _scalar(rng)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_is_exactly_shown_equals_the_plain_walk(seed):
+    from derive.forms import Mat, Vec
+
+    rng = random.Random(seed)
+    n = sympy.Symbol("n")
+    others = [Label("a"), 3 * n, sympy.Rational(1, 4), sympy.Rational(1, 3), sympy.sqrt(2), True, (Fraction(1, 3),)]
+    for _ in range(400):
+        p = rng.choice(PRECISIONS)
+        pick = rng.random()
+        entry = (lambda: rng.choice(others)) if pick < 0.1 else (lambda: _terminating_scalar(rng))
+        if pick < 0.05:
+            entry = lambda: _terminating_scalar(rng)  # noqa: E731
+        k = rng.choice([1, 1, 2, 3])
+        forms = [entry(), Vec(tuple(entry() for _ in range(rng.randint(0, 5)))),
+                 Mat(tuple(tuple(entry() for _ in range(k)) for _ in range(rng.randint(1, 3)))),
+                 Mat(((_terminating_scalar(rng), (_terminating_scalar(rng), Fraction(1, 2))),)),
+                 Vec(((Fraction(1, 3),), Fraction(1, 2)))]
+        for form in forms:
+            assert values.is_exactly_shown(form, p) == _plain_is_exactly_shown(form, p), (form, p)

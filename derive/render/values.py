@@ -85,8 +85,12 @@ def _scalar_decimal(x, precision: Precision) -> str:
         key = (n, d, precision.decimals, precision.sigfigs)
         text = _DECIMALS.get(key)
         return _rounded(x, key, precision) if text is None else text
-    if kind is Surd:
-        return _exact_decimal(x, precision)
+    if kind is Surd:  # as `_exact_decimal`, a call fewer (relation_latex's ≈ entries)
+        bn, bd = x.b.as_integer_ratio()
+        cn, cd = x.c.as_integer_ratio()
+        key = (bn, bd, cn, cd, x.r, precision.decimals, precision.sigfigs)
+        text = _DECIMALS.get(key)
+        return _rounded(x, key, precision) if text is None else text
     if _undefined(x):
         return "undefined"
     if is_exact_scalar(x):
@@ -225,20 +229,39 @@ def is_exactly_shown(form, precision: Precision) -> bool:
     kind = type(form)
     if kind is Vec:
         return _all_shown_exactly(form.items, precision)
-    if kind is Fraction or kind is int or kind is Surd:
+    if kind is Fraction or kind is int:
+        if precision.sigfigs is None:  # as `is_terminating`, without its calls (~25 a variant)
+            return 10**precision.decimals % form.as_integer_ratio()[1] == 0
+        return _shown_exactly(form, precision)
+    if kind is Surd:
         return _shown_exactly(form, precision)
     if isinstance(form, Vec):
         return _all_shown_exactly(form.items, precision)
     if isinstance(form, Mat):
-        return _all_shown_exactly(flatten(form.rows), precision)
+        rows = form.rows  # its scalars row-major, as `flatten` gives them
+        return _all_shown_exactly(rows, precision, True) if isinstance(rows, tuple) else _shown_exactly(rows, precision)
     if is_exact_scalar(form) or hasattr(form, "is_number"):
         return _shown_exactly(form, precision)
     return True
 
 
-def _all_shown_exactly(xs, precision: Precision) -> bool:
+def _all_shown_exactly(xs, precision: Precision, nested: bool = False) -> bool:
+    """`_shown_exactly` of every x (`nested`: of the scalars in tuples among them, as `flatten`
+    gives them).  Rationals and surds are tested inline, as `is_terminating` does: relation_latex
+    asks this of every relation's last form."""
+    scale = 10**precision.decimals if precision.sigfigs is None else 0
     for x in xs:  # a plain loop: a generator in all() costs a resumption per entry
-        if not _shown_exactly(x, precision):
+        kind = type(x)
+        if scale and (kind is Fraction or kind is int):
+            if scale % x.as_integer_ratio()[1]:
+                return False
+        elif scale and kind is Surd:
+            if x.c or scale % x.b.as_integer_ratio()[1]:
+                return False
+        elif nested and isinstance(x, tuple):
+            if not _all_shown_exactly(x, precision, True):
+                return False
+        elif not _shown_exactly(x, precision):
             return False
     return True
 
