@@ -164,3 +164,54 @@ def test_is_exactly_shown_equals_the_plain_walk(seed):
                  Vec(((Fraction(1, 3),), Fraction(1, 2)))]
         for form in forms:
             assert values.is_exactly_shown(form, p) == _plain_is_exactly_shown(form, p), (form, p)
+
+
+def _json_tree(rng: random.Random, depth: int = 0):
+    pick = rng.random()
+    if depth < 3 and pick < 0.25:
+        return {rng.choice(["a", "b", "é", 'q"', "x\\y", "1"]) + str(i): _json_tree(rng, depth + 1) for i in range(rng.randint(0, 4))}
+    if depth < 3 and pick < 0.45:
+        seq = [_json_tree(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+        return tuple(seq) if rng.random() < 0.3 else seq
+    return rng.choice([None, True, False, rng.randint(-10**20, 10**20), rng.random() * 10**rng.randint(-5, 5), 0.5, -0.0,
+                       "", "plain", "é ünïcode ≈ √", 'quote " and \\ backslash', "tab\tnew\nline\x01", "\\frac{1}{3}"])
+
+
+def test_json_line_equals_json_dumps():
+    import json
+
+    from derive.key_json import json_line, json_name
+
+    rng = random.Random(2)
+    for _ in range(3000):
+        tree = _json_tree(rng)
+        want = json.dumps(tree, ensure_ascii=False, separators=(", ", ": "))
+        assert json_line(tree) == want
+        if isinstance(tree, str):
+            assert json_name(tree) == want
+    with pytest.raises(TypeError):
+        json_line({"a": object()})
+
+
+def _plain_fill(pieces: tuple, values: dict) -> str:
+    pieces = list(pieces)
+    for i in range(1, len(pieces), 2):
+        pieces[i] = values[pieces[i]]
+    return "".join(pieces)
+
+
+def test_layout_fill_equals_the_plain_loop():
+    from derive.documents import _MARK, _Layout
+
+    rng = random.Random(4)
+    for _ in range(500):
+        names = [f"{rng.randint(0, 3)}.answer{rng.randint(0, 9)}" for _ in range(rng.choice([0, 1, 2, 3, 10, 40]))]
+        texts = ["".join(rng.choice("ab \\{}\n") for _ in range(rng.randint(0, 5))) for _ in range(len(names) + 1)]
+        text = texts[0] + "".join(f"{_MARK}{name}{_MARK}{t}" for name, t in zip(names, texts[1:]))
+        values = {name: rng.choice(["", "x", "\\frac{1}{2}", name * 2]) for name in names}
+        layout = _Layout.of(text)
+        assert layout.fill(values) == _plain_fill(layout.pieces, values)
+        assert layout.pieces[1::2] == tuple(names)
+        if names:
+            with pytest.raises(KeyError):
+                layout.fill({})
