@@ -244,3 +244,38 @@ def test_is_numeric_value_equals_the_plain_walk():
         for value in (entry(), tuple(entry() for _ in range(k)), tuple(tuple(entry() for _ in range(k)) for _ in range(2)),
                       tuple((entry(),) for _ in range(k))):
             assert is_numeric_value(value) == _plain_is_numeric(value), value
+
+
+def _plain_cell(value) -> str:
+    if not isinstance(value, list):
+        return str(value)
+    if value and isinstance(value[0], list):
+        return "[" + ", ".join([_plain_cell(row) for row in value]) + "]"
+    return "[" + ", ".join(map(str, value)) + "]"
+
+
+def test_csv_cell_equals_the_plain_recursion():
+    from derive.variant_output import _cell
+
+    rng = random.Random(6)
+
+    def tree(depth=0):
+        pick = rng.random()
+        if depth < 3 and pick < 0.5:
+            return [tree(depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice(["1/3", "0.33", "-sqrt(2)", 7, "", "a, b"])
+
+    for _ in range(3000):
+        value = tree()
+        assert _cell(value) == _plain_cell(value), value
+    assert _cell([["1", "2"], "3", [], [["4"]]]) == _plain_cell([["1", "2"], "3", [], [["4"]]])
+
+
+def test_params_json_fractions_as_exact_str():
+    from derive.render.json import _fraction_str, jsonable
+
+    rng = random.Random(9)
+    for _ in range(3000):
+        q = _fraction(rng)
+        assert _fraction_str(q) == exact_str(q)
+        assert jsonable((q, [q, 2], ((q,),))) == [exact_str(q), [exact_str(q), 2], [[exact_str(q)]]]

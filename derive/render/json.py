@@ -28,9 +28,9 @@ def jsonable(value):
     """Params as JSON: exact numbers as strings ("5/3"), tuples as lists."""
     t = type(value)
     if t is Fraction:  # most params entries: printed as `exact_strings` would, without its walk
-        return exact_str(value)
+        return _fraction_str(value)
     if t is tuple or t is list:
-        return [exact_str(v) if type(v) is Fraction else jsonable(v) for v in value]
+        return [_fraction_str(v) if type(v) is Fraction else jsonable(v) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -44,6 +44,13 @@ def jsonable(value):
     if dataclasses.is_dataclass(value):
         return {name: jsonable(getattr(value, name)) for name in _field_names(t)}
     return str(value)
+
+
+def _fraction_str(q: Fraction) -> str:
+    """`exact_str` of a Fraction, read through one as_integer_ratio() (not two properties,
+    each a call): a variant's params are ~50 of them."""
+    n, d = q.as_integer_ratio()
+    return str(n) if d == 1 else f"{n}/{d}"
 
 
 @lru_cache(maxsize=None)  # one entry per params class
