@@ -279,3 +279,17 @@ def test_params_json_fractions_as_exact_str():
         q = _fraction(rng)
         assert _fraction_str(q) == exact_str(q)
         assert jsonable((q, [q, 2], ((q,),))) == [exact_str(q), [exact_str(q), 2], [[exact_str(q)]]]
+
+
+def test_approx_display_rounds_each_entry_as_approx():
+    from derive.forms import Mat, Vec
+
+    rng = random.Random(12)
+    for _ in range(300):
+        p = rng.choice(PRECISIONS)
+        row = tuple(_scalar(rng) for _ in range(rng.randint(1, 5)))
+        want = [approx(x, p.decimals, p.sigfigs) for x in row]
+        assert [d.text for d in values.approx_display(Vec(row), p).items] == want
+        assert [[d.text for d in r] for r in values.approx_display(Mat((row, row)), p).rows] == [want, want]
+        assert values.approx_display(row[0], p).text == want[0]
+    assert values.approx_display(Label("a"), Precision()) is None

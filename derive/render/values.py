@@ -268,12 +268,15 @@ def _all_shown_exactly(xs, precision: Precision, nested: bool = False) -> bool:
 
 def approx_display(form, precision: Precision):
     """The ≈ form of a value form (Vec/Mat/scalar) with decimals, or None if not numeric."""
-    decimal = partial(_scalar_decimal, precision=precision)  # one rounding rule for all entries
+    # One rounding rule for all entries.  A closure, not partial(..., precision=...): a partial
+    # with keywords copies them into a new dict on every call (once per entry printed).
+    def decimal(x):
+        return _scalar_decimal(x, precision)
 
     if isinstance(form, Vec):
         return Vec(tuple([Dec(x, decimal) for x in form.items]))
     if isinstance(form, Mat):
-        return Mat(tuple(tuple([Dec(x, decimal) for x in r]) for r in form.rows))
+        return Mat(tuple([tuple([Dec(x, decimal) for x in r]) for r in form.rows]))
     if is_exact_scalar(form) or (hasattr(form, "is_number") and form.is_number):
         return Dec(form, decimal)
     return None
