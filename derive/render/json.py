@@ -11,7 +11,6 @@ import json
 from fractions import Fraction
 from functools import lru_cache
 
-from ..exact import exact_str
 from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
