@@ -88,15 +88,6 @@ def is_numeric_value(value) -> bool:
     kind = type(value)
     if kind is int or kind is Fraction or kind is Surd:  # most entries; isinstance(x, Fraction) is an ABC check
         return True
-    if kind is tuple:  # answers' matrices: their entries tested by type first, in a plain loop
-        if not value:
-            return False
-        for v in value:
-            kind = type(v)
-            if not (kind is int or kind is Fraction or kind is Surd or is_numeric_value(v)
-                    or kind.__name__ == "Undefined"):
-                return False
-        return True
     if isinstance(value, tuple):
         return bool(value) and all(is_numeric_value(v) or type(v).__name__ == "Undefined" for v in value)
     if kind.__name__ == "Undefined":
@@ -275,7 +266,7 @@ def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None
         values[_hole(i, "derivation")] = fragment(sol, False) if computed and sol is not None else ""
         for j, part in enumerate(problem.parts):
             for k, rendered in enumerate(answers.of(sp, part)):
-                values[_hole(i, "answer", j, k)] = rendered.block
+                values[_hole(i, "answer", j, k)] = " \\\\\n".join(rendered.rows)
             for k, note in enumerate(notes.get(problem.label(part), ()) if notes else ()):
                 values[_hole(i, "note", j, k)] = _escape_note(note)
     return values
@@ -375,7 +366,6 @@ class _Rendered:
     name: str
     description: str
     rows: tuple[str, ...]  # its rows in an align* block
-    block: str        # the rows joined, as the documents print them
     value: dict       # key.json's exact, LaTeX and decimal strings (shared: copy before changing)
     value_json: str   # `value` as JSON
     member_json: str  # its member of a key entry's "answers": `"name": {..., "description": ...}`
@@ -414,7 +404,7 @@ def _render_result(result, precision: Precision) -> _Rendered:
     value = render.value_dict(result.value, precision, tex=tex)
     value_json = json_line(value)
     member = f'{json_name(result.name)}: {value_json[:-1]}, "description": {json_name(result.description)}}}'
-    return _Rendered(result.name, result.description, rows, " \\\\\n".join(rows), value, value_json, member,
+    return _Rendered(result.name, result.description, rows, value, value_json, member,
                      is_numeric_value(result.value))
 
 

@@ -106,32 +106,31 @@ def assemble_key(solved, spec, precision, *, variant: str | None, answers) -> tu
         problem = sp.problem
         params = params_text = None
         for part, fixed in zip(problem.parts, fixed_entries):
-            if part.type != "computed":
-                entries["written_parts"].append({"part": fixed.label, "label": fixed.label, **fixed.members})
-                texts["written_parts"].append(KeyEntryJSON("written_parts", fixed.label, fixed.label_json,
-                                                           fixed.members_json))
-                continue
-            results = {r.name: r for r in answers.of(sp, part)}  # by name, as in the dict
-            # Only numbers can be graded automatically (`result` names the one graded);
-            # layer names, shapes and formulas in n go to people, in written_parts.
-            numeric = [name for name, r in results.items() if r.numeric]
-            main = numeric[0] if numeric else next(iter(results))
-            if params is None:
-                params = params_json(problem.params)
-                params_text = json_line(params)
-            group = "parts" if numeric else "written_parts"
-            entries[group].append({
-                "part": fixed.label, "label": fixed.label, **fixed.members,
-                "params": params,
-                "result": main,
-                "answer": dict(results[main].value),  # a copy: the rendering is shared
-                "answers": {name: {**r.value, "description": r.description} for name, r in results.items()},
-                "tolerance": None if fixed.tolerance is None else dict(fixed.tolerance),
-            })
-            members = (f'{fixed.members_json}, "params": {params_text}, "result": {json_name(main)}, '
-                       f'"answer": {results[main].value_json}, '
-                       f'"answers": {{{", ".join([r.member_json for r in results.values()])}}}, '
-                       f'"tolerance": {fixed.tolerance_json}')
+            entry = {"part": fixed.label, "label": fixed.label, **fixed.members}
+            members = fixed.members_json
+            group = "written_parts"
+            if part.type == "computed":
+                results = {r.name: r for r in answers.of(sp, part)}  # by name, as in the dict
+                # Only numbers can be graded automatically (`result` names the one graded);
+                # layer names, shapes and formulas in n go to people, in written_parts.
+                numeric = [name for name, r in results.items() if r.numeric]
+                main = numeric[0] if numeric else next(iter(results))
+                if params is None:
+                    params = params_json(problem.params)
+                    params_text = json_line(params)
+                entry.update({
+                    "params": params,
+                    "result": main,
+                    "answer": dict(results[main].value),  # a copy: the rendering is shared
+                    "answers": {name: {**r.value, "description": r.description} for name, r in results.items()},
+                    "tolerance": None if fixed.tolerance is None else dict(fixed.tolerance),
+                })
+                members += (f', "params": {params_text}, "result": {json_name(main)}, '
+                            f'"answer": {results[main].value_json}, '
+                            f'"answers": {{{", ".join(r.member_json for r in results.values())}}}, '
+                            f'"tolerance": {fixed.tolerance_json}')
+                group = "parts" if numeric else "written_parts"
+            entries[group].append(entry)
             texts[group].append(KeyEntryJSON(group, fixed.label, fixed.label_json, members))
     header = spec.header
     key = {

@@ -217,35 +217,6 @@ def test_layout_fill_equals_the_plain_loop():
                 layout.fill({})
 
 
-def _plain_is_numeric(value) -> bool:
-    """is_numeric_value as it was: every tuple through all()."""
-    kind = type(value)
-    if kind is int or kind is Fraction or kind is Surd:
-        return True
-    if isinstance(value, tuple):
-        return bool(value) and all(_plain_is_numeric(v) or type(v).__name__ == "Undefined" for v in value)
-    if kind.__name__ == "Undefined":
-        return False
-    if getattr(value, "is_number", False):
-        return True
-    return values.is_exact_scalar(value)
-
-
-def test_is_numeric_value_equals_the_plain_walk():
-    from derive.documents import is_numeric_value
-    from derive.kinds.normalization import Undefined
-
-    rng = random.Random(8)
-    n = sympy.Symbol("n")
-    odd = [Label("a"), 3 * n, sympy.Rational(1, 4), Undefined("0/0"), True, "x", None, ()]
-    for _ in range(3000):
-        entry = (lambda: rng.choice(odd)) if rng.random() < 0.3 else (lambda: _scalar(rng))
-        k = rng.randint(0, 3)
-        for value in (entry(), tuple(entry() for _ in range(k)), tuple(tuple(entry() for _ in range(k)) for _ in range(2)),
-                      tuple((entry(),) for _ in range(k))):
-            assert is_numeric_value(value) == _plain_is_numeric(value), value
-
-
 def _plain_cell(value) -> str:
     if not isinstance(value, list):
         return str(value)
