@@ -42,8 +42,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Callable
 
 from .exact import Surd
 from .key_json import (KEY_LISTS, KEY_SCHEMA, FixedEntry, KeyEntryJSON, assemble_key, fixed_entry, json_line,
@@ -225,15 +227,19 @@ class _Layout:
     """A document's text cut at its holes: text, hole name, text, ..., text."""
 
     pieces: tuple[str, ...]
+    holes: Callable[[dict], tuple] = field(compare=False, repr=False)  # values → what fills each hole
 
     @classmethod
     def of(cls, text: str) -> _Layout:
-        return cls(tuple(_MARKS.split(text)))
+        pieces = tuple(_MARKS.split(text))
+        names = pieces[1::2]
+        # One C call fetches every hole's text (a layout has dozens of holes, filled per variant).
+        holes = itemgetter(*names) if len(names) > 1 else lambda values: tuple(values[name] for name in names)
+        return cls(pieces, holes)
 
     def fill(self, values: dict[str, str]) -> str:
         pieces = list(self.pieces)
-        for i in range(1, len(pieces), 2):
-            pieces[i] = values[pieces[i]]
+        pieces[1::2] = self.holes(values)
         return "".join(pieces)
 
 

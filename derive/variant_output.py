@@ -207,10 +207,11 @@ def variant_files(vid: str, docs) -> VariantFiles:
         for entry in docs.key_json[group]:
             if entry["type"] == "computed":
                 part = entry["part"]
-                for name, answer in entry["answers"].items():
-                    graded = "yes" if group == "parts" and name == entry["result"] else "no"
-                    table.writerow((vid, label(vid, part), part, entry["problem"], entry["kind"], name,
-                                    entry["points"], graded, _cell(answer["exact"]), _cell(answer["decimal"])))
+                graded, result, points = group == "parts", entry["result"], entry["points"]
+                row = (vid, label(vid, part), part, entry["problem"], entry["kind"])
+                table.writerows([(*row, name, points, "yes" if graded and name == result else "no",
+                                  _cell(answer["exact"]), _cell(answer["decimal"]))
+                                 for name, answer in entry["answers"].items()])
     return VariantFiles(docs.tex(), docs.key_text(), "".join(lines["parts"]), "".join(lines["written_parts"]),
                         rows.getvalue(), (len(lines["parts"]), len(lines["written_parts"])))
 
@@ -257,8 +258,10 @@ def _cell(value) -> str:
     """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
     if not isinstance(value, list):
         return str(value)
-    if value and isinstance(value[0], list):  # a matrix: its rows
-        return "[" + ", ".join([_cell(row) for row in value]) + "]"
+    if value and isinstance(value[0], list):  # a matrix: its rows (vectors printed here, a call fewer each)
+        return "[" + ", ".join(["[" + ", ".join(map(str, row)) + "]"
+                                if isinstance(row, list) and row and not isinstance(row[0], list) else _cell(row)
+                                for row in value]) + "]"
     return "[" + ", ".join(map(str, value)) + "]"  # a vector (values are scalars, vectors or matrices)
 
 

@@ -11,13 +11,12 @@ import json
 from fractions import Fraction
 from functools import lru_cache
 
-from ..exact import exact_str
 from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
 from .printers import latex
 from .text import relation_text
-from .values import decimal_strings, display, exact_strings, is_exact_scalar
+from .values import display, exact_strings, is_exact_scalar, json_strings
 
 __all__ = ["solution_dict", "render_json", "jsonable", "params_json", "value_dict"]
 
@@ -28,9 +27,9 @@ def jsonable(value):
     """Params as JSON: exact numbers as strings ("5/3"), tuples as lists."""
     t = type(value)
     if t is Fraction:  # most params entries: printed as `exact_strings` would, without its walk
-        return exact_str(value)
+        return _fraction_str(value)
     if t is tuple or t is list:
-        return [exact_str(v) if type(v) is Fraction else jsonable(v) for v in value]
+        return [_fraction_str(v) if type(v) is Fraction else jsonable(v) for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -44,6 +43,13 @@ def jsonable(value):
     if dataclasses.is_dataclass(value):
         return {name: jsonable(getattr(value, name)) for name in _field_names(t)}
     return str(value)
+
+
+def _fraction_str(q: Fraction) -> str:
+    """`exact_str` of a Fraction, read through one as_integer_ratio() (not two properties,
+    each a call): a variant's params are ~50 of them."""
+    n, d = q.as_integer_ratio()
+    return str(n) if d == 1 else f"{n}/{d}"
 
 
 @lru_cache(maxsize=None)  # one entry per params class
@@ -63,11 +69,8 @@ _PARAMS_JSON = KeptByIdentity(256)
 
 def value_dict(value, precision: Precision, *, tex: str | None = None) -> dict:
     """Exact strings, LaTeX (`tex` when the caller printed it already) and decimals."""
-    return {
-        "exact": exact_strings(value),
-        "latex": latex(display(value)) if tex is None else tex,
-        "decimal": decimal_strings(value, precision),
-    }
+    exact, decimal = json_strings(value, precision)
+    return {"exact": exact, "latex": latex(display(value)) if tex is None else tex, "decimal": decimal}
 
 
 def solution_dict(sol: Solution, precision: Precision = Precision()) -> dict:
