@@ -74,3 +74,100 @@ def test_coefficient_shapes():
     assert CoefficientShape.of(1 - P) is None  # no coefficient to cut out
     assert CoefficientShape.of(P) is None and CoefficientShape.of(sympy.Rational(3, 4)) is None
     assert CoefficientShape.of(a.standing_in((7, 9))) == CoefficientShape(a.key, (7, 9))
+
+
+# ---------------------------------------------------------------------------------
+# The LaTeX printer's own `_node`, `_p`, `_term` and `_entries` against the mixin's
+# generic rules (dispatch for every node, `_prec` and negation for every operand).
+
+def _plain_latex_printer():
+    from sympy.printing.latex import LatexPrinter as SymPyLatex
+
+    from derive.render.printers import DeriveLatexPrinter, _FormsMixin
+
+    class Plain(DeriveLatexPrinter):
+        _dispatch: dict = {}
+        _sympy_texts: dict = {}
+        _node = _FormsMixin._node
+        _p = _FormsMixin._p
+        _term = _FormsMixin._term
+        _entries = _FormsMixin._entries
+
+        def _by_shape(self, expr):
+            return SymPyLatex._print(self, expr)
+
+    return Plain()
+
+
+def _leaf(rng):
+    from fractions import Fraction
+
+    from derive import forms as F
+    from derive.exact import Surd
+    from derive.render.printers import Dec
+
+    k = rng.randrange(11)
+    if k == 0:
+        return rng.randint(-20, 20)
+    if k == 1:
+        return Fraction(rng.randint(-20, 20), rng.randint(1, 6))
+    if k == 2:
+        return Surd(Fraction(rng.choice([0, 0, rng.randint(-5, 5)]), rng.randint(1, 3)),
+                    Fraction(rng.randint(-4, 4), rng.randint(1, 3)), rng.choice([2, 3, 5, 6]))
+    if k == 3:
+        return F.Sym("a", r"\alpha")
+    if k == 4:
+        return Dec(rng.choice(["-0.25", "0.5", "12", "-3"]))
+    if k == 5:
+        return rng.choice([X, 1 - X, X / 2, sympy.Integer(-3), sympy.Rational(-1, 2), sympy.Float(2.5), X**2 + Q,
+                           sympy.sqrt(2), rng.randint(-30, 30) * P - rng.randint(-9, 9)])
+    if k == 6:
+        return True
+    if k == 7:
+        return F.Words("some words & 5%")
+    if k == 8:
+        return Fraction(rng.randint(-3, 3))
+    if k == 9:
+        return Surd(0, Fraction(rng.choice([-1, 1, -2, 3]), rng.choice([1, 2])), rng.choice([2, 3]))
+    return F.Sym("x_1", "x_{1}")
+
+
+def _tree(rng, depth):
+    from derive import forms as F
+
+    if depth <= 0 or rng.random() < 0.3:
+        return _leaf(rng)
+    k = rng.randrange(10)
+    n = rng.choice([0, 1, 2, 3, 5, 12, 13, 20])
+    if k == 0:
+        return F.Add(tuple(_tree(rng, depth - 1) for _ in range(n)))
+    if k == 1:
+        return F.Sub(_tree(rng, depth - 1), _tree(rng, depth - 1))
+    if k == 2:
+        return F.Mul(_tree(rng, depth - 1), _tree(rng, depth - 1), rng.choice(["dot", "hadamard", "times", "juxtapose"]))
+    if k == 3:
+        return F.Div(_tree(rng, depth - 1), _tree(rng, depth - 1))
+    if k == 4:
+        return F.Sqrt(_tree(rng, depth - 1))
+    if k == 5:
+        return F.Pow(_tree(rng, depth - 1), rng.choice([2, 3, -1, _tree(rng, depth - 1)]))
+    if k == 6:
+        return F.Vec(tuple(_tree(rng, depth - 2) for _ in range(n)))
+    if k == 7:
+        return F.Mat(tuple(tuple(_leaf(rng) for _ in range(rng.choice([1, 3, 14])))
+                           for _ in range(rng.choice([1, 2, 13]))))
+    if k == 8:
+        return F.Call(F.Sym("f", r"\mathrm{f}"), tuple(_tree(rng, depth - 1) for _ in range(rng.randint(0, 3))),
+                      rng.choice(["()", "[]", "{}"]))
+    return _leaf(rng)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_latex_fast_paths_print_as_the_generic_rules(seed):
+    from derive.render.printers import latex
+
+    plain = _plain_latex_printer()
+    rng = random.Random(seed)
+    for _ in range(2000):
+        tree = _tree(rng, 4)
+        assert latex(tree) == plain.doprint(tree), tree

@@ -364,10 +364,14 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return None
 
     def _p(self, x, min_prec: float) -> str:
-        number = self._number(x)
-        if number is None:
-            return super()._p(x, min_prec)
-        s, prec = number
+        prec = self._precedence.get(type(x))
+        if prec is not None:  # a form, or a symbol
+            s = self._node(x)
+        else:
+            number = self._number(x)
+            if number is None:
+                return super()._p(x, min_prec)
+            s, prec = number
         return rf"\left({s}\right)" if prec < min_prec else s
 
     def _paren(self, s):
@@ -398,7 +402,10 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _term(self, t) -> str:
         # The mixin's rule read off the number's text rather than by negating it: a number
         # printed with its sign binds as an atom, so `- |t|` is its text without the sign;
-        # a surd with both parts binds as a sum and keeps its parentheses.
+        # a surd with both parts binds as a sum and keeps its parentheses.  A form (a type
+        # with a fixed precedence) is never negative: ` + ` and the form.
+        if type(t) in self._precedence:
+            return " + " + self._p(t, NEG)
         number = self._number(t)
         if number is None:
             return super()._term(t)
