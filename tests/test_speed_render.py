@@ -171,3 +171,40 @@ def test_latex_fast_paths_print_as_the_generic_rules(seed):
     for _ in range(2000):
         tree = _tree(rng, 4)
         assert latex(tree) == plain.doprint(tree), tree
+
+
+def _number(rng):
+    from fractions import Fraction
+
+    from derive.exact import Surd
+
+    k = rng.randrange(4)
+    if k == 0:
+        return rng.randint(-10**6, 10**6)
+    if k == 1:
+        return Fraction(rng.randint(-999, 999), rng.randint(1, 64))
+    if k == 2:
+        return Surd(Fraction(rng.randint(-9, 9), rng.randint(1, 4)), Fraction(rng.randint(-9, 9), rng.randint(1, 30)),
+                    rng.choice([2, 3, 5, 46, 51]))
+    return Fraction(rng.randint(-9, 9), rng.choice([1, 2, 4, 5, 8]))  # shown exactly
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_approx_rows_print_as_their_dec_forms(seed):
+    """A short vector's ≈ decimals joined directly are the LaTeX of its Dec form, at any precision."""
+    from derive.forms import Mat, Vec, Words
+    from derive.model import Precision
+    from derive.render.latex import _approx_latex
+    from derive.render.printers import Dec, latex, vector_latex
+    from derive.render.values import approx_display
+
+    rng = random.Random(seed)
+    for _ in range(400):
+        precision = rng.choice([Precision(), Precision(decimals=rng.randint(0, 6)), Precision(sigfigs=rng.randint(1, 5))])
+        n = rng.choice([0, 1, 3, 4, 11, 12, 13, 20])
+        form = rng.choice([Vec(tuple(_number(rng) for _ in range(n))), _number(rng),
+                           Mat(tuple(tuple(_number(rng) for _ in range(3)) for _ in range(2))), Words("not a number")])
+        shown = approx_display(form, precision)
+        assert _approx_latex(form, precision) == (None if shown is None else latex(shown))
+    assert vector_latex(["1.5", "-2"]) == latex(Vec((Dec("1.5"), Dec("-2"))))
+    assert vector_latex([]) == latex(Vec(()))

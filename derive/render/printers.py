@@ -26,7 +26,7 @@ from ..exact import Surd, exact_str
 from ..memo import keep
 from .escape import escape_latex_kept
 
-__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "ELIDE_AFTER"]
+__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "vector_latex", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
 NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
@@ -607,6 +607,11 @@ def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
     if bn == 0:
         return ("-" if cn < 0 else "") + radical
     return f"{b_text} {'-' if cn < 0 else '+'} {radical}"
+
+
+def vector_latex(entries: list[str]) -> str:
+    """A vector of entries printed already, laid out as `latex` lays out a short `Vec`."""
+    return rf"\left[{', '.join(entries)}\right]"
 
 
 _TEXT = TextPrinter()
