@@ -13,9 +13,10 @@ numbers is kept by value (turning big ints into decimal digits is the costly par
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
-from sympy import Mul, Symbol
+from sympy import Add as SymPyAdd, Integer, Mul, Symbol
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
@@ -25,7 +26,7 @@ from ..exact import Surd, exact_str
 from ..memo import keep
 from .escape import escape_latex_kept
 
-__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "ELIDE_AFTER"]
+__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "vector_latex", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
 NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
@@ -174,14 +175,31 @@ class _FormsMixin:
         key = (type(expr), expr)
         text = self._sympy_texts.get(key)
         if text is None:
-            multiple = integer_multiple(expr)
-            if multiple is None:
-                text = super()._print(expr)
-            else:  # what SymPy's product printer gives: "772 n" in LaTeX, "772*n" in text
-                k, symbol = multiple
-                text = f"{k}{self._settings['mul_symbol_latex'] if self.latex_mode else '*'}{self._node(symbol)}"
-            keep(self._sympy_texts, key, text, SYMPY_TEXTS_KEPT)
+            text = keep(self._sympy_texts, key, self._by_shape(expr), SYMPY_TEXTS_KEPT)
         return text
+
+    def _by_shape(self, expr) -> str:
+        """SymPy's text of expr, from the text of its shape when its only new numbers are
+        integer coefficients: model-size's K·n, dropout's E[y_drop] = K − K·p and Var[y_corr]
+        = K·p/(1 − p) have a new K in most variants, and SymPy's printer takes 0.1-0.3 ms for
+        each (see `CoefficientShape`)."""
+        shape = CoefficientShape.of(expr)
+        if shape is None:
+            return super()._print(expr)
+        template = self._shape_texts.get(shape.key, _UNKNOWN)
+        if template is _UNKNOWN:
+            template = keep(self._shape_texts, shape.key, self._template(shape), SYMPY_TEXTS_KEPT)
+        return super()._print(expr) if template is None else template.fill(shape.coefficients)
+
+    def _template(self, shape: CoefficientShape) -> _Template | None:
+        """The text of the shape with stand-in coefficients, cut where they are printed;
+        None (SymPy prints each) unless the text made from a second set of stand-ins is
+        what SymPy prints for them too."""
+        first, second = (shape.standing_in(s) for s in _STAND_INS)
+        template = _Template.of(super()._print(first), _STAND_INS[0][: len(shape.coefficients)])
+        if template is None or template.fill(_STAND_INS[1]) != super()._print(second):
+            return None
+        return template
 
     def _p(self, x, min_prec: float) -> str:
         """x printed, in parentheses when it binds less tightly than min_prec."""
@@ -258,6 +276,7 @@ class TextPrinter(_FormsMixin, StrPrinter):
 
     _dispatch: dict = {}
     _sympy_texts: dict = {}
+    _shape_texts: dict = {}  # CoefficientShape key → _Template, or None
     _precedence = {**_FormsMixin._precedence, F.Div: MUL}
     _dots = "…"
     _ops = {"dot": " · ", "hadamard": " ⊙ ", "times": " × ", "juxtapose": " "}
@@ -309,6 +328,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     latex_mode = True
     _dispatch: dict = {}
     _sympy_texts: dict = {}
+    _shape_texts: dict = {}  # CoefficientShape key → _Template, or None
     _precedence = {**_FormsMixin._precedence, F.Div: ATOM}
     _dots = r"\dots"
     _ops = {"dot": r" \cdot ", "hadamard": r" \odot ", "times": r" \times ", "juxtapose": r" \, "}
@@ -344,10 +364,14 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return None
 
     def _p(self, x, min_prec: float) -> str:
-        number = self._number(x)
-        if number is None:
-            return super()._p(x, min_prec)
-        s, prec = number
+        prec = self._precedence.get(type(x))
+        if prec is not None:  # a form, or a symbol
+            s = self._node(x)
+        else:
+            number = self._number(x)
+            if number is None:
+                return super()._p(x, min_prec)
+            s, prec = number
         return rf"\left({s}\right)" if prec < min_prec else s
 
     def _paren(self, s):
@@ -378,7 +402,10 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _term(self, t) -> str:
         # The mixin's rule read off the number's text rather than by negating it: a number
         # printed with its sign binds as an atom, so `- |t|` is its text without the sign;
-        # a surd with both parts binds as a sum and keeps its parentheses.
+        # a surd with both parts binds as a sum and keeps its parentheses.  A form (a type
+        # with a fixed precedence) is never negative: ` + ` and the form.
+        if type(t) in self._precedence:
+            return " + " + self._p(t, NEG)
         number = self._number(t)
         if number is None:
             return super()._term(t)
@@ -429,6 +456,113 @@ def integer_multiple(expr):
     return None
 
 
+# Coefficients' stand-ins while a shape is printed: primes whose digits nothing else in
+# these shapes prints; the second set, in the other order of size, checks the first's text.
+_STAND_INS = ((7919, 7907, 7901, 7883), (6977, 6983, 6991, 6997))
+_UNKNOWN = object()  # a shape not printed yet (None: a shape SymPy prints each time)
+
+
+@dataclass(frozen=True)
+class CoefficientShape:
+    """A SymPy Integer, Mul or Add with its integer coefficients of magnitude ≥ 2 cut out.
+
+    `key` is the expression's terms with each such coefficient replaced by its sign (SymPy
+    orders `1 - p` and `p + 1` by the signs), `coefficients` their magnitudes in order.  SymPy
+    prints such a coefficient as its digits, so two expressions with one key print alike
+    but for those digits (the printers' `_template` checks it for each key).
+    """
+
+    key: tuple  # (type, terms): a term is (negative, the factors after the coefficient) or (None, term)
+    coefficients: tuple[int, ...]
+
+    @classmethod
+    def of(cls, expr) -> CoefficientShape | None:
+        kind = type(expr)
+        if kind is not SymPyAdd and kind is not Mul and kind is not Integer:
+            return None
+        terms, coefficients = [], []
+        for term in expr.args if kind is SymPyAdd else (expr,):
+            cut = _coefficient(term)
+            if cut is None:
+                terms.append((None, term))
+            else:
+                terms.append(cut[:2])
+                coefficients.append(cut[2])
+        if not coefficients or len(coefficients) > len(_STAND_INS[0]):
+            return None
+        if kind is SymPyAdd and not _ordered_by_symbols(expr.args):
+            return None
+        return cls((kind, tuple(terms)), tuple(coefficients))
+
+    def standing_in(self, stand_ins) -> object:
+        """The expression of this shape with these coefficients (SymPy's own arguments kept:
+        `_from_args` builds it as it is, where `Mul(2, 1 - p)` would expand)."""
+        kind, terms = self.key
+        values = iter(stand_ins)
+        built = [term if negative is None else _with_coefficient(-next(values) if negative else next(values), term)
+                 for negative, term in terms]
+        return SymPyAdd._from_args(tuple(built)) if kind is SymPyAdd else built[0]
+
+
+def _coefficient(term) -> tuple[bool, tuple, int] | None:
+    """(negative, the factors after it, magnitude) of the integer coefficient of an Integer
+    or a Mul, when its magnitude is ≥ 2 (SymPy prints ±1 as a sign or not at all)."""
+    if term.is_Integer:
+        c, rest = term.p, ()
+    elif type(term) is Mul and term.args[0].is_Integer:
+        c, rest = term.args[0].p, term.args[1:]
+    else:
+        return None
+    return (c < 0, rest, -c if c < 0 else c) if c >= 2 or c <= -2 else None
+
+
+def _ordered_by_symbols(terms) -> bool:
+    """Whether SymPy orders these terms of a sum by their symbols alone: it orders by the
+    powers of the symbols and numbers such as √2 count as part of the coefficient, so
+    `7919·√2 + 9000` and `2·√2 + 9000` print in different orders.  True when no term but its
+    leading rational is a number and at most one term is a number alone."""
+    numbers = 0
+    for term in terms:
+        rest = term.as_coeff_Mul()[1]
+        if rest.is_number:
+            numbers += 1
+        elif any(factor.is_number for factor in Mul.make_args(rest)):
+            return False
+    return numbers <= 1
+
+
+def _with_coefficient(c: int, rest: tuple):
+    return Integer(c) if not rest else Mul._from_args((Integer(c), *rest))
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A text cut where its coefficients are printed."""
+
+    pieces: tuple[str, ...]  # the text around the coefficients
+    order: tuple[int, ...]  # the coefficient printed in each cut
+
+    @classmethod
+    def of(cls, text: str, stand_ins) -> _Template | None:
+        """The text cut at the stand-ins' digits; None unless each is printed exactly once."""
+        digits = [str(s) for s in stand_ins]
+        if any(text.count(d) != 1 for d in digits):
+            return None
+        pieces, start, order = [], 0, []
+        for at, i in sorted((text.index(d), i) for i, d in enumerate(digits)):
+            pieces.append(text[start:at])
+            order.append(i)
+            start = at + len(digits[i])
+        pieces.append(text[start:])
+        return cls(tuple(pieces), tuple(order))
+
+    def fill(self, coefficients) -> str:
+        out = [self.pieces[0]]
+        for i, piece in zip(self.order, self.pieces[1:]):
+            out += (str(coefficients[i]), piece)
+        return "".join(out)
+
+
 def sympy_str(expr) -> str:
     """str(expr), SymPy-parsable; an `integer_multiple` without SymPy's printer."""
     multiple = integer_multiple(expr)
@@ -473,6 +607,11 @@ def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
     if bn == 0:
         return ("-" if cn < 0 else "") + radical
     return f"{b_text} {'-' if cn < 0 else '+'} {radical}"
+
+
+def vector_latex(entries: list[str]) -> str:
+    """A vector of entries printed already, laid out as `latex` lays out a short `Vec`."""
+    return rf"\left[{', '.join(entries)}\right]"
 
 
 _TEXT = TextPrinter()
