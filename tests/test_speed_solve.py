@@ -1,0 +1,99 @@
+"""Fast paths in drawing, solving and checking a variant, each against the plain path it replaces.
+
+Every fast path must give the very same values (Fractions equal, floats bit for bit), since
+the key, the solutions and the numeric checks' printed errors come from them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from derive.kinds import dropout as D
+from derive.params import build
+
+
+def _same_float(a, b) -> bool:
+    """Bit for bit (NaN equal to NaN, −0.0 unequal to +0.0), and the same kind of number."""
+    return type(a) is type(b) and np.array_equal(np.float64(a).view(np.int64), np.float64(b).view(np.int64))
+
+
+def _dropout_params(rng: random.Random) -> D.DropoutParams:
+    n = rng.randint(1, 12)
+    x = [rng.choice((rng.randint(-9, 9), Fraction(rng.randint(-20, 20), rng.randint(1, 7)))) for _ in range(n)]
+    w = [rng.choice((1, 0, -1, -2, 3, Fraction(1, 3))) for _ in range(n)]
+    p = rng.choice((Fraction(1, 2), Fraction(3, 4), Fraction(1, 3), Fraction(1, 10), Fraction(5, 6), Fraction(0),
+                    Fraction(1)))
+    mask = [rng.randint(0, 1) for _ in range(n)]
+    if p == 0:
+        mask = [1] * n
+    if p == 1:
+        mask = [0] * n
+    return build(D.DropoutParams, {"x": x, "w": w, "p": p, "mask": mask})
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_dropout_reference_by_every_mask_is_the_given_masks_path(seed):
+    p = _dropout_params(random.Random(seed))
+    x, m, w, drop = D._arrays(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fast = D._by_every_mask(x, w, drop, p.mask)
+        plain = D._by_given_masks(x, m, w, drop)
+    if fast is None:
+        assert not 0 < drop < 1 or len(x) > 12
+        return
+    assert fast.keys() == plain.keys()
+    for k in plain:
+        assert _same_float(fast[k], plain[k]), (k, fast[k], plain[k])
+
+
+def test_dropout_mask_column_is_the_enumeration_column():
+    for n in range(1, 8):
+        masks, _ = D._all_masks(n)
+        for k in range(2**n):
+            assert D._mask_column([int(v) for v in masks[:, k]]) == k
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_dropout_monte_carlo_sums_by_column_are_the_matrix_product(seed):
+    rng = random.Random(seed)
+    n = rng.randint(1, 12)
+    drop = rng.choice((Fraction(1, 2), Fraction(3, 4), Fraction(1, 3), Fraction(9, 10)))
+    pick = rng.random()
+    if pick < 0.5:  # the fast path's domain: whole numbers ≥ 0
+        a = np.array([float(rng.randint(0, 30)) for _ in range(n)])
+    elif pick < 0.8:  # outside it: negative, −0.0, fractional
+        a = np.array([rng.choice((-3.0, -0.0, 0.0, 2.5, 7.0, 1 / 3)) for _ in range(n)])
+    else:
+        a = np.array([2.0**60, 2.0**60] + [1.0] * (n - 2))[:n]
+    fast = list(D._mc_sums(a, drop, D.MC_SAMPLES, n, D.MC_SEED))
+    plain = [kept @ a for kept in D._mc_masks(drop, D.MC_SAMPLES, n, D.MC_SEED)]
+    assert len(fast) == len(plain)
+    for f, g in zip(fast, plain):
+        assert f.dtype == g.dtype and np.array_equal(f.view(np.int64), g.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_dropout_monte_carlo_check_is_unchanged(seed):
+    """The whole check (its printed estimate included) against the product-based loop."""
+    p = _dropout_params(random.Random(1000 + seed))
+    got = D.monte_carlo(p)
+    x, _, w, drop = D._arrays(p)
+    n = len(x)
+    samples = max(1000, min(D.MC_SAMPLES, D._MC_MAX_DRAWS // max(n, 1)))
+    exact = D._exact_E_corr(p)
+    if exact is None:
+        assert got.note.startswith("skipped")
+        return
+    total = total_sq = 0.0
+    for kept in D._mc_masks(D.drop_probability(p), samples, n, D.MC_SEED):
+        y = kept @ (w * x) / (1 - drop)
+        total += y.sum()
+        total_sq += (y * y).sum()
+    mean = total / samples
+    se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
+    assert got == D._mc_check("numpy:monte_carlo", got.detail, samples, exact, mean, se, D.MC_SEED)
