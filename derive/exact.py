@@ -47,12 +47,34 @@ __all__ = [
     "floats",
     "products",
     "total",
+    "rational",
 ]
 
 # Guard bits for the first bracket of √r; exact comparisons fix the rare close calls.
 _GUARD_BITS = 64
 
 
+# Fraction.__new__ is a Python function that type-checks its arguments (~0.7 µs); a variant
+# makes some 270 Fractions from integers it already holds.  `rational` fills the two slots
+# directly, as Fraction's own arithmetic does with _normalize=False (tests: equal to Fraction).
+_set_numerator = Fraction._numerator.__set__
+_set_denominator = Fraction._denominator.__set__
+
+
+def rational(n: int, d: int = 1) -> Fraction:
+    """Fraction(n, d) for ints n and d > 0, in lowest terms, without Fraction.__new__'s checks."""
+    if d != 1:
+        g = gcd(n, d)
+        if g != 1:
+            n //= g
+            d //= g
+    x = _alloc_fraction(Fraction)
+    _set_numerator(x, n)
+    _set_denominator(x, d)
+    return x
+
+
+_alloc_fraction = object.__new__
 _ZERO = Fraction(0)
 
 
@@ -295,7 +317,7 @@ def products(u, v) -> tuple[Fraction, ...]:
     >>> products([Fraction(2), Fraction(1, 2)], [3, Fraction(4)])
     (Fraction(6, 1), Fraction(2, 1))
     """
-    return tuple(Fraction(a.numerator * b.numerator) if a.denominator == 1 and b.denominator == 1
+    return tuple(rational(a.numerator * b.numerator) if a.denominator == 1 and b.denominator == 1
                  else Fraction(a) * b for a, b in zip(u, v))
 
 
@@ -307,7 +329,7 @@ def total(values) -> Fraction:
     """
     values = tuple(values)
     if all(v.denominator == 1 for v in values):
-        return Fraction(sum(v.numerator for v in values))
+        return rational(sum(v.numerator for v in values))
     return sum(values, _ZERO)
 
 

@@ -97,3 +97,39 @@ def test_dropout_monte_carlo_check_is_unchanged(seed):
     mean = total / samples
     se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
     assert got == D._mc_check("numpy:monte_carlo", got.detail, samples, exact, mean, se, D.MC_SEED)
+
+
+# -- Fractions built from integers ------------------------------------------------------
+def test_rational_is_the_fraction():
+    from derive.exact import rational
+
+    rng = random.Random(5)
+    for _ in range(20_000):
+        n = rng.choice((0, rng.randint(-50, 50), rng.randint(-10**30, 10**30)))
+        d = rng.choice((1, rng.randint(1, 60), rng.randint(1, 10**25)))
+        got, want = rational(n, d), Fraction(n, d)
+        assert type(got) is Fraction
+        assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
+        assert got == want and hash(got) == hash(want) and repr(got) == repr(want)
+    assert rational(7) == Fraction(7) and rational(7).denominator == 1
+
+
+def test_dropout_over_keep_is_the_division():
+    rng = random.Random(6)
+    for _ in range(5000):
+        q = Fraction(rng.randint(-99, 99), rng.randint(1, 12))
+        keep = Fraction(rng.randint(1, 30), rng.randint(1, 30))
+        got = D._over(q, keep)
+        assert type(got) is Fraction and (got.numerator, got.denominator) == ((q / keep).numerator, (q / keep).denominator)
+
+
+def test_solution_level_denominators_are_the_fractions():
+    from derive.exact import Surd
+    from derive.kinds.sampling import _denominator
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        b = Fraction(rng.randint(-20, 20), rng.randint(1, 9))
+        v = rng.choice((b, Surd(b, Fraction(rng.randint(-5, 5), rng.randint(1, 4)), rng.choice((2, 3, 5))),
+                        rng.randint(-9, 9)))
+        assert _denominator(v) == Fraction(v.b if isinstance(v, Surd) else v).denominator

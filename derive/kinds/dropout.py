@@ -24,7 +24,7 @@ import sympy
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import approx, floats, products, to_float, total
+from ..exact import approx, floats, products, rational, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
@@ -222,6 +222,12 @@ def _Var(x):
     return Call(Sym("Var", r"\operatorname{Var}"), (x,), "[]")
 
 
+def _over(q: Fraction, keep: Fraction) -> Fraction:
+    """q / keep for keep > 0, as one Fraction from integers (`Fraction.__truediv__` dispatches
+    through its operator fallbacks first; a solve divides some 16 entries)."""
+    return rational(q.numerator * keep.denominator, q.denominator * keep.numerator)
+
+
 def _dot(v: Sym):
     return Mul(Sym("w", "w"), v)
 
@@ -254,14 +260,14 @@ def solve(p: DropoutParams) -> Solution:
     ))
     if keep:
         scale = 1 / keep
-        x_corr = tuple(xi / keep if mi else Fraction(0) for xi, mi in zip(x, m))
+        x_corr = tuple(_over(xi, keep) if mi else Fraction(0) for xi, mi in zip(x, m))
         keep_form = Sub(1, given) if p.convention == "drop" else given
         rel_xcorr = Relation(X_CORR, (Div(Mul(M, Sym("x", "x"), "hadamard"), keep_form), Vec(x_corr)))
         rel_corr = Relation(Y_CORR, (
             _dot(X_CORR),
             Add(tuple(Mul(Mul(wi, xi), scale_form) if mi else Mul(wi, 0) for wi, xi, mi in zip(w, x, m))),
             Add(tuple(Mul(Mul(wi, xi), scale) if mi else 0 for wi, xi, mi in zip(w, x, m))),
-            Add(tuple(ai / keep if mi else 0 for ai, mi in zip(a, m))),
+            Add(tuple(_over(ai, keep) if mi else 0 for ai, mi in zip(a, m))),
             y_corr,
         ))
         corr_rels = (rel_xcorr, rel_corr)
