@@ -612,9 +612,11 @@ def to_float(x) -> float:
     result is within an ulp or so of the truth without float cancellation.  The sum
     b + c·R/2⁶⁴ is one integer quotient; int / int rounds correctly, as Fraction → float.
     """
-    if type(x) is Fraction or type(x) is int:  # int / int rounds once, as float(Fraction) does
+    t = type(x)
+    if t is Fraction or t is int:  # int / int rounds once, as float(Fraction) does
         return x.numerator / x.denominator
-    x = _as_surd(x)
+    if t is not Surd:
+        x = _as_surd(x)
     b, c = x.b, x.c
     if not c:
         return b.numerator / b.denominator
@@ -623,8 +625,9 @@ def to_float(x) -> float:
 
 
 def floats(values) -> list[float]:
-    """`to_float` of each value of a vector (the numeric path's input arrays)."""
-    return [to_float(v) for v in values]
+    """`to_float` of each value of a vector (the numeric path's input arrays); its rational
+    case inline, as params' entries are Fractions."""
+    return [v.numerator / v.denominator if type(v) is Fraction else to_float(v) for v in values]
 
 
 @lru_cache(maxsize=256)

@@ -133,3 +133,40 @@ def test_solution_level_denominators_are_the_fractions():
         v = rng.choice((b, Surd(b, Fraction(rng.randint(-5, 5), rng.randint(1, 4)), rng.choice((2, 3, 5))),
                         rng.randint(-9, 9)))
         assert _denominator(v) == Fraction(v.b if isinstance(v, Surd) else v).denominator
+
+
+# -- the numeric path ----------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(100))
+def test_definitions_mean_is_numpy_mean(seed):
+    from derive import definitions
+
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(1, 9, size=rng.integers(1, 4)))
+    x = rng.normal(size=shape) * 10.0 ** rng.integers(-5, 6)
+    if seed % 3 == 0:
+        x = np.round(x) / 7
+    for axis in range(-len(shape), len(shape)):
+        for got, want in ((definitions.mu(x, axis), np.mean(x, axis=axis, keepdims=True)),
+                          (definitions.Var(x, axis),
+                           np.mean((x - np.mean(x, axis=axis, keepdims=True)) ** 2, axis=axis, keepdims=True))):
+            assert got.shape == want.shape and np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_floats_and_to_float_as_through_a_surd():
+    from derive.exact import Surd, _as_surd, floats, to_float
+
+    rng = random.Random(8)
+    values = [Fraction(rng.randint(-10**20, 10**20), rng.randint(1, 10**15)) for _ in range(2000)]
+    values += [rng.randint(-10**20, 10**20) for _ in range(200)]
+    surds = [Surd(v, Fraction(rng.randint(-9, 9), rng.randint(1, 9)), rng.choice((2, 3, 7))) for v in values[:500]]
+    assert floats(values) == [to_float(_as_surd(v)) for v in values]
+    assert floats(surds) == [to_float(s) for s in surds]
+
+
+def test_compare_flattening_is_nested_flatten():
+    from derive.nested import flatten
+    from derive.numerics import _flat
+
+    cases = [Fraction(1), (Fraction(1), 2), ((1, 2), (3, 4)), ((1, (2, 3)), (4,)), (), ((),), (((1,),),)]
+    for value in cases:
+        assert _flat(value) == list(flatten(value))
