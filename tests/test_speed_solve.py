@@ -170,3 +170,19 @@ def test_compare_flattening_is_nested_flatten():
     cases = [Fraction(1), (Fraction(1), 2), ((1, 2), (3, 4)), ((1, (2, 3)), (4,)), (), ((),), (((1,),),)]
     for value in cases:
         assert _flat(value) == list(flatten(value))
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_model_size_reference_in_one_array_is_tensor_by_tensor(difficulty):
+    from derive.kinds import model_size
+
+    for seed in range(200, 400):
+        p = model_size.generate(random.Random(seed), difficulty)
+        fast, slow = model_size.reference(p), model_size._reference_by_tensor(p)
+        assert fast.keys() == slow.keys()
+        for k in slow:
+            assert type(fast[k]) is type(slow[k]) and np.asarray(fast[k]).shape == np.asarray(slow[k]).shape
+            assert np.array_equal(np.asarray(fast[k]).view(np.int64), np.asarray(slow[k]).view(np.int64))
+    assert model_size._row_products(np, [(2, 3), (), (4,)]).tolist() == [6.0, 1.0, 4.0]
+    assert model_size._row_products(np, []).shape == (0,)
+    assert model_size._row_products(np, [(), ()]).tolist() == [1.0, 1.0]
