@@ -186,3 +186,37 @@ def test_model_size_reference_in_one_array_is_tensor_by_tensor(difficulty):
     assert model_size._row_products(np, [(2, 3), (), (4,)]).tolist() == [6.0, 1.0, 4.0]
     assert model_size._row_products(np, []).shape == (0,)
     assert model_size._row_products(np, [(), ()]).tolist() == [1.0, 1.0]
+
+
+# -- hand-written dataclass __init__s ----------------------------------------------------
+@pytest.mark.parametrize("name", ["Relation", "Step", "Result", "Check", "Solution"])
+def test_model_inits_are_the_dataclass_fields(name):
+    import dataclasses
+    import inspect
+
+    from derive import model
+
+    cls = getattr(model, name)
+    fields = dataclasses.fields(cls)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    assert [p.name for p in params] == [f.name for f in fields]
+    for p, f in zip(params, fields):
+        want = f.default if f.default is not dataclasses.MISSING else inspect.Parameter.empty
+        assert p.default == want
+    values = [(f.name, (f.name, k)) for k, f in enumerate(fields)]
+    if name == "Relation":
+        values[1] = ("forms", ("a", "b"))
+    by_position = cls(*(v for _, v in values))
+    by_keyword = cls(**dict(values))
+    assert by_position == by_keyword and [getattr(by_keyword, k) for k, _ in values] == [v for _, v in values]
+    assert dataclasses.replace(by_keyword) == by_keyword and hash(by_keyword) == hash(by_position)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(by_keyword, fields[0].name, 1)
+
+
+def test_relation_still_refuses_forms_that_are_not_a_tuple():
+    from derive.model import Relation
+
+    for bad in ([1], (), None):
+        with pytest.raises(TypeError):
+            Relation("x", bad)
