@@ -220,3 +220,36 @@ def test_relation_still_refuses_forms_that_are_not_a_tuple():
     for bad in ([1], (), None):
         with pytest.raises(TypeError):
             Relation("x", bad)
+
+
+def test_moments_init_is_the_dataclass_fields():
+    import dataclasses
+    import inspect
+
+    from derive.kinds.normalization import Moments, moments
+
+    params = list(inspect.signature(Moments.__init__).parameters)[1:]
+    assert params == [f.name for f in dataclasses.fields(Moments)]
+    m = moments((Fraction(1), Fraction(2), Fraction(4)))
+    assert dataclasses.replace(m) == m and m.deviations == (Fraction(-4, 3), Fraction(-1, 3), Fraction(5, 3))
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_layer_hashes_agree_with_equality(seed):
+    from derive.modelsize.layers import BatchNorm1d, BatchNorm2d, LayerNorm
+
+    rng = random.Random(seed)
+    eps = [Fraction(1, 100000), Fraction(1, 10), 0, Fraction(2, 4), Fraction(1, 2)]
+    for cls in (LayerNorm, BatchNorm1d, BatchNorm2d):
+        made = []
+        for _ in range(20):
+            kw = {"eps": rng.choice(eps)}
+            if cls is LayerNorm:
+                kw.update(normalized_shape=rng.choice((4, 8)), elementwise_affine=rng.random() < 0.5)
+            else:
+                kw.update(num_features=rng.choice((4, 8)), momentum=rng.choice((None, Fraction(1, 10), 0)))
+            made.append(cls(**kw, name=rng.choice((None, "a", "b"))))
+        for a in made:
+            for b in made:
+                assert (a == b) <= (hash(a) == hash(b))
+    assert LayerNorm.__hash__ is not BatchNorm1d.__hash__ and BatchNorm1d.__hash__ is BatchNorm2d.__hash__

@@ -22,6 +22,8 @@ __all__ = [
     "MAX_DETAILED",
 ]
 
+_set = object.__setattr__
+
 # nn.LayerNorm / nn.BatchNorm1d's default ε, which students sometimes add unasked.
 PYTORCH_DEFAULT_EPS = Fraction(1, 100000)
 
@@ -53,6 +55,16 @@ class Moments:
     var_unbiased: Fraction | None      # divide by N − 1; None when N = 1
     centered: tuple[int, ...]          # scale·(x − μ), integers
     scale: int
+
+    def __init__(self, values, mean, var, var_unbiased, centered, scale):
+        # written out, as derive.forms' are: the generated frozen __init__ looks up
+        # object.__setattr__ per field, and a variant makes a dozen of these
+        _set(self, "values", values)
+        _set(self, "mean", mean)
+        _set(self, "var", var)
+        _set(self, "var_unbiased", var_unbiased)
+        _set(self, "centered", centered)
+        _set(self, "scale", scale)
 
     @cached_property
     def deviations(self) -> tuple[Fraction, ...]:
