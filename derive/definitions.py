@@ -11,6 +11,7 @@ torch (CPU/CUDA), CuPy, and exactly on object arrays of Fractions.
 from __future__ import annotations
 
 import inspect
+import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -48,6 +49,16 @@ def variance_formula(formula: str = "two-pass", trace: list | None = None):
 
 def mu(x, axis=-1):
     """Mean along `axis`, kept as a broadcastable dimension."""
+    return _mean(x, axis)
+
+
+def _mean(x, axis):
+    """xp.mean(x, axis, keepdims=True).  For a non-empty numpy float64 array, what np.mean
+    computes (add.reduce, then a division by the count) without its Python wrapper, which
+    costs more than the arithmetic on a worksheet's 3×4 array (tests: bit for bit the same)."""
+    np = sys.modules.get("numpy")
+    if np is not None and type(x) is np.ndarray and x.dtype.type is np.float64 and x.size:
+        return np.add.reduce(x, axis=axis, keepdims=True) / x.shape[axis]
     return _xp(x).mean(x, axis=axis, keepdims=True)
 
 
@@ -57,7 +68,7 @@ def Var(x, axis=-1):
     Two-pass on purpose: E[(x − μ)²], never E[x²] − μ², which cancels catastrophically.
     """
     formula, trace = _VARIANCE.get()
-    v = Var_naive(x, axis) if formula == "naive" else _xp(x).mean((x - mu(x, axis)) ** 2, axis=axis, keepdims=True)
+    v = Var_naive(x, axis) if formula == "naive" else _mean((x - mu(x, axis)) ** 2, axis)
     if trace is not None and not any(t[0] is x and t[1] == axis for t in trace):
         trace.append((x, axis, v))
     return v

@@ -12,6 +12,11 @@ from typing import Any, Callable
 
 __all__ = ["Relation", "Step", "Result", "Check", "Precision", "Solution"]
 
+# A variant builds some 130 of these; like `derive.forms`, the hot classes write their own
+# __init__ with `object.__setattr__` bound once (the generated frozen one looks it up per
+# field).  Equality, hashing, repr and dataclasses.replace stay the dataclass's own.
+_set = object.__setattr__
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -26,9 +31,13 @@ class Relation:
     approx: bool = True
     note: str = ""
 
-    def __post_init__(self):
-        if not isinstance(self.forms, tuple) or not self.forms:
+    def __init__(self, lhs, forms, approx=True, note=""):
+        if not isinstance(forms, tuple) or not forms:
             raise TypeError("Relation.forms must be a non-empty tuple")
+        _set(self, "lhs", lhs)
+        _set(self, "forms", forms)
+        _set(self, "approx", approx)
+        _set(self, "note", note)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,11 @@ class Step:
     title: str
     relations: tuple[Relation, ...] = ()
     explanation: str = ""
+
+    def __init__(self, title, relations=(), explanation=""):
+        _set(self, "title", title)
+        _set(self, "relations", relations)
+        _set(self, "explanation", explanation)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,13 @@ class Result:
     description: str = ""
     shown: bool = True
 
+    def __init__(self, name, symbol, value, description="", shown=True):
+        _set(self, "name", name)
+        _set(self, "symbol", symbol)
+        _set(self, "value", value)
+        _set(self, "description", description)
+        _set(self, "shown", shown)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -64,6 +85,13 @@ class Check:
     max_abs_error: float | None
     ok: bool
     note: str = ""
+
+    def __init__(self, backend, detail, max_abs_error, ok, note=""):
+        _set(self, "backend", backend)
+        _set(self, "detail", detail)
+        _set(self, "max_abs_error", max_abs_error)
+        _set(self, "ok", ok)
+        _set(self, "note", note)
 
 
 @dataclass(frozen=True)
@@ -94,6 +122,16 @@ class Solution:
     notes: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     definition: Callable | None = field(default=None, compare=False)
+
+    def __init__(self, kind, params, results, steps, conventions=(), notes=(), checks=(), definition=None):
+        _set(self, "kind", kind)
+        _set(self, "params", params)
+        _set(self, "results", results)
+        _set(self, "steps", steps)
+        _set(self, "conventions", conventions)
+        _set(self, "notes", notes)
+        _set(self, "checks", checks)
+        _set(self, "definition", definition)
 
     @property
     def answer(self):

@@ -78,16 +78,16 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
     else:
         import numpy as np
 
-        from .nested import flatten
-
         arr = np.asarray(numeric, dtype=float).ravel()
-        flat_exact = list(flatten(exact_value))
+        flat_exact = _flat(exact_value)
         if len(flat_exact) != arr.size:
             return math.inf, False, f"shape mismatch: {len(flat_exact)} exact entries, {arr.size} numeric"
         flat_num = arr.tolist()  # Python floats, the same values
     worst, ok, undefined = 0.0, True, 0
     for e, x in zip(flat_exact, flat_num):
-        f = _exact_float(e)
+        t = type(e)
+        # `_exact_float` inlined for rationals, the most common entries
+        f = e.numerator / e.denominator if t is Fraction or t is int else _exact_float(e)
         if f is None:  # Undefined
             undefined += 1
             ok &= not math.isfinite(x)
@@ -98,6 +98,20 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
         ok &= err <= rtol * max(1.0, abs(f))
     note = f"{undefined} undefined entries are non-finite numerically, as expected" if undefined else ""
     return worst, ok, note
+
+
+def _flat(value) -> list:
+    """`nested.flatten` as a list; vectors and matrices of scalars without its recursive
+    generators (a key's results are those, ~20 entries a problem)."""
+    if not isinstance(value, tuple):
+        return [value]
+    if not any(isinstance(v, tuple) for v in value):
+        return list(value)
+    if all(isinstance(r, tuple) and not any(isinstance(v, tuple) for v in r) for r in value):
+        return [v for r in value for v in r]
+    from .nested import flatten
+
+    return list(flatten(value))
 
 
 def _is_float_scalar(x) -> bool:

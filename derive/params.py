@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import InputError
-from .exact import to_fraction
+from .exact import rational, to_fraction
 
 __all__ = ["param", "build", "build_value", "field_specs", "MAX_ELEMENTS", "Matrix", "Vector"]
 
@@ -133,7 +133,7 @@ def _vector(value, field: str) -> Vector:
     for i, v in enumerate(items):
         if isinstance(v, (list, tuple)):
             raise InputError(field, f"expected a flat list of numbers; entry {i} is a list")
-        out.append(Fraction(v) if type(v) is int else to_fraction(v, f"{field}[{i}]"))  # ints: the usual case
+        out.append(rational(v) if type(v) is int else to_fraction(v, f"{field}[{i}]"))  # ints: the usual case
     return tuple(out)
 
 
@@ -153,7 +153,7 @@ def _matrix(value, field: str) -> Matrix:
         row = _as_list(row, field)
         if len(row) != width:
             raise InputError(field, f"is ragged: row {i + 1} has {len(row)} entries, row 1 has {width}")
-        out.append(tuple(Fraction(v) if type(v) is int else to_fraction(v, f"{field}[{i}][{j}]")
+        out.append(tuple(rational(v) if type(v) is int else to_fraction(v, f"{field}[{i}][{j}]")
                          for j, v in enumerate(row)))
     return tuple(out)
 

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import floats, to_float
+from ..exact import floats, rational, to_float
 from ..forms import Add, Mul, Sym, Vec, Words
 from ..model import Relation, Result, Solution, Step
 from ..params import Matrix, Vector, param
@@ -86,7 +86,7 @@ def _blend(old: Fraction, batch: Fraction, m: Fraction) -> Fraction:
     p, q = m.numerator, m.denominator
     a, b = old.numerator, old.denominator
     c, d = batch.numerator, batch.denominator
-    return Fraction((q - p) * a * d + p * c * b, q * b * d)
+    return rational((q - p) * a * d + p * c * b, q * b * d)
 
 
 def _running_update(p: BatchNormParams, stats: list[Moments]):

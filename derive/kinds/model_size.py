@@ -17,6 +17,7 @@ the grammar in `derive.modelsize.spec`, or a TOML file via `spec`), a list of la
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -273,10 +274,13 @@ def reference(p: ModelSizeParams) -> dict:
     shapes = m.all_shapes
     if not _float_exact(params, buffers, shapes):
         return _reference_by_tensor(p)
-    sizes = _row_products(np, shapes)
-    per_example = _row_products(np, [s[1:] for s in m.shapes])
-    return {"params": _total(np, params), "buffers": _total(np, buffers), "K": per_example.sum(),
-            "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+    # The four groups as consecutive rows of one array, one `prod` for all of them.
+    groups = (params, buffers, shapes, [s[1:] for s in m.shapes])
+    products = _row_products(np, [s for g in groups for s in g])
+    ends = list(itertools.accumulate(len(g) for g in groups))
+    sizes = products[ends[1]:ends[2]]
+    return {"params": products[:ends[0]].sum(), "buffers": products[ends[0]:ends[1]].sum(),
+            "K": products[ends[2]:].sum(), "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
 
 
 _EXACT_FLOATS = 2**53  # every integer below this is a float64, and so are the sums and products below it
@@ -294,16 +298,10 @@ def _float_exact(*groups) -> bool:
 
 
 def _row_products(np, shapes):
-    """The product of each shape (1 for []), as float64."""
+    """The product of each shape (1 for []), as float64: the shapes padded with ones, as one array."""
     width = max((len(s) for s in shapes), default=0)
-    rows = np.ones((len(shapes), width))
-    for i, s in enumerate(shapes):
-        rows[i, : len(s)] = s
-    return rows.prod(axis=1)
-
-
-def _total(np, shapes):
-    return _row_products(np, shapes).sum()  # np.float64, 0.0 for none
+    rows = np.array([(*s, *(1,) * (width - len(s))) for s in shapes] if width else [], dtype=float)
+    return rows.reshape(len(shapes), width).prod(axis=1)
 
 
 def _reference_by_tensor(p: ModelSizeParams) -> dict:

@@ -12,7 +12,7 @@ from functools import cached_property
 from fractions import Fraction
 from math import gcd
 
-from ..exact import _ZERO, Surd, _new, inv_sqrt_parts, round_decimal, sqrt_rational
+from ..exact import _ZERO, Surd, _new, inv_sqrt_parts, rational, round_decimal, sqrt_rational
 from ..forms import Add, Div, Mul, Pow, Sqrt, Sub, Sym, Vec, Words
 from ..model import Relation
 
@@ -21,6 +21,8 @@ __all__ = [
     "affine", "transpose", "statistics_relations", "normalize_relation", "affine_relation", "mistake_variants",
     "MAX_DETAILED",
 ]
+
+_set = object.__setattr__
 
 # nn.LayerNorm / nn.BatchNorm1d's default ε, which students sometimes add unasked.
 PYTORCH_DEFAULT_EPS = Fraction(1, 100000)
@@ -54,10 +56,20 @@ class Moments:
     centered: tuple[int, ...]          # scale·(x − μ), integers
     scale: int
 
+    def __init__(self, values, mean, var, var_unbiased, centered, scale):
+        # written out, as derive.forms' are: the generated frozen __init__ looks up
+        # object.__setattr__ per field, and a variant makes a dozen of these
+        _set(self, "values", values)
+        _set(self, "mean", mean)
+        _set(self, "var", var)
+        _set(self, "var_unbiased", var_unbiased)
+        _set(self, "centered", centered)
+        _set(self, "scale", scale)
+
     @cached_property
     def deviations(self) -> tuple[Fraction, ...]:
         s = self.scale
-        return tuple(Fraction(e, s) for e in self.centered)
+        return tuple(rational(e, s) for e in self.centered)
 
 
 def _over_common_denominator(values) -> tuple[list[int], int]:
@@ -84,8 +96,8 @@ def moments(values) -> Moments:
     centered = tuple(n * x - total for x in a)
     ss = sum(e * e for e in centered)  # = (n·D)²·Σ(x − μ)²
     scale = n * D
-    return Moments(tuple(values), Fraction(total, scale), Fraction(ss, n * scale * scale),
-                   Fraction(ss, (n - 1) * scale * scale) if n > 1 else None, centered, scale)
+    return Moments(tuple(values), rational(total, scale), rational(ss, n * scale * scale),
+                   rational(ss, (n - 1) * scale * scale) if n > 1 else None, centered, scale)
 
 
 def moments_about(values, mean: Fraction, var: Fraction) -> Moments:
@@ -128,7 +140,7 @@ def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std
             return _undefined_row(len(m.values))
         c, r = 1 / v, 1
     num, den = c.numerator, c.denominator * m.scale
-    return _surds((Fraction(e * num, den) for e in m.centered), r)
+    return _surds((rational(e * num, den) for e in m.centered), r)
 
 
 def normalize_shown(m: Moments, eps: Fraction, gamma, beta):
@@ -143,7 +155,7 @@ def normalize_shown(m: Moments, eps: Fraction, gamma, beta):
         return row, None, row
     c, r = root
     num, den = c.numerator, c.denominator * m.scale
-    xhat_c = [Fraction(e * num, den) for e in m.centered]
+    xhat_c = [rational(e * num, den) for e in m.centered]
     scaled_c = _scaled(m, c, gamma)
     return _surds(xhat_c, r), _surds(scaled_c, r), _shifted(scaled_c, beta, r)
 
@@ -164,7 +176,7 @@ def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
 def _scaled(m: Moments, c: Fraction, gamma) -> list[Fraction]:
     """The rational factors of x̂ᵢγᵢ = (eᵢ·c·γᵢ/scale)·√r, one Fraction each from integers."""
     num, den = c.numerator, c.denominator * m.scale
-    return [Fraction(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
+    return [rational(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
 
 
 def _shifted(scaled_c, beta, r: int) -> tuple:

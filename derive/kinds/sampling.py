@@ -17,7 +17,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..errors import InputError
-from ..exact import Surd, squarefree_split
+from ..exact import Surd, rational, squarefree_split
 from .normalization import moments
 
 __all__ = ["DIFFICULTIES", "nice_vectors", "small_affine", "check_difficulty", "MAX_TRIES"]
@@ -50,7 +50,7 @@ def _vector_level(values) -> str | None:
 def _int_vector_level(ints: tuple[int, ...]) -> str | None:
     """`_vector_level` of an integer vector, remembered: the draws are small integers, so
     the same vectors come up again and again (3 of 0–10 make only 1,331)."""
-    return _vector_level(tuple(map(Fraction, ints)))
+    return _vector_level(tuple(map(rational, ints)))
 
 
 _EASY_TABLE_MAX = 8  # longer vectors: rejection sampling (the table's shapes would take long to list)
@@ -101,7 +101,7 @@ def nice_vectors(rng: random.Random, count: int, length: int, difficulty: str, *
             level = _int_vector_level(ints)
             if level is None:
                 continue
-            v = tuple(map(Fraction, ints))
+            v = tuple(map(rational, ints))
         if v in chosen:
             continue
         wanted = difficulty
@@ -123,9 +123,20 @@ def nice_vectors(rng: random.Random, count: int, length: int, difficulty: str, *
 
 def small_affine(rng: random.Random, width: int):
     """γ in 1..4 and β in −2..2: scale and shift a student can multiply in their head."""
-    gamma = tuple(Fraction(rng.randint(1, 4)) for _ in range(width))
-    beta = tuple(Fraction(rng.randint(-2, 2)) for _ in range(width))
+    gamma = tuple(rational(rng.randint(1, 4)) for _ in range(width))
+    beta = tuple(rational(rng.randint(-2, 2)) for _ in range(width))
     return gamma, beta
+
+
+def _denominator(v) -> int:
+    """The denominator of an exact value's rational part (Fraction(v) for other numbers: it
+    goes through the numbers ABCs, slow for the Fractions and Surds a solution holds)."""
+    t = type(v)
+    if t is Surd:
+        return v.b.denominator
+    if t is Fraction or t is int:
+        return v.denominator
+    return Fraction(v.b if isinstance(v, Surd) else v).denominator
 
 
 def solution_level(values) -> str:
@@ -133,6 +144,6 @@ def solution_level(values) -> str:
     flat = [v for row in values for v in row]
     if any(isinstance(v, Surd) and v.c != 0 for v in flat):
         return "hard"
-    if any(Fraction(v.b if isinstance(v, Surd) else v).denominator != 1 for v in flat):
+    if any(_denominator(v) != 1 for v in flat):
         return "medium"
     return "easy"

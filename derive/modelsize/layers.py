@@ -62,6 +62,11 @@ class Tensor:
         return n
 
 
+def _ratio(q) -> tuple:
+    """A rational field's hash key, (numerator, denominator), consistent with equality (None: (None,))."""
+    return (None,) if q is None else (q.numerator, q.denominator)
+
+
 def pair(v) -> tuple[int, int]:
     """kernel_size=5 and kernel_size=(5, 5) alike, as PyTorch's `_pair`."""
     return tuple(v) if isinstance(v, tuple) else (v, v)
@@ -302,6 +307,12 @@ class LayerNorm(Layer):
     POSITIONAL: ClassVar = ("normalized_shape", "eps", "elementwise_affine")
     ALIASES: ClassVar = {"features": "normalized_shape", "dim": "normalized_shape", "affine": "elementwise_affine"}
 
+    def __hash__(self):
+        # The dataclass's hash of these fields, but with ε as its two integers: hashing a
+        # Fraction runs in Python (~1.5 µs), and the solve's lru_caches hash each layer often.
+        eps = self.eps
+        return hash((self.normalized_shape, eps.numerator, eps.denominator, self.elementwise_affine, self.bias))
+
     def tensors(self):
         if not self.elementwise_affine:
             return ()
@@ -322,6 +333,10 @@ class _BatchNorm(Layer):
     POSITIONAL: ClassVar = ("num_features", "eps", "momentum", "affine", "track_running_stats")
     ALIASES: ClassVar = {"features": "num_features"}
 
+    def __hash__(self):  # as LayerNorm's: the Fractions by their integers
+        return hash((self.num_features, *_ratio(self.eps), *_ratio(self.momentum), self.affine,
+                     self.track_running_stats))
+
     def tensors(self):
         c = self.num_features
         out = [Tensor("weight", (c,)), Tensor("bias", (c,))] if self.affine else []
@@ -333,12 +348,12 @@ class _BatchNorm(Layer):
 
 @dataclass(frozen=True)
 class BatchNorm1d(_BatchNorm):
-    pass
+    __hash__ = _BatchNorm.__hash__  # defined here, or the dataclass would generate its own
 
 
 @dataclass(frozen=True)
 class BatchNorm2d(_BatchNorm):
-    pass
+    __hash__ = _BatchNorm.__hash__
 
 
 @dataclass(frozen=True)
