@@ -57,11 +57,12 @@ _GUARD_BITS = 64
 # Fraction.__new__ is a Python function that type-checks its arguments (~0.7 µs); a variant
 # makes some 270 Fractions from integers it already holds.  `rational` fills the two slots
 # directly, as Fraction's own arithmetic does with _normalize=False (tests: equal to Fraction).
-_set_numerator = Fraction._numerator.__set__
-_set_denominator = Fraction._denominator.__set__
+# The slots are CPython's private layout of Fraction (3.8-3.13): where they are missing or
+# do not give back what Fraction does, `rational` is plain Fraction.
+_alloc_fraction = object.__new__
 
 
-def rational(n: int, d: int = 1) -> Fraction:
+def _rational(n: int, d: int = 1) -> Fraction:
     """Fraction(n, d) for ints n and d > 0, in lowest terms, without Fraction.__new__'s checks."""
     if d != 1:
         g = gcd(n, d)
@@ -74,7 +75,20 @@ def rational(n: int, d: int = 1) -> Fraction:
     return x
 
 
-_alloc_fraction = object.__new__
+def _slots_work() -> bool:
+    try:
+        x = _rational(-6, 4)
+        return x == Fraction(-3, 2) and hash(x) == hash(Fraction(-3, 2)) and str(x) == "-3/2"
+    except (AttributeError, TypeError, NameError):
+        return False
+
+
+try:
+    _set_numerator = Fraction._numerator.__set__
+    _set_denominator = Fraction._denominator.__set__
+except AttributeError:
+    pass
+rational = _rational if _slots_work() else Fraction
 _ZERO = Fraction(0)
 
 
