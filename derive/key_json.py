@@ -43,9 +43,21 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # json
 # The C encoder that `_ENCODER.encode` makes on every call, made once: without the markers
 # of its check for circular references it keeps nothing between calls (key data are trees).
 # ~20 calls a variant, each ~40 % cheaper.
-_C_ENCODE = (None if json.encoder.c_make_encoder is None else
-             json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None,
-                                         _ENCODER.key_separator, _ENCODER.item_separator, False, False, True))
+# Its arguments are CPython's private interface (3.11): where it is missing, takes others or
+# writes other text than `encode`, `json_line` uses `encode`.
+
+
+def _c_encoder():
+    try:
+        made = json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None,
+                                           _ENCODER.key_separator, _ENCODER.item_separator, False, False, True)
+        sample = {"a": [1, 2.5, None, True, "é\n"], "b": {"c": -0.0}}
+        return made if "".join(made(sample, 0)) == _ENCODER.encode(sample) else None
+    except (AttributeError, TypeError):
+        return None
+
+
+_C_ENCODE = _c_encoder()
 json_name = lru_cache(maxsize=1024)(json_line)  # strings that recur: member names, titles, result names
 
 
