@@ -579,26 +579,33 @@ def approx(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:
 
 
 # -- output forms -----------------------------------------------------------------
-def _frac_str(q: Fraction) -> str:
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+def ratio_str(n: int, d: int) -> str:
+    """The rational n/d (lowest terms, d > 0) as `exact_str` prints it: "3", "-5/2"."""
+    return str(n) if d == 1 else f"{n}/{d}"
+
+
+def surd_str(bn: int, bd: int, cn: int, cd: int, r: int) -> str:
+    """bn/bd + (cn/cd)·√r as `exact_str` prints it, from the integers of its parts (callers
+    that hold them print without Fraction arithmetic): '-1 - 2*sqrt(3)/3'."""
+    b = ratio_str(bn, bd)
+    if cn == 0:
+        return b
+    c = -cn if cn < 0 else cn
+    radical = ("sqrt(" if c == 1 else f"{c}*sqrt(") + (f"{r})" if cd == 1 else f"{r})/{cd}")
+    if bn == 0:
+        return "-" + radical if cn < 0 else radical
+    return f"{b} - {radical}" if cn < 0 else f"{b} + {radical}"
 
 
 def exact_str(x) -> str:
     """A SymPy-parsable string: '-1 - 2*sqrt(3)/3', '4*sqrt(3)', '20/3'."""
     t = type(x)
     if t is Fraction:  # params and most results: no Surd needed to print a rational
-        return _frac_str(x)
+        return ratio_str(*x.as_integer_ratio())
     if t is int:
         return str(x)
     x = _as_surd(x)
-    if x.c == 0:
-        return _frac_str(x.b)
-    c = abs(x.c)
-    num = "" if c.numerator == 1 else f"{c.numerator}*"
-    radical = f"{num}sqrt({x.r})" + ("" if c.denominator == 1 else f"/{c.denominator}")
-    if x.b == 0:
-        return ("-" if x.c < 0 else "") + radical
-    return f"{_frac_str(x.b)} {'-' if x.c < 0 else '+'} {radical}"
+    return surd_str(*x.b.as_integer_ratio(), *x.c.as_integer_ratio(), x.r)
 
 
 def to_sympy(x):

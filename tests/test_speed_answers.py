@@ -72,17 +72,27 @@ def test_json_strings_equal_exact_and_decimal_strings(seed):
             assert (values.exact_strings(value), values.decimal_strings(value, precision)) == want
 
 
-def test_surd_str_is_exact_str():
+def test_surd_str_prints_the_number_sympy_reads():
+    """exact_str prints a Surd through surd_str, which json_strings calls with integers it
+    holds: the text is what SymPy reads as the same number, in exact_str's known forms."""
+    import sympy
+
+    from derive.exact import surd_str, to_sympy
+
     rng = random.Random(5)
-    for _ in range(5000):
+    for _ in range(600):
         x = _scalar(rng)
         x = x if type(x) is Surd else Surd(x)
         (bn, bd), (cn, cd) = x.b.as_integer_ratio(), x.c.as_integer_ratio()
-        assert values._surd_str(bn, bd, cn, cd, x.r) == exact_str(x)
-    for b, c in [(0, 1), (0, -1), (1, 1), (-1, -1), (Fraction(1, 2), Fraction(-3, 4)), (0, Fraction(1, 3))]:
+        text = surd_str(bn, bd, cn, cd, x.r)
+        assert text == exact_str(x)
+        assert sympy.sympify(text) == to_sympy(x)
+    for b, c, want in [(0, 1, "sqrt(3)"), (0, -1, "-sqrt(3)"), (1, 1, "1 + sqrt(3)"), (-1, -1, "-1 - sqrt(3)"),
+                       (Fraction(1, 2), Fraction(-3, 4), "1/2 - 3*sqrt(3)/4"), (0, Fraction(1, 3), "sqrt(3)/3"),
+                       (Fraction(-5, 2), 0, "-5/2")]:
         x = Surd(b, c, 3)
         (bn, bd), (cn, cd) = x.b.as_integer_ratio(), x.c.as_integer_ratio()
-        assert values._surd_str(bn, bd, cn, cd, 3) == exact_str(x)
+        assert surd_str(bn, bd, cn, cd, 3) == exact_str(x) == want
 
 
 def test_kept_decimals_tell_values_and_precisions_apart():

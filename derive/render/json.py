@@ -11,6 +11,7 @@ import json
 from fractions import Fraction
 from functools import lru_cache
 
+from ..exact import ratio_str
 from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
@@ -48,8 +49,7 @@ def jsonable(value):
 def _fraction_str(q: Fraction) -> str:
     """`exact_str` of a Fraction, read through one as_integer_ratio() (not two properties,
     each a call): a variant's params are ~50 of them."""
-    n, d = q.as_integer_ratio()
-    return str(n) if d == 1 else f"{n}/{d}"
+    return ratio_str(*q.as_integer_ratio())
 
 
 @lru_cache(maxsize=None)  # one entry per params class

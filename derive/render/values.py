@@ -7,9 +7,8 @@ Values are scalars (int, Fraction, Surd, SymPy), vectors (tuples) or matrices
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import partial
 
-from ..exact import Surd, approx, exact_str, is_terminating, to_sympy
+from ..exact import Surd, approx, exact_str, is_terminating, ratio_str, surd_str, to_sympy
 from ..forms import Mat, Vec
 from ..memo import keep
 from ..model import Precision
@@ -80,17 +79,8 @@ DECIMALS_KEPT = 4096  # decimals of recent exact values, by value
 
 def _scalar_decimal(x, precision: Precision) -> str:
     kind = type(x)
-    if kind is Fraction or kind is int:  # nearly every value: no other test applies
-        n, d = x.as_integer_ratio()
-        key = (n, d, precision.decimals, precision.sigfigs)
-        text = _DECIMALS.get(key)
-        return _rounded(x, key, precision) if text is None else text
-    if kind is Surd:  # as `_exact_decimal`, a call fewer (relation_latex's ≈ entries)
-        bn, bd = x.b.as_integer_ratio()
-        cn, cd = x.c.as_integer_ratio()
-        key = (bn, bd, cn, cd, x.r, precision.decimals, precision.sigfigs)
-        text = _DECIMALS.get(key)
-        return _rounded(x, key, precision) if text is None else text
+    if kind is Fraction or kind is int or kind is Surd:  # nearly every value: no other test applies
+        return _exact_decimal(x, precision)
     if _undefined(x):
         return "undefined"
     if is_exact_scalar(x):
@@ -123,17 +113,17 @@ def _exact_decimal(x, precision: Precision) -> str:
         n, d = x.as_integer_ratio()
         key = (n, d, precision.decimals, precision.sigfigs)
     text = _DECIMALS.get(key)
-    return _rounded(x, key, precision) if text is None else text
-
-
-def _rounded(x, key: tuple, precision: Precision) -> str:
-    """approx(x), kept under `key` (a miss of `_DECIMALS`)."""
-    return keep(_DECIMALS, key, approx(x, precision.decimals, precision.sigfigs), DECIMALS_KEPT)
+    if text is None:
+        text = keep(_DECIMALS, key, approx(x, precision.decimals, precision.sigfigs), DECIMALS_KEPT)
+    return text
 
 
 def decimal_strings(value, precision: Precision):
     """Correctly rounded decimal strings, nested like the value."""
-    return _json_shaped(partial(_scalar_decimal, precision=precision), value)
+    def decimal(x):  # a closure: a partial with keywords copies them into a new dict each call
+        return _scalar_decimal(x, precision)
+
+    return _json_shaped(decimal, value)
 
 
 def _json_shaped(fn, value):
@@ -146,9 +136,9 @@ def _json_shaped(fn, value):
 
 
 def json_strings(value, precision: Precision) -> tuple:
-    """(exact_strings(value), decimal_strings(value, precision)) in one walk: an exact
-    number's integers are read once for both strings (measured: a third of the time
-    the two walks took, which was most of a key answer's cost)."""
+    """(exact_strings(value), decimal_strings(value, precision)) in one walk of the value,
+    an exact number printed from its integers (measured: a third of the time the two
+    walks took, which was most of a key answer's cost)."""
     if type(value) is tuple:
         exact, decimal = [], []
         for v in value:
@@ -158,18 +148,12 @@ def json_strings(value, precision: Precision) -> tuple:
         return exact, decimal
     kind = type(value)
     if kind is Surd:
-        bn, bd = value.b.as_integer_ratio()
-        cn, cd = value.c.as_integer_ratio()
-        key = (bn, bd, cn, cd, value.r, precision.decimals, precision.sigfigs)
-        exact = _surd_str(bn, bd, cn, cd, value.r)
+        exact = surd_str(*value.b.as_integer_ratio(), *value.c.as_integer_ratio(), value.r)
     elif kind is Fraction or kind is int:
-        bn, bd = value.as_integer_ratio()
-        key = (bn, bd, precision.decimals, precision.sigfigs)
-        exact = str(bn) if bd == 1 else f"{bn}/{bd}"
+        exact = ratio_str(*value.as_integer_ratio())
     else:
         return _other_strings(value, precision)
-    text = _DECIMALS.get(key)
-    return exact, _rounded(value, key, precision) if text is None else text
+    return exact, _exact_decimal(value, precision)
 
 
 def _other_strings(x, precision: Precision) -> tuple:
@@ -180,19 +164,6 @@ def _other_strings(x, precision: Precision) -> tuple:
         return exact_strings(x), decimal_strings(x, precision)
     text = sympy_str(x)
     return text, text
-
-
-def _surd_str(bn: int, bd: int, cn: int, cd: int, r: int) -> str:
-    """`exact_str` of the Surd (bn/bd) + (cn/cd)·√r, from its integers (no Fraction
-    arithmetic or comparisons)."""
-    b = str(bn) if bd == 1 else f"{bn}/{bd}"
-    if cn == 0:
-        return b
-    c = -cn if cn < 0 else cn
-    radical = ("sqrt(" if c == 1 else f"{c}*sqrt(") + (f"{r})" if cd == 1 else f"{r})/{cd}")
-    if bn == 0:
-        return "-" + radical if cn < 0 else radical
-    return f"{b} - {radical}" if cn < 0 else f"{b} + {radical}"
 
 
 def display(value):
