@@ -23,8 +23,8 @@ ulps need.
 from __future__ import annotations
 
 import importlib
-import sys
 import importlib.util
+import sys
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from fractions import Fraction

@@ -511,8 +511,6 @@ def _moments_by_enumeration(x, w, drop, fn):
     units i, so with mᵢ a row it evaluates every mask at once (a Python loop over the
     masks took ~12 ms for n = 8, most of a variant's time in `derive generate`).
     """
-    import numpy as np
-
     masks, prob = _possible_masks(len(x), drop)
     return _moments(prob, fn(x, masks, w))
 
@@ -644,8 +642,6 @@ def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int):
     column in `_all_masks` (n ≤ 12): 2ⁿ sums, then one gather by each mask's cached column
     number, which costs half the (10,000 × n) product.
     """
-    import numpy as np
-
     if n <= 12 and samples * n <= _MC_CACHED_FLAGS and _whole_nonnegative(a):
         table = _all_masks(n)[0].T @ a
         return tuple(table[codes] for codes in _mc_columns_cached(drop, samples, n, seed))

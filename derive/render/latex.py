@@ -17,11 +17,11 @@ from ..model import Precision, Relation, Solution
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, vector_latex
 from .text import _distinct
+from .values import approx_display, decimal_strings, display, is_exactly_shown
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
 SHORT_RELATION_LATEX = 130  # the same budget in LaTeX source, which is about twice as long
-from .values import approx_display, decimal_strings, display, is_exactly_shown
 
 __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
            "solution_context", "escape_latex"]
