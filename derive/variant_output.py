@@ -258,11 +258,7 @@ def _cell(value) -> str:
     """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
     if not isinstance(value, list):
         return str(value)
-    if value and isinstance(value[0], list):  # a matrix: its rows (vectors printed here, a call fewer each)
-        return "[" + ", ".join(["[" + ", ".join(map(str, row)) + "]"
-                                if isinstance(row, list) and row and not isinstance(row[0], list) else _cell(row)
-                                for row in value]) + "]"
-    return "[" + ", ".join(map(str, value)) + "]"  # a vector (values are scalars, vectors or matrices)
+    return "[" + ", ".join(map(_cell, value)) + "]"
 
 
 # ---------------------------------------------------------------------------------
