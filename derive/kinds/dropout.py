@@ -474,7 +474,16 @@ def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:
 def _arrays(p: DropoutParams):
     import numpy as np
 
-    return np.array(floats(p.x)), np.array(floats(p.mask)), np.array(floats(p.w)), to_float(drop_probability(p))
+    x, w, drop = _xw_arrays(p)
+    return x, np.array(floats(p.mask)), w, drop
+
+
+def _xw_arrays(p: DropoutParams):
+    """x and w as float arrays, and p as a float (`reference` needs the mask's array only
+    when it does not enumerate the masks)."""
+    import numpy as np
+
+    return np.array(floats(p.x)), np.array(floats(p.w)), to_float(drop_probability(p))
 
 
 @lru_cache(maxsize=16)
@@ -517,11 +526,16 @@ def _moments_by_enumeration(x, w, drop, fn):
 
 def _moments(prob, y):
     """E[y] and Var[y] = E[y²] − E[y]² for y over masks with these probabilities."""
+    mean = _sum(prob * y)
+    second = _sum(prob * y * y)
+    return mean, second - mean * mean
+
+
+def _sum(a):
+    """np.sum(a) of a float64 vector: the very reduction np.sum makes, without its Python wrapper."""
     import numpy as np
 
-    mean = np.sum(prob * y)
-    second = np.sum(prob * y * y)
-    return mean, second - mean * mean
+    return np.add.reduce(a)
 
 
 def reference(p: DropoutParams) -> dict:
@@ -530,11 +544,11 @@ def reference(p: DropoutParams) -> dict:
     a seeded Monte Carlo estimate of E[y_corr] as its own check."""
     import numpy as np
 
-    x, m, w, drop = _arrays(p)
+    x, w, drop = _xw_arrays(p)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = _by_every_mask(x, w, drop, p.mask)
         if out is None:
-            out = _by_given_masks(x, m, w, drop)
+            out = _by_given_masks(x, np.array(floats(p.mask)), w, drop)
     out["monte_carlo"] = _monte_carlo(p, x, w, drop)
     return out
 
@@ -545,7 +559,8 @@ def _by_every_mask(x, w, drop: float, mask) -> dict | None:
     The given mask and the all-ones mask are columns of the enumeration, so y_drop, y_corr
     and y_orig are those columns: the same float operations as evaluating the definitions
     on the two masks alone, without three more passes of numpy scalar arithmetic
-    (~40 µs a variant).  None when some mask is impossible (p = 0 or 1) or n > 12.
+    (~40 µs a variant); the definitions themselves run as `_definitions_on_columns`.
+    None when some mask is impossible (p = 0 or 1) or n > 12.
     """
     import numpy as np
 
@@ -555,12 +570,33 @@ def _by_every_mask(x, w, drop: float, mask) -> dict | None:
     masks, prob = _possible_masks(n, drop)
     if masks.shape[1] != 2**n:
         return None
-    y = definitions.dropout(x, masks, w)
-    y_corr = definitions.dropout_corrected(x, masks, w, np.float64(drop))
+    y, y_corr = _definitions_on_columns(x, w, masks, np.float64(drop))
     given = _mask_column(mask)
     e_corr, v_corr = _moments(prob, y_corr)
     return {"y_drop": y[given], "y_corr": y_corr[given], "y_orig": y[2**n - 1],
-            "E_y_drop": np.sum(prob * y), "E_y_corr": e_corr, "Var_y_corr": v_corr}
+            "E_y_drop": _sum(prob * y), "E_y_corr": e_corr, "Var_y_corr": v_corr}
+
+
+def _definitions_on_columns(x, w, masks, p):
+    """`definitions.dropout(x, masks, w)` and `definitions.dropout_corrected(x, masks, w, p)`, the
+    same floats bit for bit (tests), with each mask a column of `masks`.
+
+    The definitions loop over the units in Python, a few numpy calls per unit on 2ⁿ-wide rows
+    (~55 calls for n = 8); here the products wᵢ·mᵢ·xᵢ (and their quotients by 1 − p) are
+    two array operations, and only the sum goes unit by unit, in the definitions' order and
+    from the same start (Python's `sum` adds to 0, so −0.0 becomes +0.0).  numpy's own
+    `add.reduce` would sum eight or more rows pairwise, another rounding.
+    """
+    terms = w[:, None] * masks * x[:, None]
+    return _row_sum(terms), _row_sum(terms / (1 - p))
+
+
+def _row_sum(rows):
+    """0 + rows[0] + rows[1] + …, left to right, as Python's `sum` of the rows adds them."""
+    out = rows[0] + 0.0
+    for row in rows[1:]:
+        out += row
+    return out
 
 
 def _mask_column(mask) -> int:
@@ -603,10 +639,14 @@ def _mc_check(backend, detail, samples, exact, mean, se, seed) -> Check:
 
 
 def _exact_E_corr(p: DropoutParams):
-    keep = 1 - drop_probability(p)
-    if keep == 0:
+    """Σ wᵢxᵢ (= E[y_corr], derived in solve), None for p = 1; in integers when w and x are
+    whole, as they are in generated variants (`products` makes a Fraction per unit)."""
+    if drop_probability(p) == 1:
         return None
-    return total(products(p.w, p.x))  # = E[y_corr], derived in solve
+    w, x = p.w, p.x
+    if all(v.denominator == 1 for v in w) and all(v.denominator == 1 for v in x):
+        return rational(sum(a.numerator * b.numerator for a, b in zip(w, x)))
+    return total(products(w, x))
 
 
 def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED) -> Check:
@@ -625,8 +665,7 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
         return _mc_check("numpy:monte_carlo", detail, samples, None, 0, 0, seed)
     a = w * x
     total = total_sq = 0.0
-    for y_kept in _mc_sums(a, drop_probability(p), samples, n, seed):
-        y = y_kept / (1 - drop)
+    for y in _mc_sums(a, drop_probability(p), samples, n, seed, 1 - drop):
         total += y.sum()
         total_sq += (y * y).sum()
     mean = total / samples
@@ -634,28 +673,38 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
     return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
 
 
-def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int):
-    """`kept @ a` for each chunk of Monte Carlo masks (the kept units' sum of wᵢxᵢ, per mask).
+def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int, keep: float = 1.0):
+    """`kept @ a / keep` for each chunk of Monte Carlo masks (the kept units' sum of wᵢxᵢ, per
+    mask, then scaled by 1/(1 − p) where `keep` is given).
 
     When every aᵢ is a whole number ≥ +0 (no −0.0) and their sum is below 2⁵³, each such sum is
     exact in any order and never −0.0, so it is the same float as the sum of its mask's
-    column in `_all_masks` (n ≤ 12): 2ⁿ sums, then one gather by each mask's cached column
-    number, which costs half the (10,000 × n) product.
+    column in `_all_masks` (n ≤ 12): 2ⁿ sums (each divided by `keep` there: the same
+    quotients), then one gather by each mask's cached column number, which costs half the
+    (10,000 × n) product and its 10,000 divisions.
     """
     if n <= 12 and samples * n <= _MC_CACHED_FLAGS and _whole_nonnegative(a):
         table = _all_masks(n)[0].T @ a
+        if keep != 1.0:
+            table = table / keep
         return tuple(table[codes] for codes in _mc_columns_cached(drop, samples, n, seed))
-    return (kept @ a for kept in _mc_masks(drop, samples, n, seed))
+    if keep == 1.0:
+        return (kept @ a for kept in _mc_masks(drop, samples, n, seed))
+    return (kept @ a / keep for kept in _mc_masks(drop, samples, n, seed))
 
 
 _EXACT_FLOATS = 2.0**53
 
 
 def _whole_nonnegative(a) -> bool:
-    """Whether every entry is a whole float ≥ +0 (sign bit clear) and their sum is exact."""
-    import numpy as np
+    """Whether every entry is a whole float ≥ +0 (sign bit clear) and their sum is exact.
 
-    return bool(not np.signbit(a).any() and (a == np.floor(a)).all() and a.sum() < _EXACT_FLOATS)
+    In Python floats (a has a dozen entries at most here; five numpy calls cost more).  Whole
+    numbers ≥ 0 sum exactly below 2⁵³ in any order, and at or above it in no order, so the
+    comparison does not depend on how the sum is taken.
+    """
+    values = a.tolist()
+    return all(v.is_integer() and math.copysign(1.0, v) > 0 for v in values) and sum(values) < _EXACT_FLOATS
 
 
 @lru_cache(maxsize=16)

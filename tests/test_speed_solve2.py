@@ -1,0 +1,159 @@
+"""Fast paths in drawing, solving and checking a variant (second round), each against the
+plain path it replaces.
+
+Every fast path must give the very same values (Fractions equal, floats bit for bit, −0.0
+kept apart from +0.0), since the key, the solutions and the numeric checks' printed errors
+come from them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from derive import definitions
+from derive.exact import products, total
+from derive.kinds import dropout as D
+from derive.params import build
+
+
+def _same_floats(a, b) -> bool:
+    """Bit for bit, as arrays of float64 of the same shape (a scalar is a 0-d array)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+# -- dropout's numeric path ---------------------------------------------------------------
+def _unit_floats(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n floats of the kinds that matter for rounding: fractions, whole numbers, ±0.0, large."""
+    pick = rng.integers(0, 4)
+    if pick == 0:
+        v = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)
+    elif pick == 1:
+        v = rng.integers(-9, 10, size=n).astype(float)
+    elif pick == 2:
+        v = rng.choice([1 / 3, -2 / 7, 0.1, -0.0, 0.0, 5.0, 1e16, -1e-8], size=n)
+    else:
+        v = rng.integers(0, 10, size=n) / rng.integers(1, 8, size=n)
+    if rng.random() < 0.3:
+        v[rng.integers(0, n)] = -0.0
+    return v
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_dropout_definitions_on_columns_are_the_definitions(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 13))
+    x, w = _unit_floats(rng, n), _unit_floats(rng, n)
+    if seed % 10 == 0:
+        x[:] = -0.0  # every product ±0: Python's sum turns −0.0 into +0.0
+    masks, _ = D._all_masks(n)
+    p = np.float64(rng.choice([0.25, 0.75, 1 / 3, 0.1, 5 / 6, 0.5, 0.0]))
+    y, y_corr = D._definitions_on_columns(x, w, masks, p)
+    assert _same_floats(y, definitions.dropout(x, masks, w))
+    assert _same_floats(y_corr, definitions.dropout_corrected(x, masks, w, p))
+
+
+def test_dropout_row_sum_is_pythons_sum():
+    rng = np.random.default_rng(1)
+    for n in range(1, 14):
+        rows = rng.normal(size=(n, 5)) * 10.0 ** rng.integers(-8, 9, size=(n, 1))
+        rows[0, 0] = -0.0
+        rows[:, 1] = -0.0
+        assert _same_floats(D._row_sum(rows), sum(rows[i] for i in range(n)))
+
+
+def test_dropout_sum_is_np_sum():
+    rng = np.random.default_rng(2)
+    for n in (1, 2, 7, 8, 9, 100, 256, 4096):
+        a = rng.normal(size=n) * 10.0 ** rng.integers(-8, 9, size=n)
+        got = D._sum(a)
+        assert type(got) is type(np.sum(a)) and _same_floats(got, np.sum(a))
+
+
+def _whole_nonnegative_numpy(a) -> bool:
+    """The numpy version `_whole_nonnegative` replaced."""
+    return bool(not np.signbit(a).any() and (a == np.floor(a)).all() and a.sum() < D._EXACT_FLOATS)
+
+
+def test_dropout_whole_nonnegative_is_the_numpy_test():
+    rng = random.Random(3)
+    pool = [0.0, -0.0, 1.0, 7.0, 2.5, -3.0, 1 / 3, 2.0**52, 2.0**53, 2.0**53 - 1, 1e300, math.inf, -math.inf,
+            math.nan, 4.0, 9.0]
+    for _ in range(5000):
+        a = np.array([rng.choice(pool) for _ in range(rng.randint(1, 12))])
+        assert D._whole_nonnegative(a) == _whole_nonnegative_numpy(a), a
+    assert D._whole_nonnegative(np.array([2.0**52, 2.0**52])) is False   # the sum reaches 2⁵³
+    assert D._whole_nonnegative(np.array([2.0, 6.0, 0.0])) is True
+
+
+def _dropout_params(rng: random.Random) -> D.DropoutParams:
+    n = rng.randint(1, 12)
+    whole = rng.random() < 0.5
+    x = [rng.randint(-9, 9) if whole else rng.choice((rng.randint(-9, 9), Fraction(rng.randint(-20, 20),
+                                                                                   rng.randint(1, 7))))
+         for _ in range(n)]
+    w = [rng.choice((1, 0, -1, -2, 3) if whole else (1, -2, Fraction(1, 3), Fraction(-5, 2))) for _ in range(n)]
+    p = rng.choice((Fraction(1, 2), Fraction(3, 4), Fraction(1, 3), Fraction(1, 10), Fraction(0), Fraction(1)))
+    mask = [1] * n if p == 0 else [0] * n if p == 1 else [rng.randint(0, 1) for _ in range(n)]
+    return build(D.DropoutParams, {"x": x, "w": w, "p": p, "mask": mask})
+
+
+def test_dropout_exact_E_corr_is_the_sum_of_products():
+    rng = random.Random(4)
+    for _ in range(3000):
+        p = _dropout_params(rng)
+        got = D._exact_E_corr(p)
+        if D.drop_probability(p) == 1:
+            assert got is None
+            continue
+        want = total(products(p.w, p.x))
+        assert type(got) is Fraction and (got.numerator, got.denominator) == (want.numerator, want.denominator)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_dropout_monte_carlo_outputs_are_the_sums_over_keep(seed):
+    """`_mc_sums(..., keep)` against `kept @ a` divided by keep afterwards, as it was."""
+    rng = random.Random(seed)
+    n = rng.randint(1, 12)
+    drop = rng.choice((Fraction(1, 2), Fraction(3, 4), Fraction(1, 3), Fraction(9, 10), Fraction(1, 10)))
+    keep = 1 - float(drop)
+    if seed % 2:  # the cached table's domain: whole numbers ≥ 0
+        a = np.array([float(rng.randint(0, 30)) for _ in range(n)])
+    else:
+        a = np.array([rng.choice((-3.0, -0.0, 0.0, 2.5, 7.0, 1 / 3)) for _ in range(n)])
+    fast = list(D._mc_sums(a, drop, D.MC_SAMPLES, n, D.MC_SEED, keep))
+    plain = [kept @ a / keep for kept in D._mc_masks(drop, D.MC_SAMPLES, n, D.MC_SEED)]
+    assert len(fast) == len(plain) and all(_same_floats(f, g) for f, g in zip(fast, plain))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_dropout_reference_is_the_definitions_on_every_mask(seed):
+    """The whole reference against the definitions evaluated mask by mask (`_by_given_masks`)
+    and the Monte Carlo check as it was computed before (the table divided per sample)."""
+    p = _dropout_params(random.Random(500 + seed))
+    got = D.reference(p)
+    x, m, w, drop = D._arrays(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plain = D._by_given_masks(x, m, w, drop)
+    for k, v in plain.items():
+        assert _same_floats(got[k], v), (k, got[k], v)
+    n = len(x)
+    samples = max(1000, min(D.MC_SAMPLES, D._MC_MAX_DRAWS // max(n, 1)))
+    exact = D._exact_E_corr(p)
+    if exact is None:
+        assert got["monte_carlo"].note.startswith("skipped")
+        return
+    total_, total_sq = 0.0, 0.0
+    for kept in D._mc_masks(D.drop_probability(p), samples, n, D.MC_SEED):
+        y = kept @ (w * x) / (1 - drop)
+        total_ += y.sum()
+        total_sq += (y * y).sum()
+    mean = total_ / samples
+    se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
+    assert got["monte_carlo"] == D._mc_check("numpy:monte_carlo", got["monte_carlo"].detail, samples, exact,
+                                             mean, se, D.MC_SEED)
