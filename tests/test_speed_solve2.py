@@ -157,3 +157,56 @@ def test_dropout_reference_is_the_definitions_on_every_mask(seed):
     se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
     assert got["monte_carlo"] == D._mc_check("numpy:monte_carlo", got["monte_carlo"].detail, samples, exact,
                                              mean, se, D.MC_SEED)
+
+
+# -- model size's numeric path --------------------------------------------------------------
+def _model_size_reference_in_numpy(p) -> dict:
+    """The array version `reference` replaced: one padded array of shapes, one `prod`, four sums."""
+    import itertools
+
+    from derive.kinds import model_size as MS
+
+    m = p.model
+    params, buffers = [], []
+    for k, layer in enumerate(m.layers):
+        for t in layer.tensors():
+            if t.kind == "buffer":
+                buffers.append(t.shape)
+            elif not (t.tied_to is not None and k in m.ties):
+                params.append(t.shape)
+    groups = (params, buffers, m.all_shapes, [s[1:] for s in m.shapes])
+    products = MS._row_products(np, [s for g in groups for s in g])
+    ends = list(itertools.accumulate(len(g) for g in groups))
+    sizes = products[ends[1]:ends[2]]
+    return {"params": products[:ends[0]].sum(), "buffers": products[ends[0]:ends[1]].sum(),
+            "K": products[ends[2]:].sum(), "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_model_size_reference_in_python_floats_is_the_numpy_arrays(difficulty):
+    from derive.kinds import model_size as MS
+
+    for seed in range(300):
+        p = MS.generate(random.Random(seed), difficulty)
+        fast, slow = MS.reference(p), _model_size_reference_in_numpy(p)
+        assert fast.keys() == slow.keys()
+        for k in slow:
+            assert type(fast[k]) is type(slow[k]) and _same_floats(fast[k], slow[k]), (k, fast[k], slow[k])
+
+
+def test_model_size_reference_big_models_fall_back_or_agree():
+    """Specs whose counts approach 2⁵³: either the float path is exact or it hands over."""
+    from derive.kinds import model_size as MS
+
+    paths = set()
+    for width in (2**20, 2**25, 2**26, 2**26 + 3, 94_906_264, 94_906_265, 94_906_266, 2**27):
+        p = build(MS.ModelSizeParams, {"layers": [f"Linear(?, {width})", "ReLU", f"Linear(?, {width})"],
+                                       "input_shape": [2, 3], "num_classes": width})
+        fast, slow = MS.reference(p), MS._reference_by_tensor(p)
+        paths.add(MS._float_exact([t.shape for layer in p.model.layers for t in layer.tensors()]))
+        for k in slow:
+            assert type(fast[k]) is type(slow[k]) and _same_floats(fast[k], slow[k]), (width, k)
+    assert paths == {True, False}  # both routes were taken
+    assert MS._float_sizes([(2**27, 2**26)]) is None and MS._float_sizes([(3, 0)]) is None
+    assert MS._float_sizes([(2**26, 2**26 - 1), ()]) == [float(2**26 * (2**26 - 1)), 1.0]
+    assert MS._float_sizes([(2**52,), (2**52,)]) is None and MS._float_sizes([(2**52,), (2**52 - 1,)]) is not None

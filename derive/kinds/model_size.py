@@ -17,7 +17,6 @@ the grammar in `derive.modelsize.spec`, or a TOML file via `spec`), a list of la
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -256,10 +255,12 @@ def _batch_symbol():
 
 # -- numeric cross-checks ----------------------------------------------------------------------
 def reference(p: ModelSizeParams) -> dict:
-    """numpy: recount from the tensor shapes (not from the display formulas) and the z shapes.
+    """numpy float64: recount from the tensor shapes (not from the display formulas) and the z shapes.
 
-    Each group of shapes is one array, one row per shape padded with ones, and one
-    `np.prod(axis=1)`: some 35 reductions of two-element arrays cost more than the solve.
+    Every count is a product of whole numbers and a sum of such products.  While a group's
+    total stays below 2⁵³, float64 holds every product and sum exactly, in any order, so
+    Python's float arithmetic gives numpy's very floats (tests): some 35 tiny products and four
+    reductions through numpy cost more than the solve.  Beyond that, `_reference_by_tensor`.
     """
     import numpy as np
 
@@ -271,30 +272,46 @@ def reference(p: ModelSizeParams) -> dict:
                 buffers.append(t.shape)
             elif not (t.tied_to is not None and k in m.ties):
                 params.append(t.shape)
-    shapes = m.all_shapes
-    if not _float_exact(params, buffers, shapes):
+    groups = [_float_sizes(g) for g in (params, buffers, m.all_shapes)]
+    if None in groups:
         return _reference_by_tensor(p)
-    # The four groups as consecutive rows of one array, one `prod` for all of them.
-    groups = (params, buffers, shapes, [s[1:] for s in m.shapes])
-    products = _row_products(np, [s for g in groups for s in g])
-    ends = list(itertools.accumulate(len(g) for g in groups))
-    sizes = products[ends[1]:ends[2]]
-    return {"params": products[:ends[0]].sum(), "buffers": products[ends[0]:ends[1]].sum(),
-            "K": products[ends[2]:].sum(), "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+    param_sizes, buffer_sizes, sizes = groups
+    per_example = [_float_product(s[1:]) for s in m.shapes]  # each at most its shape's size: exact too
+    return {"params": np.float64(sum(param_sizes)), "buffers": np.float64(sum(buffer_sizes)),
+            "K": np.float64(sum(per_example)), "activations": np.float64(sum(sizes[: len(m.shapes)])),
+            "activation_sizes": np.array(sizes, dtype=np.float64)}
 
 
 _EXACT_FLOATS = 2**53  # every integer below this is a float64, and so are the sums and products below it
 
 
+def _float_product(shape) -> float:
+    """The product of a shape's dimensions in float64 (1.0 for [])."""
+    out = 1.0
+    for d in shape:
+        out *= d
+    return out
+
+
+def _float_sizes(shapes) -> list[float] | None:
+    """Each shape's size as a float, or None when float64 cannot count this group exactly.
+
+    No dimension may be 0, and the float total must stay below 2⁵³: rounding is monotone,
+    so a product or partial sum that reached 2⁵³ would leave the total there, and below it
+    every product and sum of whole numbers is exact.
+    """
+    sizes = []
+    for s in shapes:
+        if 0 in s:
+            return None
+        sizes.append(_float_product(s))
+    return sizes if sum(sizes) < _EXACT_FLOATS else None
+
+
 def _float_exact(*groups) -> bool:
     """Whether float64 counts these shapes exactly, in any order of multiplying and adding:
-    then the batched `reference` gives the very floats the tensor-by-tensor count gives."""
-    from ..modelsize.count import product
-
-    for shapes in groups:
-        if any(0 in s for s in shapes) or sum(product(s) for s in shapes) >= _EXACT_FLOATS:
-            return False
-    return True
+    then `reference` gives the very floats the tensor-by-tensor count gives."""
+    return all(_float_sizes(shapes) is not None for shapes in groups)
 
 
 def _row_products(np, shapes):

@@ -104,10 +104,10 @@ class Layer:
     @property
     def dims(self) -> tuple[str, ...]:
         """The fields that are dimensions (may be unknown and inferred)."""
-        return tuple(f for f, k in self.FIELDS.items() if k == "dim")
+        return _dims(type(self))
 
     def unknown_dims(self) -> tuple[str, ...]:
-        return tuple(f for f in self.dims if getattr(self, f) is None)
+        return tuple([f for f in _dims(type(self)) if getattr(self, f) is None])
 
     def filled(self, **values) -> "Layer":
         try:
@@ -155,6 +155,12 @@ def _layer_text(layer: Layer) -> str:
         if f in layer.REQUIRED or v != defaults[f]:
             args.append(f"{f}={_value_text(v, layer.FIELDS[f])}")
     return f"{layer.type_name}({', '.join(args)})" if args else layer.type_name
+
+
+@lru_cache(maxsize=64)
+def _dims(cls) -> tuple[str, ...]:
+    """`Layer.dims` of a layer type: its FIELDS are fixed, and every model asks each layer."""
+    return tuple(f for f, k in cls.FIELDS.items() if k == "dim")
 
 
 @lru_cache(maxsize=64)
