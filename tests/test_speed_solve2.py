@@ -210,3 +210,20 @@ def test_model_size_reference_big_models_fall_back_or_agree():
     assert MS._float_sizes([(2**27, 2**26)]) is None and MS._float_sizes([(3, 0)]) is None
     assert MS._float_sizes([(2**26, 2**26 - 1), ()]) == [float(2**26 * (2**26 - 1)), 1.0]
     assert MS._float_sizes([(2**52,), (2**52,)]) is None and MS._float_sizes([(2**52,), (2**52 - 1,)]) is not None
+
+
+# -- batch norm's numeric path ----------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(150))
+def test_batchnorm_column_statistics_are_numpys_mean_and_var(seed):
+    from derive.kinds import batchnorm as B
+
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(2, 12)), int(rng.integers(1, 9)))
+    X = rng.normal(size=shape) * 10.0 ** rng.integers(-6, 7)
+    if seed % 3 == 0:
+        X = np.round(X) / rng.integers(1, 8)
+    if seed % 5 == 0:
+        X[:, 0] = X[0, 0]  # a constant column
+    assert _same_floats(B._column_means(np, X), X.mean(axis=0))
+    assert _same_floats(B._column_variances_unbiased(np, X), X.var(axis=0, ddof=1))
+    assert _same_floats(B._column_means(np, X[:1]), X[:1].mean(axis=0))
