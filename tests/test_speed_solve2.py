@@ -227,3 +227,17 @@ def test_batchnorm_column_statistics_are_numpys_mean_and_var(seed):
     assert _same_floats(B._column_means(np, X), X.mean(axis=0))
     assert _same_floats(B._column_variances_unbiased(np, X), X.var(axis=0, ddof=1))
     assert _same_floats(B._column_means(np, X[:1]), X[:1].mean(axis=0))
+
+
+def test_layer_tensors_are_the_layers_own():
+    """Kept per equal layer: equal layers (a name aside) list equal tensors, names and ties included."""
+    from derive.kinds import model_size as MS
+    from derive.modelsize.layers import Linear, layer_tensors
+
+    for difficulty in ("easy", "medium", "hard"):
+        for seed in range(100):
+            for layer in MS.generate(random.Random(seed), difficulty).model.layers:
+                assert layer_tensors(layer) == layer.tensors()
+    a, b = Linear(3, 4, tie="emb"), Linear(3, 4)
+    assert layer_tensors(a) == a.tensors() != layer_tensors(b) == b.tensors()
+    assert layer_tensors(a)[0].tied_to == "emb" and layer_tensors(Linear(3, 4, bias=False)) == (layer_tensors(b)[0],)

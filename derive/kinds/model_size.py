@@ -29,7 +29,9 @@ from ..registry import Kind, MistakeAnswer
 from ..modelsize import count as cnt
 from ..modelsize import steps as st
 from ..modelsize.infer import Model, infer
-from ..modelsize.layers import BatchNorm1d, BatchNorm2d, Conv2d, Embedding, LayerNorm, Linear, TransformerBlock
+from ..modelsize.layers import (
+    BatchNorm1d, BatchNorm2d, Conv2d, Embedding, LayerNorm, Linear, TransformerBlock, layer_tensors,
+)
 from ..modelsize.spec import load_spec, parse_input_shape, parse_layers, parse_loss
 from ..modelsize.steps import Label
 
@@ -267,7 +269,7 @@ def reference(p: ModelSizeParams) -> dict:
     m = p.model
     params, buffers = [], []
     for k, layer in enumerate(m.layers):
-        for t in layer.tensors():
+        for t in layer_tensors(layer):
             if t.kind == "buffer":
                 buffers.append(t.shape)
             elif not (t.tied_to is not None and k in m.ties):

@@ -87,8 +87,9 @@ def layer_labels(layers) -> tuple[str, ...]:
     counts: dict[str, int] = {}
     out = []
     for layer in layers:
-        counts[layer.type_name] = counts.get(layer.type_name, 0) + 1
-        out.append(f"{layer.type_name}{counts[layer.type_name]}")
+        name = type(layer).__name__  # `type_name`, read once per layer
+        k = counts[name] = counts.get(name, 0) + 1
+        out.append(f"{name}{k}")
     return tuple(out)
 
 

@@ -36,7 +36,7 @@ __all__ = [
     "Linear", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "ReLU", "GELU", "Tanh", "Sigmoid",
     "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Flatten", "Conv2d", "MaxPool2d",
     "AvgPool2d", "Embedding", "TransformerBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss",
-    "LAYER_TYPES", "LOSS_TYPES", "pair",
+    "LAYER_TYPES", "LOSS_TYPES", "pair", "layer_tensors",
 ]
 
 UNKNOWN = "?"
@@ -125,6 +125,21 @@ class Layer:
 
     def __str__(self):
         return self.text()
+
+
+def layer_tensors(layer: "Layer") -> tuple[Tensor, ...]:
+    """`layer.tensors()`, kept per distinct layer: the tensors are immutable and depend only
+    on the fields that equality compares, and variants recount the same layers again and
+    again (a frozen Tensor costs a dataclass __init__ each time)."""
+    try:
+        return _kept_tensors(layer)
+    except TypeError:  # an unhashable field value: list them afresh
+        return layer.tensors()
+
+
+@lru_cache(maxsize=4096)
+def _kept_tensors(layer: "Layer") -> tuple[Tensor, ...]:
+    return layer.tensors()
 
 
 @lru_cache(maxsize=4096)
