@@ -241,3 +241,15 @@ def test_layer_tensors_are_the_layers_own():
     a, b = Linear(3, 4, tie="emb"), Linear(3, 4)
     assert layer_tensors(a) == a.tensors() != layer_tensors(b) == b.tensors()
     assert layer_tensors(a)[0].tied_to == "emb" and layer_tensors(Linear(3, 4, bias=False)) == (layer_tensors(b)[0],)
+
+
+def test_dropout_sympy_rationals_kept_by_their_integers():
+    import sympy
+
+    rng = random.Random(9)
+    for _ in range(2000):
+        q = Fraction(rng.randint(-10**12, 10**12), rng.randint(1, 10**6))
+        got = D._sym(q)
+        assert got == sympy.Rational(q.numerator, q.denominator) and type(got) is type(sympy.Rational(
+            q.numerator, q.denominator))
+    assert D._sym(7) == sympy.Integer(7) and D._sym(Fraction(4, 2)) is sympy.Integer(2)

@@ -24,7 +24,7 @@ import sympy
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import approx, floats, products, rational, to_float, total
+from ..exact import _ZERO, approx, floats, products, rational, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
@@ -185,7 +185,14 @@ def _unit_values(convention: str, given: Fraction):
 
 
 def _sym(v):
-    return sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+    return _sympy_rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+
+
+@lru_cache(maxsize=1024)
+def _sympy_rational(n: int, d: int):
+    """sympy.Rational(n, d), kept by its two integers: SymPy's own cache hashes its arguments
+    through a Python wrapper, and a solve asks for p, 1 − p and its sums again and again."""
+    return sympy.Rational(n, d)
 
 
 def _frac(x) -> Fraction:
@@ -260,7 +267,7 @@ def solve(p: DropoutParams) -> Solution:
     ))
     if keep:
         scale = 1 / keep
-        x_corr = tuple(_over(xi, keep) if mi else Fraction(0) for xi, mi in zip(x, m))
+        x_corr = tuple(_over(xi, keep) if mi else _ZERO for xi, mi in zip(x, m))
         keep_form = Sub(1, given) if p.convention == "drop" else given
         rel_xcorr = Relation(X_CORR, (Div(Mul(M, Sym("x", "x"), "hadamard"), keep_form), Vec(x_corr)))
         rel_corr = Relation(Y_CORR, (
@@ -354,15 +361,16 @@ def _ranges(idx) -> str:
 def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v,
                       keep: Fraction, drop: Fraction) -> Step:
     name = _text(ex.symbol)
+    at = f"{name} = {p.p}"
     keep_at, drop_at = _sym(keep), _sym(drop)  # ex.keep, ex.drop at s = p
     # This problem's x and w after the general lines: the same expressions as functions of the symbol, then its value.
     rels = [*_general_relations(ex.symbol, ex.keep, ex.drop, ex.E_m),
-            Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=f"{name} = {p.p}")]
+            Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=at)]
     if E_corr_v is not None:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)), E_corr_v),
                              note=f"every {name} with P(keep) > 0"))
         rels.append(Relation(_Var(Y_CORR), (ex.Var_y_corr, Mul(Div(drop_at, keep_at), sum_sq), Var_corr_v),
-                             note=f"{name} = {p.p}"))
+                             note=at))
     else:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)),
                                           Words("undefined: P(keep) = 0")), approx=False))
@@ -414,9 +422,10 @@ def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
     if not keep:
         return (f"With {k} = 0 every unit is dropped: y_drop = 0, and the correction 1/({k}) is undefined, "
                 "so dropout with correction cannot be used here.")
-    closer = abs(y_corr - y_orig) <= abs(y_drop - y_orig)
-    here = (f"Here |y_corr − y_orig| = {approx(abs(y_corr - y_orig))} and |y_drop − y_orig| = "
-            f"{approx(abs(y_drop - y_orig))}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
+    off_corr, off_drop = abs(y_corr - y_orig), abs(y_drop - y_orig)
+    closer = off_corr <= off_drop
+    here = (f"Here |y_corr − y_orig| = {approx(off_corr)} and |y_drop − y_orig| = "
+            f"{approx(off_drop)}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
     return (here + f"Zeroing units alone shrinks the expected output to ({k})·y_orig during training, while at "
             "test time dropout is off and the output is y_orig: the next layer would see a shift in scale between "
             "training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
