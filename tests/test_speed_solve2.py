@@ -253,3 +253,38 @@ def test_dropout_sympy_rationals_kept_by_their_integers():
         assert got == sympy.Rational(q.numerator, q.denominator) and type(got) is type(sympy.Rational(
             q.numerator, q.denominator))
     assert D._sym(7) == sympy.Integer(7) and D._sym(Fraction(4, 2)) is sympy.Integer(2)
+
+
+def _activation_groups_one_by_one(model):
+    """The version `activation_groups` replaced: a new group object per activation."""
+    from derive.modelsize.count import ActGroup
+
+    groups = []
+    for i, (shape, label) in enumerate(zip(model.shapes, model.labels), 1):
+        per = tuple(shape[1:])
+        if groups and groups[-1].shape == per:
+            g = groups[-1]
+            groups[-1] = ActGroup(g.first, i, per, g.labels + (label,))
+        else:
+            groups.append(ActGroup(i, i, per, (label,)))
+    return tuple(groups)
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+def test_model_size_counts_as_before(difficulty):
+    from derive.kinds import model_size as MS
+    from derive.modelsize import count as cnt
+
+    for seed in range(150):
+        p = MS.generate(random.Random(seed), difficulty)
+        m = p.model
+        assert cnt.activation_groups(m) == _activation_groups_one_by_one(m)
+        C, Z = 1000 + seed, 77 * seed
+        for dtype in ("fp32", "fp16", "bf16", "fp64"):
+            for opt in ("none", "sgd", "adam"):
+                assert cnt.memory(m, C, Z, dtype, opt, cnt.buffer_lines(m)) == cnt.memory(m, C, Z, dtype, opt)
+    spec = build(MS.ModelSizeParams, {"layers": ["Linear(8, 8)", "BatchNorm1d(8)", "Linear(8, 8)", "BatchNorm1d"],
+                                      "input_shape": [4, 8]})
+    m = spec.model
+    assert cnt.memory(m, 10, 10, "fp16", "adam", cnt.buffer_lines(m)).buffers == cnt.memory(m, 10, 10, "fp16",
+                                                                                             "adam").buffers > 0

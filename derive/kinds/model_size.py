@@ -149,7 +149,7 @@ def _counts(p: ModelSizeParams) -> dict:
     Z = m.batch * K
     return {"lines": lines, "buffers": buffers, "C": C, "B": sum(b.count for b in buffers), "K": K, "Z": Z,
             "groups": cnt.activation_groups(m), "nstar": cnt.crossover_batch(C, K),
-            "memory": cnt.memory(m, C, Z, p.dtype, p.optimizer)}
+            "memory": cnt.memory(m, C, Z, p.dtype, p.optimizer, buffers)}
 
 
 def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
@@ -190,7 +190,8 @@ def _notes(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
 def solve(p: ModelSizeParams) -> Solution:
     m = p.model
     c = _counts(p)
-    others = {d: cnt.memory(m, c["C"], c["Z"], d, p.optimizer) for d in ("fp32", "fp16", "bf16") if d != p.dtype}
+    others = {d: cnt.memory(m, c["C"], c["Z"], d, p.optimizer, c["buffers"])
+              for d in ("fp32", "fp16", "bf16") if d != p.dtype}
     steps = [st.layers_step(m), st.shapes_step(m)]
     logits = st.logits_step(m)
     if logits is not None:
