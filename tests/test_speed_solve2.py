@@ -288,3 +288,13 @@ def test_model_size_counts_as_before(difficulty):
     m = spec.model
     assert cnt.memory(m, 10, 10, "fp16", "adam", cnt.buffer_lines(m)).buffers == cnt.memory(m, 10, 10, "fp16",
                                                                                              "adam").buffers > 0
+
+
+def test_model_size_shape_labels_are_the_shape_texts():
+    from derive.kinds import model_size as MS
+
+    for seed in range(100):
+        for s in MS.generate(random.Random(seed), "hard").model.all_shapes:
+            assert MS._shape_label(s) == MS._label("[" + ", ".join(str(d) for d in s) + "]")
+            assert MS._shape_text(s) == "[" + ", ".join(str(d) for d in s) + "]"
+    assert MS._shape_text(()) == "[]" and str(MS._shape_label((4, 10))) == "[4, 10]"

@@ -138,7 +138,13 @@ def _in_out(layer) -> tuple[str, str]:
 
 
 def _shape_text(shape) -> str:
-    return "[" + ", ".join(str(d) for d in shape) + "]"
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+@lru_cache(maxsize=4096)
+def _shape_label(shape: tuple) -> Label:
+    """The Label of a shape's text: variants repeat shapes such as [4, 128]."""
+    return _label(_shape_text(shape))
 
 
 def _counts(p: ModelSizeParams) -> dict:
@@ -216,7 +222,7 @@ def solve(p: ModelSizeParams) -> Solution:
         # One row per layer (a column, so the LaTeX answer stays within the page).
         Result("dims", Sym("layers", r"\text{layers}"), tuple((_label(l.text()),) for l in m.layers),
                "the layers, every dimension filled in, one row per layer"),
-        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((_label(_shape_text(s)),) for s in m.all_shapes),
+        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((_shape_label(s),) for s in m.all_shapes),
                "shapes of z1…zN, one row each (the last is the loss output when there is a loss)"),
     ]
     if logits is not None:
