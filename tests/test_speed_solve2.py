@@ -298,3 +298,19 @@ def test_model_size_shape_labels_are_the_shape_texts():
             assert MS._shape_label(s) == MS._label("[" + ", ".join(str(d) for d in s) + "]")
             assert MS._shape_text(s) == "[" + ", ".join(str(d) for d in s) + "]"
     assert MS._shape_text(()) == "[]" and str(MS._shape_label((4, 10))) == "[4, 10]"
+
+
+def test_build_specs_kept_per_class_are_the_field_specs():
+    from derive.errors import InputError
+    from derive.kinds.batchnorm import BatchNormParams
+    from derive.kinds.model_size import ModelSizeParams
+    from derive.params import _specs_by_name, field_specs
+
+    for cls in (D.DropoutParams, BatchNormParams, ModelSizeParams):
+        assert list(_specs_by_name(cls).items()) == [(f.name, f) for f in field_specs(cls)]
+    p = build(BatchNormParams, {"X": [[1, 2], [3, 5]]})
+    assert p.running_var == (Fraction(1), Fraction(1)) and p.running_mean == (Fraction(0), Fraction(0))
+    with pytest.raises(InputError, match="did you mean 'mask'"):
+        build(D.DropoutParams, {"x": [1], "p": "1/2", "masc": [1]})
+    with pytest.raises(InputError, match="is required"):
+        build(D.DropoutParams, {"x": [1]})

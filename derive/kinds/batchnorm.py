@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import floats, rational, to_float
+from ..exact import _ZERO, floats, rational, to_float
 from ..forms import Add, Mul, Sym, Vec, Words
 from ..model import Relation, Result, Solution, Step
 from ..params import Matrix, Vector, param
@@ -31,6 +31,8 @@ from .normalization import (
 from .recent import remember_recent
 
 __all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
+
+_ONE = Fraction(1)  # the default running variance's entries (Fractions are immutable: one serves all)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ class BatchNormParams:
         object.__setattr__(self, "gamma", gamma)
         object.__setattr__(self, "beta", beta)
         check_eps(self.eps)
-        rm = self.running_mean if self.running_mean is not None else (Fraction(0),) * width
-        rv = self.running_var if self.running_var is not None else (Fraction(1),) * width
+        rm = self.running_mean if self.running_mean is not None else (_ZERO,) * width
+        rv = self.running_var if self.running_var is not None else (_ONE,) * width
         for name, v in (("running_mean", rm), ("running_var", rv)):
             if len(v) != width:
                 raise InputError(name, f"has {len(v)} entries but X has {width} features (columns)")
@@ -338,7 +340,7 @@ def generate(rng: random.Random, difficulty: str = "hard") -> BatchNormParams:
     for _ in range(100):
         cols = nice_vectors(rng, 4, batch, difficulty)
         gamma, beta = small_affine(rng, 4)
-        p = BatchNormParams(tuple(zip(*cols)), gamma, beta, Fraction(0))
+        p = BatchNormParams(tuple(zip(*cols)), gamma, beta, _ZERO)
         if solution_level(solve(p).results[0].value) == difficulty:
             return p
     raise InputError("difficulty", f"could not build a {difficulty} BatchNorm variant")
