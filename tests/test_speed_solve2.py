@@ -314,3 +314,39 @@ def test_build_specs_kept_per_class_are_the_field_specs():
         build(D.DropoutParams, {"x": [1], "p": "1/2", "masc": [1]})
     with pytest.raises(InputError, match="is required"):
         build(D.DropoutParams, {"x": [1]})
+
+
+def _parse_layers_general(source):
+    """`parse_layers` with its fast path for short one-layer texts turned off."""
+    from unittest import mock
+
+    from derive.modelsize import spec
+
+    with mock.patch.object(spec, "_short_texts_layers", lambda source: None):
+        return spec.parse_layers(source)
+
+
+def _outcome(fn, source):
+    from derive.errors import InputError
+
+    try:
+        return fn(source)
+    except InputError as e:
+        return ("error", e.field, e.problem)
+
+
+def test_parse_layers_short_texts_as_the_general_path():
+    from derive.kinds import model_size as MS
+    from derive.modelsize.spec import parse_layers
+
+    rng = random.Random(10)
+    pool = ["Linear(52, ?)", "LayerNorm", "ReLU", "Linear(?, 20)", "nn.GELU()", "Dropout(0.1)", "BatchNorm1d",
+            "Linear(128, 256); ReLU", "", "  ", "Linear(52, ?", "Foo(3)", "CrossEntropyLoss(reduction='sum')",
+            "MSELoss", "Linear(\u22123, 4)", "Linear(3, 4)  # a comment", "emb = Embedding(10, 4)", "Conv2d(3, 6, 5)",
+            "x" * 250, "Linear(4, 4)\nReLU"]
+    sources = [[rng.choice(pool) for _ in range(rng.randint(0, 8))] for _ in range(600)]
+    sources += [tuple(s) for s in sources[:50]] + ["Linear(3, 4); ReLU", ["Linear(3, 4)", MS.Linear(4, 5)]]
+    for seed in range(50):
+        sources.append(list(MS.generate(random.Random(seed), "hard").layers))
+    for source in sources:
+        assert _outcome(parse_layers, source) == _outcome(_parse_layers_general, source), source
