@@ -86,8 +86,13 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
     worst, ok, undefined = 0.0, True, 0
     for e, x in zip(flat_exact, flat_num):
         t = type(e)
-        # `_exact_float` inlined for rationals, the most common entries
-        f = e.numerator / e.denominator if t is Fraction or t is int else _exact_float(e)
+        # `_exact_float` inlined for rationals and surds, the entries of every key
+        if t is Fraction or t is int:
+            f = e.numerator / e.denominator
+        elif t is Surd:
+            f = to_float(e)
+        else:
+            f = _exact_float(e)
         if f is None:  # Undefined
             undefined += 1
             ok &= not math.isfinite(x)
@@ -186,6 +191,8 @@ def run_checks(kind, params, solution, backends=("numpy",), *, dtype="float64") 
         note_all = values.pop("_note", "")
         if not values and note_all:
             checks.append(Check(backend, f"{backend} reference", None, True, note_all))
+        detail = _DETAILS[backend]
+        single = len(values) == 1
         for name, numeric in values.items():
             if isinstance(numeric, Check):  # the kind's own statistical check (a Monte Carlo estimate)
                 checks.append(numeric)
@@ -193,7 +200,16 @@ def run_checks(kind, params, solution, backends=("numpy",), *, dtype="float64") 
             if name not in results:
                 continue
             err, ok, note = compare(results[name], numeric)
-            detail = {"numpy": "numpy float64 (same definition)", "torch": "torch float64 layer"}[backend]
-            label = backend if len(values) == 1 else f"{backend}:{name}"
-            checks.append(Check(label, f"{detail}, {name}", err, ok, "; ".join(x for x in (note, note_all) if x)))
+            label = backend if single else f"{backend}:{name}"
+            checks.append(Check(label, f"{detail}, {name}", err, ok, _notes(note, note_all)))
     return tuple(checks)
+
+
+_DETAILS = {"numpy": "numpy float64 (same definition)", "torch": "torch float64 layer"}
+
+
+def _notes(note: str, note_all: str) -> str:
+    """"; ".join of the non-empty notes (a variant has some 16 checks, mostly without notes)."""
+    if note and note_all:
+        return f"{note}; {note_all}"
+    return note or note_all

@@ -18,6 +18,7 @@ import difflib
 import json
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .errors import InputError
@@ -46,9 +47,16 @@ def field_specs(cls) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(cls) if "type" in f.metadata]
 
 
+@lru_cache(maxsize=64)
+def _specs_by_name(cls) -> dict[str, dataclasses.Field]:
+    """`field_specs(cls)` by name, made once per class (a class's fields never change; a
+    generated variant builds two params objects).  Read only: shared by every build."""
+    return {f.name: f for f in field_specs(cls)}
+
+
 def build(cls, raw: dict[str, Any]):
     """Construct the params dataclass `cls` from raw user values, exactly and with checks."""
-    specs = {f.name: f for f in field_specs(cls)}
+    specs = _specs_by_name(cls)
     unknown = [k for k in raw if k not in specs]
     if unknown:
         key = unknown[0]

@@ -24,7 +24,7 @@ import sympy
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import approx, floats, products, rational, to_float, total
+from ..exact import _ZERO, approx, floats, products, rational, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
@@ -185,7 +185,14 @@ def _unit_values(convention: str, given: Fraction):
 
 
 def _sym(v):
-    return sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+    return _sympy_rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+
+
+@lru_cache(maxsize=1024)
+def _sympy_rational(n: int, d: int):
+    """sympy.Rational(n, d), kept by its two integers: SymPy's own cache hashes its arguments
+    through a Python wrapper, and a solve asks for p, 1 − p and its sums again and again."""
+    return sympy.Rational(n, d)
 
 
 def _frac(x) -> Fraction:
@@ -260,7 +267,7 @@ def solve(p: DropoutParams) -> Solution:
     ))
     if keep:
         scale = 1 / keep
-        x_corr = tuple(_over(xi, keep) if mi else Fraction(0) for xi, mi in zip(x, m))
+        x_corr = tuple(_over(xi, keep) if mi else _ZERO for xi, mi in zip(x, m))
         keep_form = Sub(1, given) if p.convention == "drop" else given
         rel_xcorr = Relation(X_CORR, (Div(Mul(M, Sym("x", "x"), "hadamard"), keep_form), Vec(x_corr)))
         rel_corr = Relation(Y_CORR, (
@@ -354,15 +361,16 @@ def _ranges(idx) -> str:
 def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v,
                       keep: Fraction, drop: Fraction) -> Step:
     name = _text(ex.symbol)
+    at = f"{name} = {p.p}"
     keep_at, drop_at = _sym(keep), _sym(drop)  # ex.keep, ex.drop at s = p
     # This problem's x and w after the general lines: the same expressions as functions of the symbol, then its value.
     rels = [*_general_relations(ex.symbol, ex.keep, ex.drop, ex.E_m),
-            Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=f"{name} = {p.p}")]
+            Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=at)]
     if E_corr_v is not None:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)), E_corr_v),
                              note=f"every {name} with P(keep) > 0"))
         rels.append(Relation(_Var(Y_CORR), (ex.Var_y_corr, Mul(Div(drop_at, keep_at), sum_sq), Var_corr_v),
-                             note=f"{name} = {p.p}"))
+                             note=at))
     else:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)),
                                           Words("undefined: P(keep) = 0")), approx=False))
@@ -414,9 +422,10 @@ def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
     if not keep:
         return (f"With {k} = 0 every unit is dropped: y_drop = 0, and the correction 1/({k}) is undefined, "
                 "so dropout with correction cannot be used here.")
-    closer = abs(y_corr - y_orig) <= abs(y_drop - y_orig)
-    here = (f"Here |y_corr − y_orig| = {approx(abs(y_corr - y_orig))} and |y_drop − y_orig| = "
-            f"{approx(abs(y_drop - y_orig))}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
+    off_corr, off_drop = abs(y_corr - y_orig), abs(y_drop - y_orig)
+    closer = off_corr <= off_drop
+    here = (f"Here |y_corr − y_orig| = {approx(off_corr)} and |y_drop − y_orig| = "
+            f"{approx(off_drop)}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
     return (here + f"Zeroing units alone shrinks the expected output to ({k})·y_orig during training, while at "
             "test time dropout is off and the output is y_orig: the next layer would see a shift in scale between "
             "training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
@@ -474,7 +483,16 @@ def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:
 def _arrays(p: DropoutParams):
     import numpy as np
 
-    return np.array(floats(p.x)), np.array(floats(p.mask)), np.array(floats(p.w)), to_float(drop_probability(p))
+    x, w, drop = _xw_arrays(p)
+    return x, np.array(floats(p.mask)), w, drop
+
+
+def _xw_arrays(p: DropoutParams):
+    """x and w as float arrays, and p as a float (`reference` needs the mask's array only
+    when it does not enumerate the masks)."""
+    import numpy as np
+
+    return np.array(floats(p.x)), np.array(floats(p.w)), to_float(drop_probability(p))
 
 
 @lru_cache(maxsize=16)
@@ -517,11 +535,16 @@ def _moments_by_enumeration(x, w, drop, fn):
 
 def _moments(prob, y):
     """E[y] and Var[y] = E[y²] − E[y]² for y over masks with these probabilities."""
+    mean = _sum(prob * y)
+    second = _sum(prob * y * y)
+    return mean, second - mean * mean
+
+
+def _sum(a):
+    """np.sum(a) of a float64 vector: the very reduction np.sum makes, without its Python wrapper."""
     import numpy as np
 
-    mean = np.sum(prob * y)
-    second = np.sum(prob * y * y)
-    return mean, second - mean * mean
+    return np.add.reduce(a)
 
 
 def reference(p: DropoutParams) -> dict:
@@ -530,11 +553,11 @@ def reference(p: DropoutParams) -> dict:
     a seeded Monte Carlo estimate of E[y_corr] as its own check."""
     import numpy as np
 
-    x, m, w, drop = _arrays(p)
+    x, w, drop = _xw_arrays(p)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = _by_every_mask(x, w, drop, p.mask)
         if out is None:
-            out = _by_given_masks(x, m, w, drop)
+            out = _by_given_masks(x, np.array(floats(p.mask)), w, drop)
     out["monte_carlo"] = _monte_carlo(p, x, w, drop)
     return out
 
@@ -545,7 +568,8 @@ def _by_every_mask(x, w, drop: float, mask) -> dict | None:
     The given mask and the all-ones mask are columns of the enumeration, so y_drop, y_corr
     and y_orig are those columns: the same float operations as evaluating the definitions
     on the two masks alone, without three more passes of numpy scalar arithmetic
-    (~40 µs a variant).  None when some mask is impossible (p = 0 or 1) or n > 12.
+    (~40 µs a variant); the definitions themselves run as `_definitions_on_columns`.
+    None when some mask is impossible (p = 0 or 1) or n > 12.
     """
     import numpy as np
 
@@ -555,12 +579,33 @@ def _by_every_mask(x, w, drop: float, mask) -> dict | None:
     masks, prob = _possible_masks(n, drop)
     if masks.shape[1] != 2**n:
         return None
-    y = definitions.dropout(x, masks, w)
-    y_corr = definitions.dropout_corrected(x, masks, w, np.float64(drop))
+    y, y_corr = _definitions_on_columns(x, w, masks, np.float64(drop))
     given = _mask_column(mask)
     e_corr, v_corr = _moments(prob, y_corr)
     return {"y_drop": y[given], "y_corr": y_corr[given], "y_orig": y[2**n - 1],
-            "E_y_drop": np.sum(prob * y), "E_y_corr": e_corr, "Var_y_corr": v_corr}
+            "E_y_drop": _sum(prob * y), "E_y_corr": e_corr, "Var_y_corr": v_corr}
+
+
+def _definitions_on_columns(x, w, masks, p):
+    """`definitions.dropout(x, masks, w)` and `definitions.dropout_corrected(x, masks, w, p)`, the
+    same floats bit for bit (tests), with each mask a column of `masks`.
+
+    The definitions loop over the units in Python, a few numpy calls per unit on 2ⁿ-wide rows
+    (~55 calls for n = 8); here the products wᵢ·mᵢ·xᵢ (and their quotients by 1 − p) are
+    two array operations, and only the sum goes unit by unit, in the definitions' order and
+    from the same start (Python's `sum` adds to 0, so −0.0 becomes +0.0).  numpy's own
+    `add.reduce` would sum eight or more rows pairwise, another rounding.
+    """
+    terms = w[:, None] * masks * x[:, None]
+    return _row_sum(terms), _row_sum(terms / (1 - p))
+
+
+def _row_sum(rows):
+    """0 + rows[0] + rows[1] + …, left to right, as Python's `sum` of the rows adds them."""
+    out = rows[0] + 0.0
+    for row in rows[1:]:
+        out += row
+    return out
 
 
 def _mask_column(mask) -> int:
@@ -603,10 +648,14 @@ def _mc_check(backend, detail, samples, exact, mean, se, seed) -> Check:
 
 
 def _exact_E_corr(p: DropoutParams):
-    keep = 1 - drop_probability(p)
-    if keep == 0:
+    """Σ wᵢxᵢ (= E[y_corr], derived in solve), None for p = 1; in integers when w and x are
+    whole, as they are in generated variants (`products` makes a Fraction per unit)."""
+    if drop_probability(p) == 1:
         return None
-    return total(products(p.w, p.x))  # = E[y_corr], derived in solve
+    w, x = p.w, p.x
+    if all(v.denominator == 1 for v in w) and all(v.denominator == 1 for v in x):
+        return rational(sum(a.numerator * b.numerator for a, b in zip(w, x)))
+    return total(products(w, x))
 
 
 def monte_carlo(p: DropoutParams, samples: int = MC_SAMPLES, seed: int = MC_SEED) -> Check:
@@ -625,8 +674,7 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
         return _mc_check("numpy:monte_carlo", detail, samples, None, 0, 0, seed)
     a = w * x
     total = total_sq = 0.0
-    for y_kept in _mc_sums(a, drop_probability(p), samples, n, seed):
-        y = y_kept / (1 - drop)
+    for y in _mc_sums(a, drop_probability(p), samples, n, seed, 1 - drop):
         total += y.sum()
         total_sq += (y * y).sum()
     mean = total / samples
@@ -634,28 +682,38 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
     return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
 
 
-def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int):
-    """`kept @ a` for each chunk of Monte Carlo masks (the kept units' sum of wᵢxᵢ, per mask).
+def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int, keep: float = 1.0):
+    """`kept @ a / keep` for each chunk of Monte Carlo masks (the kept units' sum of wᵢxᵢ, per
+    mask, then scaled by 1/(1 − p) where `keep` is given).
 
     When every aᵢ is a whole number ≥ +0 (no −0.0) and their sum is below 2⁵³, each such sum is
     exact in any order and never −0.0, so it is the same float as the sum of its mask's
-    column in `_all_masks` (n ≤ 12): 2ⁿ sums, then one gather by each mask's cached column
-    number, which costs half the (10,000 × n) product.
+    column in `_all_masks` (n ≤ 12): 2ⁿ sums (each divided by `keep` there: the same
+    quotients), then one gather by each mask's cached column number, which costs half the
+    (10,000 × n) product and its 10,000 divisions.
     """
     if n <= 12 and samples * n <= _MC_CACHED_FLAGS and _whole_nonnegative(a):
         table = _all_masks(n)[0].T @ a
+        if keep != 1.0:
+            table = table / keep
         return tuple(table[codes] for codes in _mc_columns_cached(drop, samples, n, seed))
-    return (kept @ a for kept in _mc_masks(drop, samples, n, seed))
+    if keep == 1.0:
+        return (kept @ a for kept in _mc_masks(drop, samples, n, seed))
+    return (kept @ a / keep for kept in _mc_masks(drop, samples, n, seed))
 
 
 _EXACT_FLOATS = 2.0**53
 
 
 def _whole_nonnegative(a) -> bool:
-    """Whether every entry is a whole float ≥ +0 (sign bit clear) and their sum is exact."""
-    import numpy as np
+    """Whether every entry is a whole float ≥ +0 (sign bit clear) and their sum is exact.
 
-    return bool(not np.signbit(a).any() and (a == np.floor(a)).all() and a.sum() < _EXACT_FLOATS)
+    In Python floats (a has a dozen entries at most here; five numpy calls cost more).  Whole
+    numbers ≥ 0 sum exactly below 2⁵³ in any order, and at or above it in no order, so the
+    comparison does not depend on how the sum is taken.
+    """
+    values = a.tolist()
+    return all(v.is_integer() and math.copysign(1.0, v) > 0 for v in values) and sum(values) < _EXACT_FLOATS
 
 
 @lru_cache(maxsize=16)

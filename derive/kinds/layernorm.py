@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import floats, to_float
+from ..exact import _ZERO, floats, to_float
 from ..forms import Sym
 from ..model import Relation, Result, Solution, Step
 from ..params import Matrix, Vector, param
@@ -206,7 +206,7 @@ def generate(rng: random.Random, difficulty: str = "hard") -> LayerNormParams:
     for _ in range(100):
         X = nice_vectors(rng, 3, 4, difficulty)
         gamma, beta = small_affine(rng, 4)
-        p = LayerNormParams(X, gamma, beta, Fraction(0))
+        p = LayerNormParams(X, gamma, beta, _ZERO)
         if solution_level(solve(p).results[0].value) == difficulty:
             return p
     raise InputError("difficulty", f"could not build a {difficulty} LayerNorm variant")

@@ -17,7 +17,6 @@ the grammar in `derive.modelsize.spec`, or a TOML file via `spec`), a list of la
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -30,7 +29,9 @@ from ..registry import Kind, MistakeAnswer
 from ..modelsize import count as cnt
 from ..modelsize import steps as st
 from ..modelsize.infer import Model, infer
-from ..modelsize.layers import BatchNorm1d, BatchNorm2d, Conv2d, Embedding, LayerNorm, Linear, TransformerBlock
+from ..modelsize.layers import (
+    BatchNorm1d, BatchNorm2d, Conv2d, Embedding, LayerNorm, Linear, TransformerBlock, layer_tensors,
+)
 from ..modelsize.spec import load_spec, parse_input_shape, parse_layers, parse_loss
 from ..modelsize.steps import Label
 
@@ -137,7 +138,13 @@ def _in_out(layer) -> tuple[str, str]:
 
 
 def _shape_text(shape) -> str:
-    return "[" + ", ".join(str(d) for d in shape) + "]"
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+@lru_cache(maxsize=4096)
+def _shape_label(shape: tuple) -> Label:
+    """The Label of a shape's text: variants repeat shapes such as [4, 128]."""
+    return _label(_shape_text(shape))
 
 
 def _counts(p: ModelSizeParams) -> dict:
@@ -148,7 +155,7 @@ def _counts(p: ModelSizeParams) -> dict:
     Z = m.batch * K
     return {"lines": lines, "buffers": buffers, "C": C, "B": sum(b.count for b in buffers), "K": K, "Z": Z,
             "groups": cnt.activation_groups(m), "nstar": cnt.crossover_batch(C, K),
-            "memory": cnt.memory(m, C, Z, p.dtype, p.optimizer)}
+            "memory": cnt.memory(m, C, Z, p.dtype, p.optimizer, buffers)}
 
 
 def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
@@ -189,7 +196,8 @@ def _notes(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
 def solve(p: ModelSizeParams) -> Solution:
     m = p.model
     c = _counts(p)
-    others = {d: cnt.memory(m, c["C"], c["Z"], d, p.optimizer) for d in ("fp32", "fp16", "bf16") if d != p.dtype}
+    others = {d: cnt.memory(m, c["C"], c["Z"], d, p.optimizer, c["buffers"])
+              for d in ("fp32", "fp16", "bf16") if d != p.dtype}
     steps = [st.layers_step(m), st.shapes_step(m)]
     logits = st.logits_step(m)
     if logits is not None:
@@ -214,7 +222,7 @@ def solve(p: ModelSizeParams) -> Solution:
         # One row per layer (a column, so the LaTeX answer stays within the page).
         Result("dims", Sym("layers", r"\text{layers}"), tuple((_label(l.text()),) for l in m.layers),
                "the layers, every dimension filled in, one row per layer"),
-        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((_label(_shape_text(s)),) for s in m.all_shapes),
+        Result("shapes", Sym("shapes", r"\text{shapes}"), tuple((_shape_label(s),) for s in m.all_shapes),
                "shapes of z1…zN, one row each (the last is the loss output when there is a loss)"),
     ]
     if logits is not None:
@@ -256,45 +264,63 @@ def _batch_symbol():
 
 # -- numeric cross-checks ----------------------------------------------------------------------
 def reference(p: ModelSizeParams) -> dict:
-    """numpy: recount from the tensor shapes (not from the display formulas) and the z shapes.
+    """numpy float64: recount from the tensor shapes (not from the display formulas) and the z shapes.
 
-    Each group of shapes is one array, one row per shape padded with ones, and one
-    `np.prod(axis=1)`: some 35 reductions of two-element arrays cost more than the solve.
+    Every count is a product of whole numbers and a sum of such products.  While a group's
+    total stays below 2⁵³, float64 holds every product and sum exactly, in any order, so
+    Python's float arithmetic gives numpy's very floats (tests): some 35 tiny products and four
+    reductions through numpy cost more than the solve.  Beyond that, `_reference_by_tensor`.
     """
     import numpy as np
 
     m = p.model
     params, buffers = [], []
     for k, layer in enumerate(m.layers):
-        for t in layer.tensors():
+        for t in layer_tensors(layer):
             if t.kind == "buffer":
                 buffers.append(t.shape)
             elif not (t.tied_to is not None and k in m.ties):
                 params.append(t.shape)
-    shapes = m.all_shapes
-    if not _float_exact(params, buffers, shapes):
+    groups = [_float_sizes(g) for g in (params, buffers, m.all_shapes)]
+    if None in groups:
         return _reference_by_tensor(p)
-    # The four groups as consecutive rows of one array, one `prod` for all of them.
-    groups = (params, buffers, shapes, [s[1:] for s in m.shapes])
-    products = _row_products(np, [s for g in groups for s in g])
-    ends = list(itertools.accumulate(len(g) for g in groups))
-    sizes = products[ends[1]:ends[2]]
-    return {"params": products[:ends[0]].sum(), "buffers": products[ends[0]:ends[1]].sum(),
-            "K": products[ends[2]:].sum(), "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+    param_sizes, buffer_sizes, sizes = groups
+    per_example = [_float_product(s[1:]) for s in m.shapes]  # each at most its shape's size: exact too
+    return {"params": np.float64(sum(param_sizes)), "buffers": np.float64(sum(buffer_sizes)),
+            "K": np.float64(sum(per_example)), "activations": np.float64(sum(sizes[: len(m.shapes)])),
+            "activation_sizes": np.array(sizes, dtype=np.float64)}
 
 
 _EXACT_FLOATS = 2**53  # every integer below this is a float64, and so are the sums and products below it
 
 
+def _float_product(shape) -> float:
+    """The product of a shape's dimensions in float64 (1.0 for [])."""
+    out = 1.0
+    for d in shape:
+        out *= d
+    return out
+
+
+def _float_sizes(shapes) -> list[float] | None:
+    """Each shape's size as a float, or None when float64 cannot count this group exactly.
+
+    No dimension may be 0, and the float total must stay below 2⁵³: rounding is monotone,
+    so a product or partial sum that reached 2⁵³ would leave the total there, and below it
+    every product and sum of whole numbers is exact.
+    """
+    sizes = []
+    for s in shapes:
+        if 0 in s:
+            return None
+        sizes.append(_float_product(s))
+    return sizes if sum(sizes) < _EXACT_FLOATS else None
+
+
 def _float_exact(*groups) -> bool:
     """Whether float64 counts these shapes exactly, in any order of multiplying and adding:
-    then the batched `reference` gives the very floats the tensor-by-tensor count gives."""
-    from ..modelsize.count import product
-
-    for shapes in groups:
-        if any(0 in s for s in shapes) or sum(product(s) for s in shapes) >= _EXACT_FLOATS:
-            return False
-    return True
+    then `reference` gives the very floats the tensor-by-tensor count gives."""
+    return all(_float_sizes(shapes) is not None for shapes in groups)
 
 
 def _row_products(np, shapes):

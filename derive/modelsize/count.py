@@ -202,15 +202,15 @@ class ActGroup:
 
 
 def activation_groups(model: Model) -> tuple[ActGroup, ...]:
-    groups: list[ActGroup] = []
+    runs: list[list] = []  # [first, last, shape, labels]: each group made once, when complete
     for i, (shape, label) in enumerate(zip(model.shapes, model.labels), 1):
         per = tuple(shape[1:])
-        if groups and groups[-1].shape == per:
-            g = groups[-1]
-            groups[-1] = ActGroup(g.first, i, per, g.labels + (label,))
+        if runs and runs[-1][2] == per:
+            runs[-1][1] = i
+            runs[-1][3].append(label)
         else:
-            groups.append(ActGroup(i, i, per, (label,)))
-    return tuple(groups)
+            runs.append([i, i, per, [label]])
+    return tuple(ActGroup(first, last, per, tuple(labels)) for first, last, per, labels in runs)
 
 
 def activation_K(model: Model) -> int:
@@ -238,11 +238,14 @@ class Memory:
         return self.params + self.grads + self.optimizer_state + self.activations + self.buffers
 
 
-def memory(model: Model, C: int, Z: int, dtype: str = "fp32", optimizer: str = "none") -> Memory:
+def memory(model: Model, C: int, Z: int, dtype: str = "fp32", optimizer: str = "none",
+           buffers_of: tuple[ParamLine, ...] | None = None) -> Memory:
+    """The memory in `dtype`; `buffers_of` is `buffer_lines(model)` when the caller has it
+    (a solve prices three dtypes)."""
     b = DTYPE_BYTES[dtype]
     training, copies = OPTIMIZER_STATES[optimizer]
     buffers = 0
-    for line in buffer_lines(model):
+    for line in buffer_lines(model) if buffers_of is None else buffers_of:
         buffers += (line.count - 1) * b + 8   # num_batches_tracked is an int64
     return Memory(dtype, b, optimizer, training, copies, params=C * b, grads=C * b if training else 0,
                   optimizer_state=copies * C * b, activations=Z * b, buffers=buffers)

@@ -87,8 +87,9 @@ def layer_labels(layers) -> tuple[str, ...]:
     counts: dict[str, int] = {}
     out = []
     for layer in layers:
-        counts[layer.type_name] = counts.get(layer.type_name, 0) + 1
-        out.append(f"{layer.type_name}{counts[layer.type_name]}")
+        name = type(layer).__name__  # `type_name`, read once per layer
+        k = counts[name] = counts.get(name, 0) + 1
+        out.append(f"{name}{k}")
     return tuple(out)
 
 
@@ -159,6 +160,11 @@ class _Solver:
             raise _Conflict
         if self.value[r] is None:
             self.value[r], self.source[r] = value, source
+
+    def resolved(self) -> list[int | None]:
+        """Every variable's value (None where unknown), read once the constraints are all in."""
+        value, find = self.value, self.find
+        return [value[find(i)] for i in range(len(self.parent))]
 
     def members(self, a: int) -> list[int]:
         r = self.find(a)
@@ -234,6 +240,8 @@ class _Builder:
         return shapes, loss_shape, class_dim
 
     def step(self, k: int, layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if layer.PASS_THROUGH and not isinstance(layer, (Softmax, LogSoftmax)):
+            return shape  # ReLU, Dropout, …: asked first, as they are half of a model's layers
         zin = self.z(k)
         if isinstance(layer, Linear):
             self.need_rank(k, shape, range(2, 9), "an input [n, …, features]")
@@ -440,11 +448,12 @@ class _Builder:
                                        f"{self.s.get(var)} from {self.s.where(var)}") from None
 
     # -- results ------------------------------------------------------------------------
-    def unresolved(self) -> None:
-        """Raise for the first dimension nothing fixes, naming what it is linked to."""
+    def unresolved(self, known: list[int | None]) -> None:
+        """Raise for the first dimension nothing fixes, naming what it is linked to
+        (`known`: the solver's `resolved` values)."""
         for k, vars_ in enumerate(self.field_vars):
             for f, var in vars_.items():
-                if self.s.get(var) is not None:
+                if known[var] is not None:
                     continue
                 others = [self.s.desc[m] for m in self.s.members(var) if m != var]
                 layer = self.layers[k]
@@ -460,7 +469,7 @@ class _Builder:
                     why = "nothing links it to a known dimension"
                 raise InputError("layers", f"{self.where(k)}: {f} is under-determined: {why}")
         for i, var in enumerate(self.input_vars):
-            if self.s.get(var) is None:
+            if known[var] is None:
                 raise InputError("input_shape", f"dimension {i} is ? and no layer determines it")
         for fn in getattr(self, "pending", []):
             k = fn[1]
@@ -474,19 +483,21 @@ def infer(layers, input_shape, *, loss=None, num_classes=None) -> Model:
         raise InputError("layers", "no layers given")
     b = _Builder(layers, input_shape, loss, num_classes)
     shapes, loss_shape, class_dim = b.run()
-    b.unresolved()
     s = b.s
+    known = s.resolved()
+    b.unresolved(known)
     filled_layers, filled = [], []
     for k, layer in enumerate(layers):
-        values = {f: s.get(v) for f, v in b.field_vars[k].items()}
-        info = {f: (values[f], s.where(b.field_vars[k][f])) for f in layer.unknown_dims()}
+        vars_ = b.field_vars[k]
+        values = {f: known[v] for f, v in vars_.items()}
+        info = {f: (values[f], s.where(vars_[f])) for f in layer.unknown_dims()}
         try:
             filled_layers.append(layer.filled(**values) if values else layer)
         except InputError as e:  # e.g. the solved channels are not divisible by groups
             raise InputError("layers", f"{b.where(k)}: {e.field} {e.problem}") from None
         filled.append(info)
     def concrete(shape):
-        return tuple(s.get(v) for v in shape)
+        return tuple([known[v] for v in shape])
     return Model(
         layers=tuple(filled_layers),
         original=layers,

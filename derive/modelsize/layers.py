@@ -36,7 +36,7 @@ __all__ = [
     "Linear", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "ReLU", "GELU", "Tanh", "Sigmoid",
     "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Flatten", "Conv2d", "MaxPool2d",
     "AvgPool2d", "Embedding", "TransformerBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss",
-    "LAYER_TYPES", "LOSS_TYPES", "pair",
+    "LAYER_TYPES", "LOSS_TYPES", "pair", "layer_tensors",
 ]
 
 UNKNOWN = "?"
@@ -104,10 +104,10 @@ class Layer:
     @property
     def dims(self) -> tuple[str, ...]:
         """The fields that are dimensions (may be unknown and inferred)."""
-        return tuple(f for f, k in self.FIELDS.items() if k == "dim")
+        return _dims(type(self))
 
     def unknown_dims(self) -> tuple[str, ...]:
-        return tuple(f for f in self.dims if getattr(self, f) is None)
+        return tuple([f for f in _dims(type(self)) if getattr(self, f) is None])
 
     def filled(self, **values) -> "Layer":
         try:
@@ -125,6 +125,21 @@ class Layer:
 
     def __str__(self):
         return self.text()
+
+
+def layer_tensors(layer: "Layer") -> tuple[Tensor, ...]:
+    """`layer.tensors()`, kept per distinct layer: the tensors are immutable and depend only
+    on the fields that equality compares, and variants recount the same layers again and
+    again (a frozen Tensor costs a dataclass __init__ each time)."""
+    try:
+        return _kept_tensors(layer)
+    except TypeError:  # an unhashable field value: list them afresh
+        return layer.tensors()
+
+
+@lru_cache(maxsize=4096)
+def _kept_tensors(layer: "Layer") -> tuple[Tensor, ...]:
+    return layer.tensors()
 
 
 @lru_cache(maxsize=4096)
@@ -155,6 +170,12 @@ def _layer_text(layer: Layer) -> str:
         if f in layer.REQUIRED or v != defaults[f]:
             args.append(f"{f}={_value_text(v, layer.FIELDS[f])}")
     return f"{layer.type_name}({', '.join(args)})" if args else layer.type_name
+
+
+@lru_cache(maxsize=64)
+def _dims(cls) -> tuple[str, ...]:
+    """`Layer.dims` of a layer type: its FIELDS are fixed, and every model asks each layer."""
+    return tuple(f for f, k in cls.FIELDS.items() if k == "dim")
 
 
 @lru_cache(maxsize=64)

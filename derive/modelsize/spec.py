@@ -352,6 +352,9 @@ def _column(item: str, pos: int) -> int:
 
 def parse_layers(source, field: str = "layers") -> tuple[tuple[Layer, ...], Layer | None]:
     """A list of layers (and the loss, if the list ends with one) from text or a list of texts."""
+    layers = _short_texts_layers(source)
+    if layers is not None:
+        return _split_loss(layers, field)
     if isinstance(source, str):
         texts = [source]
     elif isinstance(source, (list, tuple)):
@@ -387,6 +390,45 @@ def parse_layers(source, field: str = "layers") -> tuple[tuple[Layer, ...], Laye
             err = InputError(field, f"layer {k} {shown!r}, column {_column(text, e.pos)}: {e.message}")
             err.layer, err.column = k, _column(text, e.pos)
             raise err from None
+    return _split_loss(layers, field)
+
+
+# A generated model is a list of short texts, one layer each ("Linear(52, ?)", "ReLU"), and
+# variants repeat them: each text's layer is kept, so such a list skips the general loop's
+# bookkeeping.  Far below the length limits by construction (at most 1,000 texts of 200 characters).
+_FAST_TEXTS = 1000
+
+
+def _short_texts_layers(source) -> list[Layer] | None:
+    """The layers of a list of short one-layer texts, or None for anything else (other
+    sources, several layers in one text, an error to report: the general path decides)."""
+    if type(source) not in (list, tuple) or len(source) > _FAST_TEXTS:
+        return None
+    layers = []
+    for t in source:
+        if type(t) is not str or len(t) > _CACHED_CHARS:
+            return None
+        layer = _one_layer(t)
+        if layer is None:
+            return None
+        layers.append(layer)
+    return layers
+
+
+@lru_cache(maxsize=2048)
+def _one_layer(text: str) -> Layer | None:
+    """The layer a text holds when it holds exactly one and it parses; else None."""
+    items = _split_items_kept(text.replace("\u2212", "-"))
+    if len(items) != 1:
+        return None
+    try:
+        return parse_layer(items[0][0])
+    except _Syntax:
+        return None
+
+
+def _split_loss(layers: list, field: str) -> tuple[tuple[Layer, ...], Layer | None]:
+    """The model's layers and its loss (a loss may only come last)."""
     if not layers:
         raise InputError(field, "no layers given")
     loss = None
