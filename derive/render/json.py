@@ -12,6 +12,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..exact import ratio_str
+from ..key_json import json_line
 from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
@@ -19,7 +20,7 @@ from .printers import latex
 from .text import relation_text
 from .values import display, exact_strings, is_exact_scalar, json_strings
 
-__all__ = ["solution_dict", "render_json", "jsonable", "params_json", "value_dict"]
+__all__ = ["solution_dict", "render_json", "jsonable", "params_json", "params_json_text", "value_dict"]
 
 SCHEMA_VERSION = 1
 
@@ -65,6 +66,15 @@ def params_json(params):
 
 
 _PARAMS_JSON = KeptByIdentity(256)
+
+
+def params_json_text(params) -> str:
+    """`params_json(params)` as key.json writes it, kept the same way: a fixed problem's
+    params are in every variant's key."""
+    return _PARAMS_TEXT.get(params, lambda: json_line(params_json(params)))
+
+
+_PARAMS_TEXT = KeptByIdentity(64)
 
 
 def value_dict(value, precision: Precision, *, tex: str | None = None) -> dict:
