@@ -83,12 +83,17 @@ def answer_rows(result, precision: Precision) -> list[str]:
     return list(_Answers(precision).rendered(result).rows)
 
 
+_NUMBERS = frozenset({int, Fraction, Surd})
+
+
 def is_numeric_value(value) -> bool:
     """True for an exact number, or a vector/matrix of them (undefined entries allowed)."""
     kind = type(value)
     if kind is int or kind is Fraction or kind is Surd:  # most entries; isinstance(x, Fraction) is an ABC check
         return True
     if isinstance(value, tuple):
+        if value and _NUMBERS.issuperset(map(type, value)):  # a vector or row of such numbers, checked in C
+            return True
         return bool(value) and all(is_numeric_value(v) or type(v).__name__ == "Undefined" for v in value)
     if kind.__name__ == "Undefined":
         return False

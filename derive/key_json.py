@@ -115,7 +115,10 @@ def csv_cell(value) -> str:
     """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
     if not isinstance(value, list):
         return str(value)
-    return "[" + ", ".join(map(csv_cell, value)) + "]"
+    try:
+        return "[" + ", ".join(value) + "]"  # a vector's or a matrix row's strings, in one call
+    except TypeError:  # lists or numbers inside
+        return "[" + ", ".join(map(csv_cell, value)) + "]"
 
 
 def csv_rows(entry: dict, group: str) -> tuple[str, ...]:

@@ -139,3 +139,66 @@ def test_renderings_are_kept_per_precision(built):
     b = build_documents(solved, Precision(5))
     assert a.key_json["parts"] != b.key_json["parts"]
     assert a.key_json["parts"] == build_documents(solved, Precision(2)).key_json["parts"]
+
+
+def _plain_cell(value) -> str:
+    return "[" + ", ".join(map(_plain_cell, value)) + "]" if isinstance(value, list) else str(value)
+
+
+def _nested(rng: random.Random, depth: int = 0):
+    if depth < 3 and rng.random() < 0.4:
+        return [_nested(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return rng.choice([*STRINGS, "5/3", "-sqrt(3)", 7, -0.5, None])
+
+
+def test_csv_cell_is_the_plain_recursion():
+    rng = random.Random(3)
+    for _ in range(5000):
+        value = _nested(rng)
+        assert csv_cell(value) == _plain_cell(value)
+
+
+def _plain_is_numeric(value) -> bool:
+    from derive.documents import is_numeric_value
+
+    if isinstance(value, tuple):
+        return bool(value) and all(_plain_is_numeric(v) or type(v).__name__ == "Undefined" for v in value)
+    return is_numeric_value(value)  # scalars: the same code
+
+
+def test_is_numeric_value_is_the_plain_walk():
+    from fractions import Fraction
+
+    import sympy
+
+    from derive.documents import is_numeric_value
+    from derive.exact import Surd
+    from derive.kinds.normalization import Undefined
+
+    rng = random.Random(4)
+    scalars = [3, Fraction(1, 3), Surd(Fraction(1), Fraction(2), 3), True, "x", None, sympy.Integer(2),
+               sympy.Symbol("n"), Undefined("0/0"), 2.5]
+
+    def value(depth=0):
+        if depth < 2 and rng.random() < 0.6:
+            return tuple(value(depth + 1) for _ in range(rng.randint(0, 4)))
+        return rng.choice(scalars[:3] * 3 + scalars[3:])
+
+    for _ in range(5000):
+        v = value()
+        assert is_numeric_value(v) == _plain_is_numeric(v)
+
+
+def test_kept_by_identity_tells_objects_and_key_parts_apart():
+    from derive.memo import KeptByIdentity
+
+    kept = KeptByIdentity(3)
+    a, b = [1], [1]  # equal, not the same
+    assert kept.get(a, lambda: "a") == "a" and kept.get(b, lambda: "b") == "b"
+    assert kept.get(a, lambda: "no") == "a" and kept.get(a, lambda: "a2", 2) == "a2"
+    assert kept.get(a, lambda: "no", 2) == "a2" and kept.get(a, lambda: "no") == "a"
+    kept.get([2], lambda: "c")  # the least recently used (b) goes
+    assert kept.get(b, lambda: "b again") == "b again"
+    objects = ([1], [2], [3])
+    assert kept.get_all(objects, lambda: "all") == "all" and kept.get_all(objects, lambda: "no") == "all"
+    assert kept.get_all((objects[0], objects[1], [3]), lambda: "other") == "other"
