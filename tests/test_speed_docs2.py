@@ -202,3 +202,59 @@ def test_kept_by_identity_tells_objects_and_key_parts_apart():
     objects = ([1], [2], [3])
     assert kept.get_all(objects, lambda: "all") == "all" and kept.get_all(objects, lambda: "no") == "all"
     assert kept.get_all((objects[0], objects[1], [3]), lambda: "other") == "other"
+
+
+def _plain_jsonable(value):
+    """render.json.jsonable without its fast paths (every check in order)."""
+    from fractions import Fraction
+
+    from derive.render.values import exact_strings, is_exact_scalar
+
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction) or is_exact_scalar(value):
+        return exact_strings(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain_jsonable(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain_jsonable(getattr(value, f.name)) for f in dataclasses.fields(type(value))}
+    return str(value)
+
+
+def test_jsonable_is_the_plain_chain_of_checks(built):
+    from fractions import Fraction
+
+    from derive.exact import Surd
+    from derive.render.json import jsonable
+
+    @dataclasses.dataclass(frozen=True)
+    class Inner:
+        q: object
+        s: object = "x"
+
+    rng = random.Random(6)
+    leaves = [True, False, None, 0, -7, Fraction(5, 3), Fraction(-4), Surd(Fraction(1), Fraction(2), 3), "s", 2.5,
+              Path("p"), Inner(Fraction(1, 2)), {"a": 1, 2: Fraction(1, 3)}]
+
+    def value(depth=0):
+        pick = rng.random()
+        if depth < 3 and pick < 0.3:
+            seq = [value(depth + 1) for _ in range(rng.randint(0, 4))]
+            return tuple(seq) if rng.random() < 0.6 else seq
+        if depth < 3 and pick < 0.4:
+            return Inner(value(depth + 1), value(depth + 1))
+        return rng.choice(leaves)
+
+    for _ in range(3000):
+        v = value()
+        assert jsonable(v) == _plain_jsonable(v)
+        assert json_line(jsonable(v)) == json_line(_plain_jsonable(v))  # the same types too (True is not 1)
+    for _, _, _, pv in built:
+        for params in pv.params:
+            assert jsonable(params) == _plain_jsonable(params)
+    with pytest.raises(TypeError):
+        jsonable(Inner)  # a dataclass itself, not an instance: as before

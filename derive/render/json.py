@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from fractions import Fraction
-from functools import lru_cache
 
 from ..exact import ratio_str
 from ..key_json import json_line
@@ -32,6 +31,11 @@ def jsonable(value):
         return _fraction_str(value)
     if t is tuple or t is list:
         return [_fraction_str(v) if type(v) is Fraction else jsonable(v) for v in value]
+    if t is str or t is int or value is None:  # as the checks below return them, sooner
+        return value
+    names = _FIELD_NAMES.get(t)
+    if names is not None:  # a params class, met before: the checks below depend on the type only
+        return {name: jsonable(getattr(value, name)) for name in names}
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -43,7 +47,8 @@ def jsonable(value):
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value):
-        return {name: jsonable(getattr(value, name)) for name in _field_names(t)}
+        names = _FIELD_NAMES[t] = tuple(f.name for f in dataclasses.fields(t))
+        return {name: jsonable(getattr(value, name)) for name in names}
     return str(value)
 
 
@@ -53,9 +58,7 @@ def _fraction_str(q: Fraction) -> str:
     return ratio_str(*q.as_integer_ratio())
 
 
-@lru_cache(maxsize=None)  # one entry per params class
-def _field_names(cls) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass → its fields' names (one entry per params class)
 
 
 def params_json(params):
