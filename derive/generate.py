@@ -43,7 +43,6 @@ import dataclasses
 import gc
 import hashlib
 import inspect
-import json
 import os
 import random
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import DeriveError, InputError
+from .key_json import json_canonical
 from .model import Precision
 from .registry import get_kind
 from .worksheet import DIFFICULTIES, SolvedProblem, SolvedWorksheet, Worksheet, solve_problem
@@ -204,9 +204,10 @@ def _slots(ws: Worksheet, difficulty: str | None, vary) -> tuple[tuple[Slot, ...
 
 
 def _fingerprint(params) -> str:
+    """The params' JSON with sorted keys: equal params, equal texts (whatever their dicts' order)."""
     from .render.json import params_json
 
-    return json.dumps(params_json(params), sort_keys=True, separators=(",", ":"))
+    return json_canonical(params_json(params))
 
 
 def _draw(slot: Slot, seed: int, k: int, attempt: int):
@@ -347,8 +348,8 @@ def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
     for problem in ws.problems:
         if problem.number in by_number:
             slot, params = by_number[problem.number]
-            problem = dataclasses.replace(problem, params=params, raw_params=params_json(params),
-                                          statement=problem.statement or slot.show_statement)
+            problem = _replace(problem, params=params, raw_params=params_json(params),
+                               statement=problem.statement or slot.show_statement)
             sp = solve_problem(problem, checks)
             if checks:
                 verify(sp, f"{pv.id}, problem {problem.number} ({problem.kind})")
@@ -358,7 +359,17 @@ def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
             sp = SolvedProblem(problem, None)
         problems.append(problem)
         solved.append(sp)
-    return SolvedWorksheet(dataclasses.replace(ws, problems=tuple(problems)), tuple(solved))
+    return SolvedWorksheet(_replace(ws, problems=tuple(problems)), tuple(solved))
+
+
+def _replace(obj, **changes):
+    """`dataclasses.replace` for the frozen dataclasses a variant copies (Problem, Worksheet,
+    BuiltVariant, PlannedVariant: no __post_init__, every field set by __init__): the same
+    fields, `changes` applied.  replace walks the fields in Python and __init__ sets each
+    with a call (~6 µs, eight times a variant); this copies one dict (~1 µs)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__, **changes)
+    return new
 
 
 def build_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, SolvedProblem], *,
@@ -440,7 +451,7 @@ def _work(k: int):
         if job.folder is None:
             return built
         files = built.files.written(job.folder / vid, keep_sources=job.keep_sources)
-        return dataclasses.replace(built, files=files)
+        return _replace(built, files=files)
     except InputError as e:
         return _Failure(InputError, (e.field, e.problem))
     except DeriveError as e:
@@ -456,7 +467,7 @@ def _work_remote(k: int):
         gc.collect()
     if not isinstance(built, BuiltVariant):
         return built
-    return dataclasses.replace(built, planned=dataclasses.replace(built.planned, params=()),
+    return _replace(built, planned=_replace(built.planned, params=()),
                                documents=None, solved=None)
 
 

@@ -14,6 +14,7 @@ is simply worked out again.
 
 from __future__ import annotations
 
+from operator import is_
 from typing import Any, Callable
 
 __all__ = ["KeptByIdentity", "keep"]
@@ -30,7 +31,7 @@ class KeptByIdentity:
 
     def get(self, obj, make: Callable[[], Any], *key) -> Any:
         """The value kept for `obj` (and `key`), else `make()`, kept from now on."""
-        k = (id(obj), *key)
+        k = (id(obj), *key) if key else id(obj)  # an int hashes at no cost; a tuple, twice a call
         hit = self._items.pop(k, None)
         if hit is None or hit[0] is not obj:
             hit = self._made(obj, make)
@@ -41,7 +42,7 @@ class KeptByIdentity:
         """`get` for a value made from several objects: kept by the identity of each."""
         k = (tuple(map(id, objects)), *key)
         hit = self._items.pop(k, None)
-        if hit is None or any(a is not b for a, b in zip(hit[0], objects)):
+        if hit is None or not all(map(is_, hit[0], objects)):  # in C: a spec's ~30 objects, each variant
             hit = self._made(objects, make)
         self._items[k] = hit
         return hit[1]

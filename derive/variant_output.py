@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .key_json import json_line
+from .key_json import csv_cell, csv_text, json_line
 from .errors import InputError, RenderError
 
 __all__ = ["write_variants", "generate_into", "write_folder", "VariantWriter", "Written", "CombinedDocument", "combine_documents", "KeyWriter",
@@ -194,26 +193,21 @@ def write_folder(folder: Path, files: VariantFiles) -> None:
 
 def variant_files(vid: str, docs) -> VariantFiles:
     """A variant's `derive.documents.Documents` as the text of its files and key entries
-    (each entry encoded once, for its own key.json and, relabelled, for the combined one)."""
+    (each entry encoded once, for its own key.json and, relabelled, for the combined one;
+    key.csv's rows from the pieces the key was put together from)."""
     lines: dict[str, list[str]] = {"parts": [], "written_parts": []}
+    rows = []
     # "v07/2a" as JSON is '"v07/' and '2a"': a JSON string is its characters' encodings in a row
     prefix = json_line(label(vid, ""))[:-1]
     variant = f', "variant": {json_line(vid)}, "variant_part": '
-    for entry in docs.entries():
+    key = docs.key_parts()
+    for entry in key.entries:
         lines[entry.group].append(entry.text(prefix + entry.part_json[1:], variant + entry.part_json) + "\n")
-    rows = io.StringIO()
-    table = csv.writer(rows, lineterminator="\n")
-    for group in lines:
-        for entry in docs.key_json[group]:
-            if entry["type"] == "computed":
-                part = entry["part"]
-                graded, result, points = group == "parts", entry["result"], entry["points"]
-                row = (vid, label(vid, part), part, entry["problem"], entry["kind"])
-                table.writerows([(*row, name, points, "yes" if graded and name == result else "no",
-                                  _cell(answer["exact"]), _cell(answer["decimal"]))
-                                 for name, answer in entry["answers"].items()])
-    return VariantFiles(docs.tex(), docs.key_text(), "".join(lines["parts"]), "".join(lines["written_parts"]),
-                        rows.getvalue(), (len(lines["parts"]), len(lines["written_parts"])))
+        if entry.csv_rows:
+            cells = csv_text((vid, label(vid, entry.part)))
+            rows += [f"{cells},{row}\n" for row in entry.csv_rows]
+    return VariantFiles(docs.tex(), key.text(), "".join(lines["parts"]), "".join(lines["written_parts"]),
+                        "".join(rows), (len(lines["parts"]), len(lines["written_parts"])))
 
 
 class KeyWriter:
@@ -254,11 +248,7 @@ class KeyWriter:
                 os.remove(self.directory / name)
 
 
-def _cell(value) -> str:
-    """A CSV cell as a student would type it: ``5/3``, ``[1, -sqrt(3)]``, ``[[1, 2], [3, 4]]``."""
-    if not isinstance(value, list):
-        return str(value)
-    return "[" + ", ".join(map(_cell, value)) + "]"
+_cell = csv_cell  # a CSV cell as a student would type it (see derive.key_json)
 
 
 # ---------------------------------------------------------------------------------

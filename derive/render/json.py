@@ -9,9 +9,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from fractions import Fraction
-from functools import lru_cache
 
 from ..exact import ratio_str
+from ..key_json import json_line
 from ..memo import KeptByIdentity
 from ..model import Precision, Solution
 from .latex import relation_latex
@@ -19,7 +19,7 @@ from .printers import latex
 from .text import relation_text
 from .values import display, exact_strings, is_exact_scalar, json_strings
 
-__all__ = ["solution_dict", "render_json", "jsonable", "params_json", "value_dict"]
+__all__ = ["solution_dict", "render_json", "jsonable", "params_json", "params_json_text", "value_dict"]
 
 SCHEMA_VERSION = 1
 
@@ -31,6 +31,11 @@ def jsonable(value):
         return _fraction_str(value)
     if t is tuple or t is list:
         return [_fraction_str(v) if type(v) is Fraction else jsonable(v) for v in value]
+    if t is str or t is int or value is None:  # as the checks below return them, sooner
+        return value
+    names = _FIELD_NAMES.get(t)
+    if names is not None:  # a params class, met before: the checks below depend on the type only
+        return {name: jsonable(getattr(value, name)) for name in names}
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -42,7 +47,8 @@ def jsonable(value):
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value):
-        return {name: jsonable(getattr(value, name)) for name in _field_names(t)}
+        names = _FIELD_NAMES[t] = tuple(f.name for f in dataclasses.fields(t))
+        return {name: jsonable(getattr(value, name)) for name in names}
     return str(value)
 
 
@@ -52,9 +58,7 @@ def _fraction_str(q: Fraction) -> str:
     return ratio_str(*q.as_integer_ratio())
 
 
-@lru_cache(maxsize=None)  # one entry per params class
-def _field_names(cls) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a dataclass → its fields' names (one entry per params class)
 
 
 def params_json(params):
@@ -65,6 +69,15 @@ def params_json(params):
 
 
 _PARAMS_JSON = KeptByIdentity(256)
+
+
+def params_json_text(params) -> str:
+    """`params_json(params)` as key.json writes it, kept the same way: a fixed problem's
+    params are in every variant's key."""
+    return _PARAMS_TEXT.get(params, lambda: json_line(params_json(params)))
+
+
+_PARAMS_TEXT = KeptByIdentity(64)
 
 
 def value_dict(value, precision: Precision, *, tex: str | None = None) -> dict:
