@@ -12,7 +12,7 @@ from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
 
 from ..forms import Vec
-from ..memo import KeptByIdentity
+from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, vector_latex
@@ -83,6 +83,25 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
     if rel.note:
         rows[0] += rf" && \text{{{_escape_cached(rel.note)}}}"
+    return rows
+
+
+# Rows of recent relations, by identity: kinds keep some relations across variants (dropout's
+# expectations are the same objects in every variant, model-size's layer relations are kept by
+# their sizes), so about 30 of a variant's ~105 relations were rendered before (measured: a
+# fifth of the time relation_latex took).  Relations and precisions are immutable; an entry
+# holds both, so an id cannot be reused while it is kept.
+_ROWS: dict = {}
+ROWS_KEPT = 4096
+
+
+def _relation_rows(rel: Relation, precision: Precision) -> tuple[str, ...]:
+    """`relation_latex`, kept for the relation object."""
+    hit = _ROWS.get(id(rel))
+    if hit is not None and hit[0] is rel and hit[1] is precision:
+        return hit[2]
+    rows = tuple(relation_latex(rel, precision))
+    keep(_ROWS, id(rel), (rel, precision, rows), ROWS_KEPT)
     return rows
 
 
@@ -168,7 +187,7 @@ def _context(sol: Solution, precision: Precision, kind) -> dict:
         "definition": definition_latex(sol.definition) if sol.definition is not None else None,
         "steps": _Lazy(lambda: [
             SimpleNamespace(title=s.title, explanation=s.explanation,
-                            rows=[row for rel in s.relations for row in relation_latex(rel, precision)])
+                            rows=[row for rel in s.relations for row in _relation_rows(rel, precision)])
             for s in sol.steps
         ]),
         "results": _Lazy(lambda: [
