@@ -54,3 +54,61 @@ def test_kept_relation_rows_are_relation_latex(seed):
             assert _relation_rows(rel, other) == tuple(relation_latex(rel, other))
         except InputError:
             pass
+
+
+def _outcome(fn, *args):
+    """fn(*args), or the type of the exception it raises."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - both paths must refuse alike
+        return type(e)
+
+
+def _approx_form(rng):
+    from derive.forms import Mat, Vec, Words
+    from test_speed_render import _leaf
+
+    def entry():
+        return _number(rng) if rng.random() < 0.8 else _leaf(rng)
+
+    k = rng.randrange(4)
+    if k == 0:
+        return Vec(tuple(entry() for _ in range(rng.choice([0, 1, 3, 12, 13]))))
+    if k == 1:
+        cols = rng.choice([1, 3, 12, 13])
+        return Mat(tuple(tuple(entry() for _ in range(cols)) for _ in range(rng.choice([1, 2, 12, 13]))))
+    if k == 2:
+        return entry()
+    return rng.choice([Words("not a number"), _tree(rng, 2)])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_approx_latex_is_the_latex_of_approx_display(seed):
+    """The ≈ decimals printed directly (scalars, short vectors, matrices shown whole) are the
+    LaTeX of the Dec forms, for every kind of entry and at any precision."""
+    from derive.render.latex import _approx_latex
+    from derive.render.printers import latex
+    from derive.render.values import approx_display
+
+    def plain(form, precision):
+        shown = approx_display(form, precision)
+        return None if shown is None else latex(shown)
+
+    rng = random.Random(seed)
+    for _ in range(500):
+        form, precision = _approx_form(rng), _precision(rng)
+        assert _outcome(_approx_latex, form, precision) == _outcome(plain, form, precision), form
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_decimal_entries_are_the_decs_texts(seed):
+    from derive.render.printers import Dec
+    from derive.render.values import _scalar_decimal, decimal_entries
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        items = tuple(_number(rng) for _ in range(rng.randint(0, 8)))
+        precision = _precision(rng)
+        expected = [Dec(x, lambda v: _scalar_decimal(v, precision)).text for x in items]
+        assert decimal_entries(items, precision) == expected
+        assert decimal_entries(items, precision) == expected  # from the kept decimals

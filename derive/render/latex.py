@@ -8,16 +8,17 @@ out strings prepared here; they do no arithmetic.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
 
-from ..forms import Vec
+from ..exact import Surd
+from ..forms import Mat, Vec
 from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex, escape_latex_kept
-from .printers import ELIDE_AFTER, latex, vector_latex
-from .text import _distinct
-from .values import approx_display, decimal_strings, display, is_exactly_shown
+from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
+from .values import approx_display, decimal_entries, display, is_exactly_shown, scalar_decimal
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
@@ -71,7 +72,11 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     """
     forms = rel.forms
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = _distinct(["= " + text for text in (printed if printed is not None else map(latex, forms))])
+    parts, previous = [], None
+    for text in printed if printed is not None else map(latex, forms):
+        if text != previous:  # a form printed exactly like the one before it is left out
+            parts.append("= " + text)
+            previous = text
     last = forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = _approx_latex(last, precision)
@@ -106,13 +111,25 @@ def _relation_rows(rel: Relation, precision: Precision) -> tuple[str, ...]:
 
 
 def _approx_latex(form, precision: Precision) -> str | None:
-    """The LaTeX of the decimals shown after ≈ (None: not a number).  A vector short enough
-    to show whole has its decimals joined here, not printed through a `Dec` for each entry:
-    the ≈ rows were ~10 % of rendering a variant."""
-    if type(form) is Vec and len(form.items) <= ELIDE_AFTER:
-        return vector_latex(decimal_strings(form.items, precision))
+    """The LaTeX of the decimals shown after ≈ (None: not a number): what `latex` prints
+    for `approx_display(form)`.  Exact numbers, and vectors and matrices short enough to
+    show whole, have their decimals printed here, not through a `Dec` for each entry: the
+    ≈ rows were ~10 % of rendering a variant."""
+    kind = type(form)
+    if kind is Fraction or kind is int or kind is Surd:
+        return scalar_decimal(form, precision)
+    if kind is Vec and len(form.items) <= ELIDE_AFTER:
+        return vector_latex(decimal_entries(form.items, precision))
+    if kind is Mat and _shown_whole(form.rows):
+        return matrix_latex([decimal_entries(row, precision) for row in form.rows])
     shown = approx_display(form, precision)
     return None if shown is None else latex(shown)
+
+
+def _shown_whole(rows) -> bool:
+    """Whether `latex` prints every entry of a matrix with these rows (none elided)."""
+    return (type(rows) is tuple and len(rows) <= ELIDE_AFTER
+            and all(type(row) is tuple and len(row) <= ELIDE_AFTER for row in rows))
 
 
 def _checks(sol: Solution) -> list[str]:

@@ -26,7 +26,7 @@ from ..exact import Surd, exact_str
 from ..memo import keep
 from .escape import escape_latex_kept
 
-__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "vector_latex", "ELIDE_AFTER"]
+__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "vector_latex", "matrix_latex", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
 NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
@@ -437,7 +437,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             head, last = self._elide(r)
             line = self._entries(head, " & ")
             lines.append(line if last is None else rf"{line} & \cdots & {self._node(last)}")
-        return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+        return _bmatrix(lines)
 
 
 def integer_multiple(expr):
@@ -614,6 +614,16 @@ def vector_latex(entries: list[str]) -> str:
     return rf"\left[{', '.join(entries)}\right]"
 
 
+def matrix_latex(rows: list[list[str]]) -> str:
+    """A matrix of entries printed already, laid out as `latex` lays out a `Mat` with
+    no more than ELIDE_AFTER rows and columns."""
+    return _bmatrix([" & ".join(row) for row in rows])
+
+
+def _bmatrix(lines: list[str]) -> str:
+    return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
 _TEXT = TextPrinter()
 _LATEX = DeriveLatexPrinter()
 
@@ -622,5 +632,6 @@ def text(x) -> str:
     return _TEXT.doprint(x)
 
 
-def latex(x) -> str:
-    return _LATEX._node(x)  # what doprint does, in one call fewer
+# What doprint does, bound once: `latex` is called for every form of every relation, and a
+# wrapper function around it cost a call each.
+latex = _LATEX._node

@@ -17,7 +17,7 @@ from .printers import Dec, sympy_str
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings", "json_strings",
-    "display", "approx_display", "is_exactly_shown", "flatten", "indexed_entries", "value_shape",
+    "display", "approx_display", "is_exactly_shown", "decimal_entries", "scalar_decimal", "flatten", "indexed_entries", "value_shape",
 ]
 
 
@@ -116,6 +116,28 @@ def _exact_decimal(x, precision: Precision) -> str:
     if text is None:
         text = keep(_DECIMALS, key, approx(x, precision.decimals, precision.sigfigs), DECIMALS_KEPT)
     return text
+
+
+def decimal_entries(items, precision: Precision) -> list[str]:
+    """The text of a `Dec` of each entry (what ≈ shows), in one loop: a call per entry
+    (closure, `_scalar_decimal`, `_exact_decimal`) was most of the cost of a short vector's
+    or matrix's ≈ row.  Rationals are looked up in `_DECIMALS` here."""
+    decimals, sigfigs, table = precision.decimals, precision.sigfigs, _DECIMALS
+    out = []
+    for x in items:
+        kind = type(x)
+        if kind is Fraction or kind is int:
+            n, d = x.as_integer_ratio()
+            text = table.get((n, d, decimals, sigfigs))
+            out.append(_exact_decimal(x, precision) if text is None else text)
+        else:
+            out.append(_scalar_decimal(x, precision))
+    return out
+
+
+def scalar_decimal(x, precision: Precision) -> str:
+    """The text of `Dec(x)` for a scalar x: its decimal, or its own text when it is no number."""
+    return _scalar_decimal(x, precision)
 
 
 def decimal_strings(value, precision: Precision):
