@@ -112,3 +112,19 @@ def test_decimal_entries_are_the_decs_texts(seed):
         expected = [Dec(x, lambda v: _scalar_decimal(v, precision)).text for x in items]
         assert decimal_entries(items, precision) == expected
         assert decimal_entries(items, precision) == expected  # from the kept decimals
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_latex_vectors_and_surds_print_as_the_generic_rules(seed):
+    """The LaTeX printer's own `_print_Vec`, its surds printed in `_node`, and its rationals
+    in `_p` and `_term`, against the mixin's rules (dispatch for every node)."""
+    from test_speed_render import _plain_latex_printer
+
+    from derive.render.printers import _FormsMixin, latex
+
+    plain = _plain_latex_printer()
+    type(plain)._print_Vec = _FormsMixin._print_Vec
+    rng = random.Random(seed)
+    for _ in range(2000):
+        tree = _tree(rng, 4)
+        assert latex(tree) == plain.doprint(tree), tree

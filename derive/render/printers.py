@@ -344,6 +344,8 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             return _fraction_latex(expr)
         if kind is int:
             return str(expr)
+        if kind is Surd:
+            return _surd_latex(expr)
         method = self._dispatch.get(kind)
         if method is None:
             method = self._dispatch[kind] = self._method_for(kind)
@@ -358,15 +360,18 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             s = _fraction_latex(x) if kind is Fraction else str(x)
             return s, NEG if s[0] == "-" else ATOM
         if kind is Surd:
-            b, c = x.b.as_integer_ratio(), x.c.as_integer_ratio()
-            s = _surd_latex(b, c, x.r)
-            return s, ADD if b[0] and c[0] else NEG if s[0] == "-" else ATOM
+            s = _surd_latex(x)
+            return s, ADD if x.b.numerator and x.c.numerator else NEG if s[0] == "-" else ATOM
         return None
 
     def _p(self, x, min_prec: float) -> str:
-        prec = self._precedence.get(type(x))
+        kind = type(x)
+        prec = self._precedence.get(kind)
         if prec is not None:  # a form, or a symbol
             s = self._node(x)
+        elif kind is Fraction or kind is int:  # the commonest operands: `_number` without its call
+            s = _fraction_latex(x) if kind is Fraction else str(x)
+            prec = NEG if s[0] == "-" else ATOM
         else:
             number = self._number(x)
             if number is None:
@@ -393,7 +398,13 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return _fraction_latex(x)
 
     def _print_Surd(self, x):
-        return _surd_latex(x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r)
+        return _surd_latex(x)
+
+    def _print_Vec(self, x):
+        items = x.items
+        if len(items) > ELIDE_AFTER:
+            return super()._print_Vec(x)
+        return rf"\left[{self._entries(items)}\right]"  # the mixin's layout, without its calls
 
     def _entries(self, items, sep: str = ", ") -> str:
         node = self._node
@@ -404,8 +415,12 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         # printed with its sign binds as an atom, so `- |t|` is its text without the sign;
         # a surd with both parts binds as a sum and keeps its parentheses.  A form (a type
         # with a fixed precedence) is never negative: ` + ` and the form.
-        if type(t) in self._precedence:
+        kind = type(t)
+        if kind in self._precedence:
             return " + " + self._p(t, NEG)
+        if kind is Fraction or kind is int:  # the commonest terms: `_number` without its call
+            s = _fraction_latex(t) if kind is Fraction else str(t)
+            return " - " + s[1:] if s[0] == "-" else " + " + s
         number = self._number(t)
         if number is None:
             return super()._term(t)
@@ -586,17 +601,19 @@ def _frac_text(n: int, d: int) -> str:
     return str(n) if d == 1 else rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
 
 
-def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
-    """b + c·√r from the (numerator, denominator) of b and of c: `1 - \\frac{2 \\sqrt{3}}{3}`."""
-    key = (b, c, r)
+def _surd_latex(x: Surd) -> str:
+    """b + c·√r: `1 - \\frac{2 \\sqrt{3}}{3}`, kept by its integers (one flat tuple: hashing
+    a tuple of tuples costs more)."""
+    bn, bd = x.b.as_integer_ratio()
+    cn, cd = x.c.as_integer_ratio()
+    key = (bn, bd, cn, cd, x.r)
     text = _NUMBER_TEXTS.get(key)
     if text is None:
-        text = keep(_NUMBER_TEXTS, key, _surd_text(b, c, r), NUMBER_TEXTS_KEPT)
+        text = keep(_NUMBER_TEXTS, key, _surd_text(*key), NUMBER_TEXTS_KEPT)
     return text
 
 
-def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
-    (bn, bd), (cn, cd) = b, c
+def _surd_text(bn: int, bd: int, cn: int, cd: int, r: int) -> str:
     b_text = _frac_text(bn, bd)
     if cn == 0:
         return b_text
