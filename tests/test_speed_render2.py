@@ -128,3 +128,39 @@ def test_latex_vectors_and_surds_print_as_the_generic_rules(seed):
     for _ in range(2000):
         tree = _tree(rng, 4)
         assert latex(tree) == plain.doprint(tree), tree
+
+
+def _value(rng):
+    """A scalar, vector or matrix value of exact numbers (what results hold)."""
+    k = rng.randrange(3)
+    if k == 0:
+        return _number(rng)
+    if k == 1:
+        return tuple(_number(rng) for _ in range(rng.randint(1, 6)))
+    cols = rng.randint(1, 4)
+    return tuple(tuple(_number(rng) for _ in range(cols)) for _ in range(rng.randint(1, 4)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_numbers_read_from_their_slots(seed):
+    """The values' fast paths that read a Fraction's integers from its slots give what the
+    plain definitions give: decimals, exact strings, and whether a value is shown exactly."""
+    from derive.exact import approx
+    from derive.forms import Mat, Vec
+    from derive.render.printers import _fraction_latex, _frac_text
+    from derive.render.values import (
+        _exact_decimal, _shown_exactly, decimal_strings, display, exact_strings, flatten, is_exactly_shown,
+        json_strings,
+    )
+
+    rng = random.Random(seed)
+    for _ in range(400):
+        value, precision = _value(rng), _precision(rng)
+        assert json_strings(value, precision) == (exact_strings(value), decimal_strings(value, precision))
+        form = display(value)
+        assert isinstance(form, (Vec, Mat)) or form is value
+        assert is_exactly_shown(form, precision) == all(_shown_exactly(x, precision) for x in flatten(value))
+        for x in flatten(value):
+            assert _exact_decimal(x, precision) == approx(x, precision.decimals, precision.sigfigs)
+            if type(x) is not int and not hasattr(x, "r"):
+                assert _fraction_latex(x) == _frac_text(*x.as_integer_ratio())

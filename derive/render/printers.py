@@ -588,8 +588,9 @@ _NUMBER_TEXTS: dict = {}  # (numerator, denominator) or the parts of a Surd → 
 
 
 def _fraction_latex(x: Fraction) -> str:
-    # Read through one as_integer_ratio(), not two properties (and not the numbers ABCs).
-    key = x.as_integer_ratio()
+    # Read from its slots: as_integer_ratio() and the numerator and denominator properties are
+    # Python methods in CPython's fractions module, and this runs ~400 times a variant.
+    key = (x._numerator, x._denominator)
     text = _NUMBER_TEXTS.get(key)
     if text is None:
         text = keep(_NUMBER_TEXTS, key, _frac_text(*key), NUMBER_TEXTS_KEPT)
@@ -604,9 +605,8 @@ def _frac_text(n: int, d: int) -> str:
 def _surd_latex(x: Surd) -> str:
     """b + c·√r: `1 - \\frac{2 \\sqrt{3}}{3}`, kept by its integers (one flat tuple: hashing
     a tuple of tuples costs more)."""
-    bn, bd = x.b.as_integer_ratio()
-    cn, cd = x.c.as_integer_ratio()
-    key = (bn, bd, cn, cd, x.r)
+    b, c = x.b, x.c  # Fractions, read from their slots as in `_fraction_latex`
+    key = (b._numerator, b._denominator, c._numerator, c._denominator, x.r)
     text = _NUMBER_TEXTS.get(key)
     if text is None:
         text = keep(_NUMBER_TEXTS, key, _surd_text(*key), NUMBER_TEXTS_KEPT)
