@@ -41,7 +41,7 @@ def test_kept_relation_rows_are_relation_latex(seed):
     for _ in range(300):
         rel, precision = _relation(rng), _precision(rng)
         try:
-            expected = tuple(relation_latex(rel, precision))
+            expected = relation_latex(rel, precision)
         except InputError:  # a SymPy float after ≈: refused, and not kept
             with pytest.raises(InputError):
                 _relation_rows(rel, precision)
@@ -51,7 +51,7 @@ def test_kept_relation_rows_are_relation_latex(seed):
         assert _relation_rows(replace(rel), precision) == expected
         other = _precision(rng)
         try:
-            assert _relation_rows(rel, other) == tuple(relation_latex(rel, other))
+            assert _relation_rows(rel, other) == relation_latex(rel, other)
         except InputError:
             pass
 
@@ -164,3 +164,28 @@ def test_numbers_read_from_their_slots(seed):
             assert _exact_decimal(x, precision) == approx(x, precision.decimals, precision.sigfigs)
             if type(x) is not int and not hasattr(x, "r"):
                 assert _fraction_latex(x) == _frac_text(*x.as_integer_ratio())
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_step_align_is_the_rows_joined_by_the_template_filter(seed):
+    """A step's `align`, joined in Python, is what the template's join filter made of its
+    rows, and empty exactly when there are no rows (the template tests it)."""
+    from derive.model import Step
+    from derive.render.latex import _step, environment, relation_latex
+
+    join = environment().from_string('\\VAR{rows | join(" \\\\\\\\\\n")}')
+    rng = random.Random(seed)
+    for _ in range(100):
+        relations, precision, size = [], _precision(rng), rng.choice([0, 1, 2, 5])
+        while len(relations) < size:
+            rel = _relation(rng)
+            try:
+                relation_latex(rel, precision)
+            except Exception:  # noqa: BLE001 - a SymPy float after ≈ is refused
+                continue
+            relations.append(rel)
+        step = _step(Step("A title", tuple(relations), "An explanation."), precision)
+        rows = [row for rel in relations for row in relation_latex(rel, precision)]
+        assert step.rows == rows
+        assert step.align == join.render(rows=rows)
+        assert bool(step.align) == bool(rows)

@@ -100,12 +100,12 @@ _ROWS: dict = {}
 ROWS_KEPT = 4096
 
 
-def _relation_rows(rel: Relation, precision: Precision) -> tuple[str, ...]:
-    """`relation_latex`, kept for the relation object."""
+def _relation_rows(rel: Relation, precision: Precision) -> list[str]:
+    """`relation_latex`, kept for the relation object (callers only read the list)."""
     hit = _ROWS.get(id(rel))
     if hit is not None and hit[0] is rel and hit[1] is precision:
         return hit[2]
-    rows = tuple(relation_latex(rel, precision))
+    rows = relation_latex(rel, precision)
     keep(_ROWS, id(rel), (rel, precision, rows), ROWS_KEPT)
     return rows
 
@@ -202,11 +202,7 @@ def _context(sol: Solution, precision: Precision, kind) -> dict:
         "p": sol.params,
         "params": _ParamsLatex(sol.params),
         "definition": definition_latex(sol.definition) if sol.definition is not None else None,
-        "steps": _Lazy(lambda: [
-            SimpleNamespace(title=s.title, explanation=s.explanation,
-                            rows=[row for rel in s.relations for row in _relation_rows(rel, precision)])
-            for s in sol.steps
-        ]),
+        "steps": _Lazy(lambda: [_step(s, precision) for s in sol.steps]),
         "results": _Lazy(lambda: [
             SimpleNamespace(name=r.name, description=r.description,
                             rows=relation_latex(Relation(r.symbol, (display(r.value),)), precision))
@@ -218,6 +214,20 @@ def _context(sol: Solution, precision: Precision, kind) -> dict:
         # raw exact result values by name, for templates that draw plots (pgfplots coordinates)
         "values": {r.name: r.value for r in sol.results},
     }
+
+
+def _step(step, precision: Precision) -> SimpleNamespace:
+    """A step's title, explanation, the rows of its align* block, and `align`: those rows
+    joined (`\\\\` and a newline), once here rather than by a Jinja filter in each render."""
+    rows = [row for rel in step.relations for row in _relation_rows(rel, precision)]
+    return SimpleNamespace(title=step.title, explanation=step.explanation, rows=rows, align=" \\\\\n".join(rows))
+
+
+@lru_cache(maxsize=None)
+def _template(name: str):
+    """A template of `environment()`, looked up once: templates ship with the package and are
+    not reloaded, and get_template takes the loader's lock-guarded cache on every call."""
+    return environment().get_template(name)
 
 
 def _kind_template(kind) -> str:
@@ -239,7 +249,7 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
         kind = get_kind(sol.kind)
         ctx = _context(sol, precision, kind)
         ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
-        return environment().get_template(_kind_template(kind)).render(ctx)
+        return _template(_kind_template(kind)).render(ctx)
 
     return _FRAGMENTS.get(sol, make, precision, show_statement, show_solution, worksheet)
 
