@@ -189,3 +189,20 @@ def test_step_align_is_the_rows_joined_by_the_template_filter(seed):
         assert step.rows == rows
         assert step.align == join.render(rows=rows)
         assert bool(step.align) == bool(rows)
+
+
+def test_templates_looked_up_once_are_jinja_s():
+    """The environment's get_template keeps each template it loads: the same object each time,
+    from the same source as Jinja's own lookup; a lookup with globals is Jinja's."""
+    import jinja2
+
+    from derive.render.latex import environment
+
+    env = environment()
+    for name in env.list_templates():
+        template = env.get_template(name)
+        assert env.get_template(name) is template
+        assert template.name == name == jinja2.Environment.get_template(env, name).name
+        assert env.get_template(name, parent="solution_body.tex.j2") is not None
+    with_globals = env.get_template("document.tex.j2", globals={"unused": 1})
+    assert with_globals.name == "document.tex.j2"

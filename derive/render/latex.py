@@ -18,7 +18,7 @@ from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
-from .values import approx_display, decimal_entries, display, is_exactly_shown, scalar_decimal
+from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
@@ -43,6 +43,19 @@ def environment():
             globals once templates are loaded."""
             return {**self.globals, **(d or {})}
 
+        def get_template(self, name, parent=None, globals=None):
+            """A template by name, each looked up once: a kind's template `extends`
+            solution_body.tex.j2, which loads its parent on every render, and Jinja's
+            lookup takes its lock-guarded LRU cache each time (~0.7 % of a worker's time).
+            Templates ship with the package and are not reloaded."""
+            if globals is not None or not isinstance(name, str):
+                return super().get_template(name, parent, globals)
+            key = (name, parent)
+            template = self._loaded.get(key)
+            if template is None:
+                template = self._loaded[key] = super().get_template(name, parent)
+            return template
+
     env = Environment(
         loader=jinja2.PackageLoader("derive", "templates"),
         block_start_string=r"\BLOCK{",
@@ -60,6 +73,7 @@ def environment():
         keep_trailing_newline=True,
         auto_reload=False,  # templates ship with the package; don't stat them on every render
     )
+    env._loaded = {}  # get_template's templates, by (name, parent)
     env.filters["e"] = _escape_cached
     env.filters["math"] = latex
     return env
@@ -117,7 +131,7 @@ def _approx_latex(form, precision: Precision) -> str | None:
     ≈ rows were ~10 % of rendering a variant."""
     kind = type(form)
     if kind is Fraction or kind is int or kind is Surd:
-        return scalar_decimal(form, precision)
+        return _exact_decimal(form, precision)
     if kind is Vec and len(form.items) <= ELIDE_AFTER:
         return vector_latex(decimal_entries(form.items, precision))
     if kind is Mat and _shown_whole(form.rows):
@@ -223,13 +237,6 @@ def _step(step, precision: Precision) -> SimpleNamespace:
     return SimpleNamespace(title=step.title, explanation=step.explanation, rows=rows, align=" \\\\\n".join(rows))
 
 
-@lru_cache(maxsize=None)
-def _template(name: str):
-    """A template of `environment()`, looked up once: templates ship with the package and are
-    not reloaded, and get_template takes the loader's lock-guarded cache on every call."""
-    return environment().get_template(name)
-
-
 def _kind_template(kind) -> str:
     return f"kinds/{kind.template}" if kind.template else "solution_body.tex.j2"
 
@@ -249,7 +256,7 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
         kind = get_kind(sol.kind)
         ctx = _context(sol, precision, kind)
         ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
-        return _template(_kind_template(kind)).render(ctx)
+        return environment().get_template(_kind_template(kind)).render(ctx)
 
     return _FRAGMENTS.get(sol, make, precision, show_statement, show_solution, worksheet)
 

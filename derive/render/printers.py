@@ -408,7 +408,9 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
 
     def _entries(self, items, sep: str = ", ") -> str:
         node = self._node
-        return sep.join([_fraction_latex(v) if type(v) is Fraction else node(v) for v in items])
+        # Rationals and surds, most entries, without `_node`'s call.
+        return sep.join([_fraction_latex(v) if type(v) is Fraction else _surd_latex(v) if type(v) is Surd else node(v)
+                         for v in items])
 
     def _term(self, t) -> str:
         # The mixin's rule read off the number's text rather than by negating it: a number

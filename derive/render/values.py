@@ -17,7 +17,7 @@ from .printers import Dec, sympy_str
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings", "json_strings",
-    "display", "approx_display", "is_exactly_shown", "decimal_entries", "scalar_decimal", "flatten", "indexed_entries", "value_shape",
+    "display", "approx_display", "is_exactly_shown", "decimal_entries", "flatten", "indexed_entries", "value_shape",
 ]
 
 
@@ -105,8 +105,8 @@ _DECIMALS: dict = {}
 
 
 def _exact_decimal(x, precision: Precision) -> str:
-    """approx(x) of an int, Fraction or Surd, kept by value: the same entries recur across a
-    batch of variants, and rounding a surd costs an isqrt."""
+    """approx(x) of an int, Fraction or Surd (the text of its `Dec`), kept by value: the same
+    entries recur across a batch of variants, and rounding a surd costs an isqrt."""
     kind = type(x)
     if kind is Surd:
         b, c = x.b, x.c
@@ -136,11 +136,6 @@ def decimal_entries(items, precision: Precision) -> list[str]:
         else:
             out.append(_scalar_decimal(x, precision))
     return out
-
-
-def scalar_decimal(x, precision: Precision) -> str:
-    """The text of `Dec(x)` for a scalar x: its decimal, or its own text when it is no number."""
-    return _scalar_decimal(x, precision)
 
 
 def decimal_strings(value, precision: Precision):
