@@ -391,6 +391,11 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _words(self, s):
         return rf"\text{{{escape_latex_kept(s)}}}"
 
+    def _print_Call(self, x):
+        # The mixin's layout with the brackets looked up here (`_open` and `_close` cost a call each).
+        brackets = x.brackets
+        return f"{self._node(x.func)}{self._opening[brackets[0]]}{self._entries(x.args)}{self._closing[brackets[1]]}"
+
     def _print_int(self, x):
         return str(x)
 

@@ -133,6 +133,8 @@ def decimal_entries(items, precision: Precision) -> list[str]:
             key = (x._numerator, x._denominator, decimals, sigfigs) if kind is Fraction else (x, 1, decimals, sigfigs)
             text = table.get(key)
             out.append(_exact_decimal(x, precision) if text is None else text)
+        elif kind is Surd:
+            out.append(_exact_decimal(x, precision))
         else:
             out.append(_scalar_decimal(x, precision))
     return out
