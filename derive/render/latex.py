@@ -8,16 +8,17 @@ out strings prepared here; they do no arithmetic.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
 
-from ..forms import Vec
-from ..memo import KeptByIdentity
+from ..exact import Surd
+from ..forms import Mat, Vec
+from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
 from .escape import escape_latex, escape_latex_kept
-from .printers import ELIDE_AFTER, latex, vector_latex
-from .text import _distinct
-from .values import approx_display, decimal_strings, display, is_exactly_shown
+from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
+from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
@@ -42,6 +43,19 @@ def environment():
             globals once templates are loaded."""
             return {**self.globals, **(d or {})}
 
+        def get_template(self, name, parent=None, globals=None):
+            """A template by name, each looked up once: a kind's template `extends`
+            solution_body.tex.j2, which loads its parent on every render, and Jinja's
+            lookup takes its lock-guarded LRU cache each time (~0.7 % of a worker's time).
+            Templates ship with the package and are not reloaded."""
+            if globals is not None or not isinstance(name, str):
+                return super().get_template(name, parent, globals)
+            key = (name, parent)
+            template = self._loaded.get(key)
+            if template is None:
+                template = self._loaded[key] = super().get_template(name, parent)
+            return template
+
     env = Environment(
         loader=jinja2.PackageLoader("derive", "templates"),
         block_start_string=r"\BLOCK{",
@@ -60,6 +74,7 @@ def environment():
         auto_reload=False,  # templates ship with the package; don't stat them on every render
         bytecode_cache=_bytecode_cache(),
     )
+    env._loaded = {}  # get_template's templates, by (name, parent)
     env.filters["e"] = _escape_cached
     env.filters["math"] = latex
     return env
@@ -96,7 +111,11 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     """
     forms = rel.forms
     lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = _distinct(["= " + text for text in (printed if printed is not None else map(latex, forms))])
+    parts, previous = [], None
+    for text in printed if printed is not None else map(latex, forms):
+        if text != previous:  # a form printed exactly like the one before it is left out
+            parts.append("= " + text)
+            previous = text
     last = forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = _approx_latex(last, precision)
@@ -111,14 +130,45 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     return rows
 
 
+# Rows of recent relations, by identity: kinds keep some relations across variants (dropout's
+# expectations are the same objects in every variant, model-size's layer relations are kept by
+# their sizes), so about 30 of a variant's ~105 relations were rendered before (measured: a
+# fifth of the time relation_latex took).  Relations and precisions are immutable; an entry
+# holds both, so an id cannot be reused while it is kept.
+_ROWS: dict = {}
+ROWS_KEPT = 4096
+
+
+def _relation_rows(rel: Relation, precision: Precision) -> list[str]:
+    """`relation_latex`, kept for the relation object (callers only read the list)."""
+    hit = _ROWS.get(id(rel))
+    if hit is not None and hit[0] is rel and hit[1] is precision:
+        return hit[2]
+    rows = relation_latex(rel, precision)
+    keep(_ROWS, id(rel), (rel, precision, rows), ROWS_KEPT)
+    return rows
+
+
 def _approx_latex(form, precision: Precision) -> str | None:
-    """The LaTeX of the decimals shown after ≈ (None: not a number).  A vector short enough
-    to show whole has its decimals joined here, not printed through a `Dec` for each entry:
-    the ≈ rows were ~10 % of rendering a variant."""
-    if type(form) is Vec and len(form.items) <= ELIDE_AFTER:
-        return vector_latex(decimal_strings(form.items, precision))
+    """The LaTeX of the decimals shown after ≈ (None: not a number): what `latex` prints
+    for `approx_display(form)`.  Exact numbers, and vectors and matrices short enough to
+    show whole, have their decimals printed here, not through a `Dec` for each entry: the
+    ≈ rows were ~10 % of rendering a variant."""
+    kind = type(form)
+    if kind is Fraction or kind is int or kind is Surd:
+        return _exact_decimal(form, precision)
+    if kind is Vec and len(form.items) <= ELIDE_AFTER:
+        return vector_latex(decimal_entries(form.items, precision))
+    if kind is Mat and _shown_whole(form.rows):
+        return matrix_latex([decimal_entries(row, precision) for row in form.rows])
     shown = approx_display(form, precision)
     return None if shown is None else latex(shown)
+
+
+def _shown_whole(rows) -> bool:
+    """Whether `latex` prints every entry of a matrix with these rows (none elided)."""
+    return (type(rows) is tuple and len(rows) <= ELIDE_AFTER
+            and all(type(row) is tuple and len(row) <= ELIDE_AFTER for row in rows))
 
 
 def _checks(sol: Solution) -> list[str]:
@@ -191,11 +241,7 @@ def _context(sol: Solution, precision: Precision, kind) -> dict:
         "p": sol.params,
         "params": _ParamsLatex(sol.params),
         "definition": definition_latex(sol.definition) if sol.definition is not None else None,
-        "steps": _Lazy(lambda: [
-            SimpleNamespace(title=s.title, explanation=s.explanation,
-                            rows=[row for rel in s.relations for row in relation_latex(rel, precision)])
-            for s in sol.steps
-        ]),
+        "steps": _Lazy(lambda: [_step(s, precision) for s in sol.steps]),
         "results": _Lazy(lambda: [
             SimpleNamespace(name=r.name, description=r.description,
                             rows=relation_latex(Relation(r.symbol, (display(r.value),)), precision))
@@ -207,6 +253,13 @@ def _context(sol: Solution, precision: Precision, kind) -> dict:
         # raw exact result values by name, for templates that draw plots (pgfplots coordinates)
         "values": {r.name: r.value for r in sol.results},
     }
+
+
+def _step(step, precision: Precision) -> SimpleNamespace:
+    """A step's title, explanation, the rows of its align* block, and `align`: those rows
+    joined (`\\\\` and a newline), once here rather than by a Jinja filter in each render."""
+    rows = [row for rel in step.relations for row in _relation_rows(rel, precision)]
+    return SimpleNamespace(title=step.title, explanation=step.explanation, rows=rows, align=" \\\\\n".join(rows))
 
 
 def _kind_template(kind) -> str:

@@ -26,7 +26,7 @@ from ..exact import Surd, exact_str
 from ..memo import keep
 from .escape import escape_latex_kept
 
-__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "vector_latex", "ELIDE_AFTER"]
+__all__ = ["Dec", "TextPrinter", "DeriveLatexPrinter", "text", "latex", "sympy_str", "integer_multiple", "vector_latex", "matrix_latex", "ELIDE_AFTER"]
 
 SYMPY_TEXTS_KEPT = 4096  # printed SymPy expressions remembered per printer
 NUMBER_TEXTS_KEPT = 4096  # LaTeX of recent Fractions and Surds, by value
@@ -344,6 +344,8 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             return _fraction_latex(expr)
         if kind is int:
             return str(expr)
+        if kind is Surd:
+            return _surd_latex(expr)
         method = self._dispatch.get(kind)
         if method is None:
             method = self._dispatch[kind] = self._method_for(kind)
@@ -358,15 +360,18 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             s = _fraction_latex(x) if kind is Fraction else str(x)
             return s, NEG if s[0] == "-" else ATOM
         if kind is Surd:
-            b, c = x.b.as_integer_ratio(), x.c.as_integer_ratio()
-            s = _surd_latex(b, c, x.r)
-            return s, ADD if b[0] and c[0] else NEG if s[0] == "-" else ATOM
+            s = _surd_latex(x)
+            return s, ADD if x.b.numerator and x.c.numerator else NEG if s[0] == "-" else ATOM
         return None
 
     def _p(self, x, min_prec: float) -> str:
-        prec = self._precedence.get(type(x))
+        kind = type(x)
+        prec = self._precedence.get(kind)
         if prec is not None:  # a form, or a symbol
             s = self._node(x)
+        elif kind is Fraction or kind is int:  # the commonest operands: `_number` without its call
+            s = _fraction_latex(x) if kind is Fraction else str(x)
+            prec = NEG if s[0] == "-" else ATOM
         else:
             number = self._number(x)
             if number is None:
@@ -386,6 +391,11 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _words(self, s):
         return rf"\text{{{escape_latex_kept(s)}}}"
 
+    def _print_Call(self, x):
+        # The mixin's layout with the brackets looked up here (`_open` and `_close` cost a call each).
+        brackets = x.brackets
+        return f"{self._node(x.func)}{self._opening[brackets[0]]}{self._entries(x.args)}{self._closing[brackets[1]]}"
+
     def _print_int(self, x):
         return str(x)
 
@@ -393,19 +403,31 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return _fraction_latex(x)
 
     def _print_Surd(self, x):
-        return _surd_latex(x.b.as_integer_ratio(), x.c.as_integer_ratio(), x.r)
+        return _surd_latex(x)
+
+    def _print_Vec(self, x):
+        items = x.items
+        if len(items) > ELIDE_AFTER:
+            return super()._print_Vec(x)
+        return rf"\left[{self._entries(items)}\right]"  # the mixin's layout, without its calls
 
     def _entries(self, items, sep: str = ", ") -> str:
         node = self._node
-        return sep.join([_fraction_latex(v) if type(v) is Fraction else node(v) for v in items])
+        # Rationals and surds, most entries, without `_node`'s call.
+        return sep.join([_fraction_latex(v) if type(v) is Fraction else _surd_latex(v) if type(v) is Surd else node(v)
+                         for v in items])
 
     def _term(self, t) -> str:
         # The mixin's rule read off the number's text rather than by negating it: a number
         # printed with its sign binds as an atom, so `- |t|` is its text without the sign;
         # a surd with both parts binds as a sum and keeps its parentheses.  A form (a type
         # with a fixed precedence) is never negative: ` + ` and the form.
-        if type(t) in self._precedence:
+        kind = type(t)
+        if kind in self._precedence:
             return " + " + self._p(t, NEG)
+        if kind is Fraction or kind is int:  # the commonest terms: `_number` without its call
+            s = _fraction_latex(t) if kind is Fraction else str(t)
+            return " - " + s[1:] if s[0] == "-" else " + " + s
         number = self._number(t)
         if number is None:
             return super()._term(t)
@@ -437,7 +459,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
             head, last = self._elide(r)
             line = self._entries(head, " & ")
             lines.append(line if last is None else rf"{line} & \cdots & {self._node(last)}")
-        return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+        return _bmatrix(lines)
 
 
 def integer_multiple(expr):
@@ -573,8 +595,9 @@ _NUMBER_TEXTS: dict = {}  # (numerator, denominator) or the parts of a Surd → 
 
 
 def _fraction_latex(x: Fraction) -> str:
-    # Read through one as_integer_ratio(), not two properties (and not the numbers ABCs).
-    key = x.as_integer_ratio()
+    # Read from its slots: as_integer_ratio() and the numerator and denominator properties are
+    # Python methods in CPython's fractions module, and this runs ~400 times a variant.
+    key = (x._numerator, x._denominator)
     text = _NUMBER_TEXTS.get(key)
     if text is None:
         text = keep(_NUMBER_TEXTS, key, _frac_text(*key), NUMBER_TEXTS_KEPT)
@@ -586,17 +609,18 @@ def _frac_text(n: int, d: int) -> str:
     return str(n) if d == 1 else rf"-\frac{{{-n}}}{{{d}}}" if n < 0 else rf"\frac{{{n}}}{{{d}}}"
 
 
-def _surd_latex(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
-    """b + c·√r from the (numerator, denominator) of b and of c: `1 - \\frac{2 \\sqrt{3}}{3}`."""
-    key = (b, c, r)
+def _surd_latex(x: Surd) -> str:
+    """b + c·√r: `1 - \\frac{2 \\sqrt{3}}{3}`, kept by its integers (one flat tuple: hashing
+    a tuple of tuples costs more)."""
+    b, c = x.b, x.c  # Fractions, read from their slots as in `_fraction_latex`
+    key = (b._numerator, b._denominator, c._numerator, c._denominator, x.r)
     text = _NUMBER_TEXTS.get(key)
     if text is None:
-        text = keep(_NUMBER_TEXTS, key, _surd_text(b, c, r), NUMBER_TEXTS_KEPT)
+        text = keep(_NUMBER_TEXTS, key, _surd_text(*key), NUMBER_TEXTS_KEPT)
     return text
 
 
-def _surd_text(b: tuple[int, int], c: tuple[int, int], r: int) -> str:
-    (bn, bd), (cn, cd) = b, c
+def _surd_text(bn: int, bd: int, cn: int, cd: int, r: int) -> str:
     b_text = _frac_text(bn, bd)
     if cn == 0:
         return b_text
@@ -614,6 +638,16 @@ def vector_latex(entries: list[str]) -> str:
     return rf"\left[{', '.join(entries)}\right]"
 
 
+def matrix_latex(rows: list[list[str]]) -> str:
+    """A matrix of entries printed already, laid out as `latex` lays out a `Mat` with
+    no more than ELIDE_AFTER rows and columns."""
+    return _bmatrix([" & ".join(row) for row in rows])
+
+
+def _bmatrix(lines: list[str]) -> str:
+    return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
 _TEXT = TextPrinter()
 _LATEX = DeriveLatexPrinter()
 
@@ -622,5 +656,6 @@ def text(x) -> str:
     return _TEXT.doprint(x)
 
 
-def latex(x) -> str:
-    return _LATEX._node(x)  # what doprint does, in one call fewer
+# What doprint does, bound once: `latex` is called for every form of every relation, and a
+# wrapper function around it cost a call each.
+latex = _LATEX._node

@@ -17,7 +17,7 @@ from .printers import Dec, sympy_str
 
 __all__ = [
     "is_exact_scalar", "map_value", "to_sympy_value", "exact_strings", "decimal_strings", "json_strings",
-    "display", "approx_display", "is_exactly_shown", "flatten", "indexed_entries", "value_shape",
+    "display", "approx_display", "is_exactly_shown", "decimal_entries", "flatten", "indexed_entries", "value_shape",
 ]
 
 
@@ -99,23 +99,45 @@ def _scalar_decimal(x, precision: Precision) -> str:
 
 # approx() of recent values, keyed by plain ints (hashing a Fraction is slow):
 # (n, d, decimals, sigfigs) for a rational, (bn, bd, cn, cd, r, decimals, sigfigs) for a Surd.
+# A Fraction's integers are read from its slots, as in `printers`: its as_integer_ratio() is
+# a Python method, and these run for every decimal and every exact string of a variant.
 _DECIMALS: dict = {}
 
 
 def _exact_decimal(x, precision: Precision) -> str:
-    """approx(x), kept by value: the same entries recur across a batch of variants, and
-    rounding a surd costs an isqrt."""
-    if type(x) is Surd:
-        bn, bd = x.b.as_integer_ratio()
-        cn, cd = x.c.as_integer_ratio()
-        key = (bn, bd, cn, cd, x.r, precision.decimals, precision.sigfigs)
+    """approx(x) of an int, Fraction or Surd (the text of its `Dec`), kept by value: the same
+    entries recur across a batch of variants, and rounding a surd costs an isqrt."""
+    kind = type(x)
+    if kind is Surd:
+        b, c = x.b, x.c
+        key = (b._numerator, b._denominator, c._numerator, c._denominator, x.r, precision.decimals, precision.sigfigs)
+    elif kind is Fraction:
+        key = (x._numerator, x._denominator, precision.decimals, precision.sigfigs)
     else:
-        n, d = x.as_integer_ratio()
-        key = (n, d, precision.decimals, precision.sigfigs)
+        key = (x, 1, precision.decimals, precision.sigfigs)
     text = _DECIMALS.get(key)
     if text is None:
         text = keep(_DECIMALS, key, approx(x, precision.decimals, precision.sigfigs), DECIMALS_KEPT)
     return text
+
+
+def decimal_entries(items, precision: Precision) -> list[str]:
+    """The text of a `Dec` of each entry (what ≈ shows), in one loop: a call per entry
+    (closure, `_scalar_decimal`, `_exact_decimal`) was most of the cost of a short vector's
+    or matrix's ≈ row.  Rationals are looked up in `_DECIMALS` here."""
+    decimals, sigfigs, table = precision.decimals, precision.sigfigs, _DECIMALS
+    out = []
+    for x in items:
+        kind = type(x)
+        if kind is Fraction or kind is int:
+            key = (x._numerator, x._denominator, decimals, sigfigs) if kind is Fraction else (x, 1, decimals, sigfigs)
+            text = table.get(key)
+            out.append(_exact_decimal(x, precision) if text is None else text)
+        elif kind is Surd:
+            out.append(_exact_decimal(x, precision))
+        else:
+            out.append(_scalar_decimal(x, precision))
+    return out
 
 
 def decimal_strings(value, precision: Precision):
@@ -148,9 +170,12 @@ def json_strings(value, precision: Precision) -> tuple:
         return exact, decimal
     kind = type(value)
     if kind is Surd:
-        exact = surd_str(*value.b.as_integer_ratio(), *value.c.as_integer_ratio(), value.r)
-    elif kind is Fraction or kind is int:
-        exact = ratio_str(*value.as_integer_ratio())
+        b, c = value.b, value.c
+        exact = surd_str(b._numerator, b._denominator, c._numerator, c._denominator, value.r)
+    elif kind is Fraction:
+        exact = ratio_str(value._numerator, value._denominator)
+    elif kind is int:
+        exact = ratio_str(value, 1)
     else:
         return _other_strings(value, precision)
     return exact, _exact_decimal(value, precision)
@@ -202,7 +227,7 @@ def is_exactly_shown(form, precision: Precision) -> bool:
         return _all_shown_exactly(form.items, precision)
     if kind is Fraction or kind is int:
         if precision.sigfigs is None:  # as `is_terminating`, without its calls (~25 a variant)
-            return 10**precision.decimals % form.as_integer_ratio()[1] == 0
+            return kind is int or 10**precision.decimals % form._denominator == 0
         return _shown_exactly(form, precision)
     if kind is Surd:
         return _shown_exactly(form, precision)
@@ -223,11 +248,13 @@ def _all_shown_exactly(xs, precision: Precision, nested: bool = False) -> bool:
     scale = 10**precision.decimals if precision.sigfigs is None else 0
     for x in xs:  # a plain loop: a generator in all() costs a resumption per entry
         kind = type(x)
-        if scale and (kind is Fraction or kind is int):
-            if scale % x.as_integer_ratio()[1]:
+        if scale and kind is Fraction:
+            if scale % x._denominator:
                 return False
+        elif scale and kind is int:
+            continue
         elif scale and kind is Surd:
-            if x.c or scale % x.b.as_integer_ratio()[1]:
+            if x.c._numerator or scale % x.b._denominator:
                 return False
         elif nested and isinstance(x, tuple):
             if not _all_shown_exactly(x, precision, True):
