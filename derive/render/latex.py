@@ -36,6 +36,16 @@ def environment():
     import jinja2
 
     class Environment(jinja2.Environment):
+        def __init__(self, **options):
+            super().__init__(**options)
+            self._loaded = {}  # get_template's templates, by (name, parent)
+
+        def overlay(self, **options):
+            """An overlay loads its own templates (its settings may differ)."""
+            env = super().overlay(**options)
+            env._loaded = {}
+            return env
+
         def make_globals(self, d):
             """A template's globals as a plain dict, not Jinja's ChainMap over the
             environment's: every render copies them into its context, and copying a
@@ -74,7 +84,6 @@ def environment():
         auto_reload=False,  # templates ship with the package; don't stat them on every render
         bytecode_cache=_bytecode_cache(),
     )
-    env._loaded = {}  # get_template's templates, by (name, parent)
     env.filters["e"] = _escape_cached
     env.filters["math"] = latex
     return env
