@@ -57,8 +57,10 @@ _GUARD_BITS = 64
 # Fraction.__new__ is a Python function that type-checks its arguments (~0.7 µs); a variant
 # makes some 270 Fractions from integers it already holds.  `rational` fills the two slots
 # directly, as Fraction's own arithmetic does with _normalize=False (tests: equal to Fraction).
-# The slots are CPython's private layout of Fraction (3.8-3.13): where they are missing or
-# do not give back what Fraction does, `rational` is plain Fraction.
+# The slots are CPython's private layout of Fraction (3.8-3.14): where they are missing or
+# do not give back what Fraction does, `rational` is plain Fraction.  The printers
+# (render/printers.py, render/values.py) read the two slots too, with no fallback:
+# tests/test_exact.py checks the layout on the Python that runs the tests.
 _alloc_fraction = object.__new__
 
 

@@ -168,3 +168,12 @@ def test_to_float_is_the_bracketed_sum_rounded_once(b, c, r):
     root = Fraction(isqrt(r << 128), 1 << 64)
     assert to_float(Surd(b, c, r)) == float(b + c * root)
     assert to_float(b) == float(b) and to_float(Surd(b)) == float(b)
+
+
+def test_fraction_keeps_its_terms_in_the_slots_the_printers_read():
+    """render/printers.py and render/values.py read a Fraction's `_numerator` and
+    `_denominator` slots (CPython's layout) instead of calling its properties."""
+    from fractions import Fraction
+
+    for x in (Fraction(-6, 4), Fraction(0), Fraction(7), Fraction(10**30 + 1, 3)):
+        assert (x._numerator, x._denominator) == (x.numerator, x.denominator)
