@@ -126,3 +126,31 @@ def test_public_api_names_resolve():
 
     ws = derive.load_worksheet(Path(__file__).parent.parent / "examples" / "normalization-regularization.toml")
     assert len(ws.problems) == 5
+
+
+def test_the_console_command_returns_main_s_status_and_freezes_the_objects_for_exit(monkeypatch, capsys):
+    """`derive` runs `console`: the status is main's, and the objects made are frozen so that
+    the interpreter's last collections skip them."""
+    import gc
+
+    from derive.cli import console
+
+    monkeypatch.setattr(sys, "argv", ["derive", "solve", "layernorm", "--X", "[[1, 1, 1, 5]]", "--eps", "0"])
+    try:
+        assert console() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "√3" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["derive", "solve", "layernorm", "--X", "[[1, 1"])
+    try:
+        assert console() == 2
+    finally:
+        gc.unfreeze()
+
+
+def test_the_installed_command_is_console():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "derive"]
+    assert script.value == "derive.cli:console"
