@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
             with tempfile.TemporaryDirectory(dir=ram, prefix="bench-generate-") as fast:
                 times = [_run(ws, n, Path(fast) / f"run{i}", jobs=jobs, checks=("numpy",)) for i in range(RUNS)]
             _report("verified, written to RAM", times, n)
-        times = [_command(n, tmp / f"cli{i}", jobs) for i in range(2)]
+        times = [_command(n, tmp / f"cli{i}", jobs) for i in range(RUNS)]
         _report("the whole command, verified", times, n)
         print(f"     (`derive generate {SPEC.name} --variants {n} --no-pdf` in a new process: Python's start,")
         print("      imports, the fixed problem and the first variant's one-time work included)")
