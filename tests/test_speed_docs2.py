@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import json
 import random
@@ -76,11 +77,14 @@ def test_replace_is_dataclasses_replace(built):
     for obj, changes in cases:
         cls = type(obj)
         assert not hasattr(cls, "__post_init__") and all(f.init for f in dataclasses.fields(cls))
+        assert not [v for v in vars(cls).values() if isinstance(v, functools.cached_property)]  # copied stale
         new, plain = G._replace(obj, **changes), dataclasses.replace(obj, **changes)
         assert type(new) is cls and vars(new) == vars(plain) and new is not obj
         assert all(getattr(new, f.name) is getattr(plain, f.name) for f in dataclasses.fields(cls))
         with pytest.raises(dataclasses.FrozenInstanceError):
             new.x = 1
+    with pytest.raises(TypeError, match="no field 'parms'"):
+        G._replace(pv, parms=())
 
 
 def _plain_csv(vid: str, key: dict) -> str:
