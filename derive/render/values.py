@@ -122,22 +122,14 @@ def _exact_decimal(x, precision: Precision) -> str:
 
 
 def decimal_entries(items, precision: Precision) -> list[str]:
-    """The text of a `Dec` of each entry (what ≈ shows), in one loop: a call per entry
-    (closure, `_scalar_decimal`, `_exact_decimal`) was most of the cost of a short vector's
-    or matrix's ≈ row.  Rationals are looked up in `_DECIMALS` here."""
-    decimals, sigfigs, table = precision.decimals, precision.sigfigs, _DECIMALS
-    out = []
-    for x in items:
-        kind = type(x)
-        if kind is Fraction or kind is int:
-            key = (x._numerator, x._denominator, decimals, sigfigs) if kind is Fraction else (x, 1, decimals, sigfigs)
-            text = table.get(key)
-            out.append(_exact_decimal(x, precision) if text is None else text)
-        elif kind is Surd:
-            out.append(_exact_decimal(x, precision))
-        else:
-            out.append(_scalar_decimal(x, precision))
-    return out
+    """The text of a `Dec` of each entry (what ≈ shows), in one loop: exact numbers go
+    straight to `_exact_decimal`, without `decimal_strings`' closure and `_scalar_decimal`'s
+    checks (those calls were most of the cost of a short vector's or matrix's ≈ row)."""
+    return [_exact_decimal(x, precision) if type(x) in _EXACT_TYPES else _scalar_decimal(x, precision)
+            for x in items]
+
+
+_EXACT_TYPES = frozenset((Fraction, int, Surd))
 
 
 def decimal_strings(value, precision: Precision):
