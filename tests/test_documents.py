@@ -237,6 +237,34 @@ def test_hostile_title_is_printed_literally_never_run(tmp_path):
     assert "root:" not in text and not (tmp_path / "pwned").exists()
 
 
+@pytest.mark.requires_tool("pdflatex", "pdftotext")
+@pytest.mark.parametrize("name", ["questions", "solutions", "key"])
+def test_aux_settles_after_one_pass_so_latexmk_runs_two(docs, tmp_path, name):
+    """latexmk reruns pdflatex until the .aux stops changing.  exam.cls's points-per-page
+    entries (switched off in base.tex.j2) only appeared from the second pass, which cost
+    every PDF a third pass (~20 s of a combined 100-variant solutions document)."""
+    import os
+    import shutil
+
+    from derive.render import pdf
+
+    (tmp_path / "document.tex").write_text(getattr(docs, name), encoding="utf-8")
+    env = {**os.environ, **pdf._ENV}
+    command = [shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+               "document.tex"]
+    aux, logs = [], []
+    for _ in range(2):
+        subprocess.run(command, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                       check=True, timeout=120)
+        aux.append((tmp_path / "document.aux").read_text(encoding="latin-1"))
+        logs.append((tmp_path / "document.log").read_text(encoding="latin-1"))
+    assert r"\PgInfo{" in aux[0] and r"\pointsonpage" not in aux[0]
+    assert aux[1] == aux[0]
+    assert "Rerun" in logs[0] and "Rerun" not in logs[1]
+    pages = pdf_text(tmp_path / "document.pdf").split("\f")[:-1]  # pdftotext ends each page with \f
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+
+
 def test_key_json_text_is_the_key_with_one_part_per_line():
     from derive.key_json import key_json_text
 
