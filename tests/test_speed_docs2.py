@@ -262,3 +262,20 @@ def test_jsonable_is_the_plain_chain_of_checks(built):
             assert jsonable(params) == _plain_jsonable(params)
     with pytest.raises(TypeError):
         jsonable(Inner)  # a dataclass itself, not an instance: as before
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 7, 300])
+@pytest.mark.parametrize("block", [1, 40, 1 << 20])
+def test_copy_entries_is_the_per_line_copy(count, block):
+    """key.json's arrays copied a block of lines at a time, as the per-line loop wrote them."""
+    from derive.variant_output import _copy_entries
+
+    rng = random.Random(count * 31 + block)
+    entries = [json.dumps({"part": f"v{i}/1a", "answer": "x" * rng.randrange(0, 90), "note": "a\nb"})
+               for i in range(count)]
+    source = io.StringIO("".join(line + "\n" for line in entries))
+    plain = "".join(("\n    " if i == 0 else ",\n    ") + line for i, line in enumerate(entries))
+    out = io.StringIO()
+    _copy_entries(source, out, block)
+    assert out.getvalue() == plain
+    assert json.loads("[" + out.getvalue() + "]") == [json.loads(e) for e in entries]
