@@ -643,7 +643,7 @@ class _Parser:
         if x.is_Rational and max(abs(x.p).bit_length(), x.q.bit_length()) > self.limits.max_root_bits:
             raise self.error(f"number under the root too large (over {self.limits.max_root_bits} bits)", tok)
         if not x.is_Rational and arg.bits > self.limits.max_root_bits:
-            raise self.error(f"expression under the root too large", tok)
+            raise self.error("expression under the root too large", tok)
         if (x.p < 0) if x.is_Rational else x.is_negative:
             raise self.error("root of a negative number is not a real number", tok)
         cost = self.symbolic(tok, arg, always=True)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from math import isqrt
 from typing import Any

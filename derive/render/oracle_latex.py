@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from ..exact import exact_str
 from ..model import Precision, Relation
 from ..oracle import shortest_repr
 from .escape import escape_latex

@@ -166,7 +166,7 @@ def _variance_lines(report) -> list[str]:
         keyed = {}
         for r in rows:
             keyed.setdefault((r.call, r.index), {})[r.formula] = r
-        header = ["σ²", "exact", f"stored inputs"]
+        header = ["σ²", "exact", "stored inputs"]
         for f in formulas:
             header += [f, "ulps"]
         table = []
