@@ -84,9 +84,10 @@ def key_json_text(key: dict, lists: tuple[str, ...] = KEY_LISTS, *,
     items = list(key.items())
     for i, (name, value) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
+        texts = None  # an empty list is written as [] on the name's line
         if name in lists:
             texts = encoded[name] if encoded is not None else [json_line(entry) for entry in value]
-        if name in lists and texts:
+        if texts:
             body = ",\n    ".join(texts)
             lines.append(f'  {json_name(name)}: [\n    {body}\n  ]{comma}')
         else:
