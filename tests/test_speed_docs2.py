@@ -264,18 +264,47 @@ def test_jsonable_is_the_plain_chain_of_checks(built):
         jsonable(Inner)  # a dataclass itself, not an instance: as before
 
 
-@pytest.mark.parametrize("count", [0, 1, 2, 7, 300])
-@pytest.mark.parametrize("block", [1, 40, 1 << 20])
-def test_copy_entries_is_the_per_line_copy(count, block):
-    """key.json's arrays copied a block of lines at a time, as the per-line loop wrote them."""
-    from derive.variant_output import _copy_entries
+@pytest.mark.parametrize("sizes", [(), (0,), (1,), (0, 2, 0, 3), (7, 1, 0, 40)])
+def test_appended_entries_are_the_per_line_copy(sizes):
+    """key.json's arrays appended variant by variant, as the per-line loop wrote them."""
+    from derive.variant_output import _append_entries
 
-    rng = random.Random(count * 31 + block)
-    entries = [json.dumps({"part": f"v{i}/1a", "answer": "x" * rng.randrange(0, 90), "note": "a\nb"})
-               for i in range(count)]
-    source = io.StringIO("".join(line + "\n" for line in entries))
+    rng = random.Random(len(sizes) * 31 + sum(sizes))
+    variants = [[json.dumps({"part": f"v{k}/{i}a", "answer": "x" * rng.randrange(0, 90), "note": "a\nb"})
+                 for i in range(size)] for k, size in enumerate(sizes)]
+    entries = [entry for variant in variants for entry in variant]
     plain = "".join(("\n    " if i == 0 else ",\n    ") + line for i, line in enumerate(entries))
-    out = io.StringIO()
-    _copy_entries(source, out, block)
+    out, count = io.StringIO(), 0
+    for variant in variants:
+        _append_entries(out, "".join(line + "\n" for line in variant), count)
+        count += len(variant)
     assert out.getvalue() == plain
     assert json.loads("[" + out.getvalue() + "]") == [json.loads(e) for e in entries]
+
+
+@pytest.mark.parametrize("header", [{}, {"title": "Quiz — ü", "n": 2}])
+@pytest.mark.parametrize("sizes", [((0, 0), (0, 0)), ((3, 0), (0, 2)), ((0, 1),), ((2, 2), (1, 1))])
+def test_key_writer_writes_the_key_json_dump(tmp_path, header, sizes):
+    """The streamed key.json is the key as json.dumps(indent=2) writes its header, with one
+    entry per line; empty arrays as []."""
+    from derive.variant_output import KeyWriter, VariantFiles
+
+    writer = KeyWriter(tmp_path, header)
+    key = {**header, "parts": [], "written_parts": []}
+    for k, (parts, written) in enumerate(sizes):
+        groups = {}
+        for group, size in (("parts", parts), ("written_parts", written)):
+            entries = [{"part": f"v{k}/{i}", "group": group} for i in range(size)]
+            key[group] += entries
+            groups[group] = "".join(json_line(e) + "\n" for e in entries)
+        writer.add(VariantFiles({}, "", groups["parts"], groups["written_parts"], "", (parts, written)))
+    writer.close()
+    text = (tmp_path / "key.json").read_text(encoding="utf-8")
+    assert json.loads(text) == key
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.csv", "key.json"]
+    if not key["parts"]:
+        assert '  "parts": [],\n' in text
+    if not key["written_parts"]:
+        assert text.endswith('  "written_parts": []\n}\n')
+    for entry in key["parts"] + key["written_parts"]:
+        assert f"\n    {json_line(entry)}" in text
