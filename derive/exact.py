@@ -402,11 +402,11 @@ def _rational_surd(q: Fraction, r: int) -> Surd:
 def sqrt_rational(v: Fraction) -> Surd:
     """√v for a rational v ≥ 0, as s√r/d with r squarefree."""
     v = _as_fraction(v)
-    if v < 0:
+    n, d = v._numerator, v._denominator  # the sign is the numerator's (d > 0): no Fraction comparisons
+    if n < 0:
         raise ValueError("square root of a negative number")
-    if v == 0:
+    if n == 0:
         return Surd(0)
-    n, d = v.as_integer_ratio()
     s, r = squarefree_split(n * d)
     return _rational_surd(rational(s, d), r)
 
@@ -417,9 +417,9 @@ def inv_sqrt_parts(v: Fraction) -> tuple[Fraction, int]:
     The parts, not a Surd, for callers that scale many entries by the same 1/√v.
     """
     v = _as_fraction(v)
-    if v <= 0:
+    n, d = v._numerator, v._denominator
+    if n <= 0:
         raise ZeroDivisionError("1/sqrt of a non-positive number")
-    n, d = v.as_integer_ratio()
     s, r = squarefree_split(n * d)
     return rational(d, s * r), r  # s·r > 0: Fraction's checks are not needed
 
@@ -554,10 +554,12 @@ def _rational_parts(x) -> tuple[int, int] | None:
     rational Surds skip the Surd coercion.
     """
     t = type(x)
-    if t is Surd:
-        return None if x.c else (x.b.numerator, x.b.denominator)
-    if t is Fraction or t is int:
-        return x.numerator, x.denominator
+    if t is Surd:  # b and c are Fractions: their slots (see `rational`)
+        return None if x.c._numerator else (x.b._numerator, x.b._denominator)
+    if t is Fraction:
+        return x._numerator, x._denominator
+    if t is int:
+        return x, 1
     x = _as_surd(x)
     return None if x.c else (x.b.numerator, x.b.denominator)
 

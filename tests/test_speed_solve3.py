@@ -98,3 +98,23 @@ def test_rounding_reads_the_same_terms():
             expected = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
             got = Decimal(round_decimal(x, places))
             assert got == expected or (got == 0 and expected == 0)
+
+
+def test_square_root_signs_and_rational_parts_from_the_slots():
+    from derive.exact import _rational_parts
+
+    rng = random.Random(16)
+    for _ in range(1000):
+        q = _random_fraction(rng) or Fraction(-1, 3)
+        if q < 0:
+            with pytest.raises(ValueError):
+                sqrt_rational(q)
+            with pytest.raises(ZeroDivisionError):
+                inv_sqrt_parts(q)
+        n = rng.randint(-10**20, 10**20)
+        assert _rational_parts(q) == (q.numerator, q.denominator) and _rational_parts(n) == (n, 1)
+        assert _rational_parts(Surd(q)) == (q.numerator, q.denominator)
+        assert _rational_parts(Surd(q, q, 5)) is None
+    assert sqrt_rational(Fraction(0)) == Surd(0) and sqrt_rational(0) == Surd(0)
+    with pytest.raises(ZeroDivisionError):
+        inv_sqrt_parts(Fraction(0))
