@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .numerics import resolve_backends, run_checks
 from .params import build
 from .registry import get_kind
 
@@ -15,8 +16,6 @@ def make_params(kind: str, **raw):
 
 def solve_params(kind: str, params, checks=("numpy",)):
     """Solve already-built params; `checks` names the numeric backends to cross-check with."""
-    from .numerics import resolve_backends, run_checks
-
     k = get_kind(kind)
     solution = k.solve(params)
     backends = resolve_backends(checks)

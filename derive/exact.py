@@ -60,7 +60,9 @@ _GUARD_BITS = 64
 # The slots are CPython's private layout of Fraction (3.8-3.14): where they are missing or
 # do not give back what Fraction does, `rational` is plain Fraction.  The printers
 # (render/printers.py, render/values.py) read the two slots too, with no fallback:
-# tests/test_exact.py checks the layout on the Python that runs the tests.
+# tests/test_exact.py checks the layout on the Python that runs the tests.  The float
+# conversions and the rounding below read them as well: `numerator` and `denominator` are
+# Python properties (~200 instructions a read), read some 600 times a variant there.
 _alloc_fraction = object.__new__
 
 
@@ -95,9 +97,12 @@ _ZERO = Fraction(0)
 
 
 def _new(b: Fraction, c: Fraction, r: int) -> "Surd":
-    """Trusted constructor for the hot paths: b, c already Fractions, (c, r) normalized."""
+    """Trusted constructor for the hot paths: b, c already Fractions, (c, r) normalized.
+
+    c = 0 is read from c's numerator slot: `not c` calls Fraction.__bool__, a Python
+    method (~400 instructions), and a variant makes some 120 Surds here."""
     x = _alloc(Surd)
-    if not c:
+    if not c._numerator:
         c, r = _ZERO, 1
     _set_b(x, b)
     _set_c(x, c)
@@ -397,12 +402,13 @@ def _rational_surd(q: Fraction, r: int) -> Surd:
 def sqrt_rational(v: Fraction) -> Surd:
     """√v for a rational v ≥ 0, as s√r/d with r squarefree."""
     v = _as_fraction(v)
-    if v < 0:
+    n, d = v._numerator, v._denominator  # the sign is the numerator's (d > 0): no Fraction comparisons
+    if n < 0:
         raise ValueError("square root of a negative number")
-    if v == 0:
+    if n == 0:
         return Surd(0)
-    s, r = squarefree_split(v.numerator * v.denominator)
-    return _rational_surd(Fraction(s, v.denominator), r)
+    s, r = squarefree_split(n * d)
+    return _rational_surd(rational(s, d), r)
 
 
 def inv_sqrt_parts(v: Fraction) -> tuple[Fraction, int]:
@@ -411,10 +417,11 @@ def inv_sqrt_parts(v: Fraction) -> tuple[Fraction, int]:
     The parts, not a Surd, for callers that scale many entries by the same 1/√v.
     """
     v = _as_fraction(v)
-    if v <= 0:
+    n, d = v._numerator, v._denominator
+    if n <= 0:
         raise ZeroDivisionError("1/sqrt of a non-positive number")
-    s, r = squarefree_split(v.numerator * v.denominator)
-    return Fraction(v.denominator, s * r), r
+    s, r = squarefree_split(n * d)
+    return rational(d, s * r), r  # s·r > 0: Fraction's checks are not needed
 
 
 def inv_sqrt(v: Fraction) -> Surd:
@@ -463,12 +470,14 @@ def _round_scaled(x: Surd, places: int) -> int:
     if places < 0:
         return _round_scaled(x * Fraction(1, 10 ** -places), 0)
     scale = 10**places
-    b, c = x.b, x.c
-    if not c:
-        return _round_rational(b.numerator * scale, b.denominator)
-    D = b.denominator * c.denominator // gcd(b.denominator, c.denominator)
-    B = b.numerator * (D // b.denominator) * scale
-    C = c.numerator * (D // c.denominator) * scale
+    b, c = x.b, x.c  # Fractions (a Surd's invariant): their slots read once
+    bn, bd = b._numerator, b._denominator
+    if not c._numerator:
+        return _round_rational(bn * scale, bd)
+    cd = c._denominator
+    D = bd * cd // gcd(bd, cd)
+    B = bn * (D // bd) * scale
+    C = c._numerator * (D // cd) * scale
     # sign(B + C√r) in integers: opposite signs are settled by comparing squares.
     negative = (B < 0 if (B < 0) == (C < 0) or B == 0 else
                 (B * B > C * C * x.r) == (B < 0))
@@ -545,10 +554,12 @@ def _rational_parts(x) -> tuple[int, int] | None:
     rational Surds skip the Surd coercion.
     """
     t = type(x)
-    if t is Surd:
-        return None if x.c else (x.b.numerator, x.b.denominator)
-    if t is Fraction or t is int:
-        return x.numerator, x.denominator
+    if t is Surd:  # b and c are Fractions: their slots (see `rational`)
+        return None if x.c._numerator else (x.b._numerator, x.b._denominator)
+    if t is Fraction:
+        return x._numerator, x._denominator
+    if t is int:
+        return x, 1
     x = _as_surd(x)
     return None if x.c else (x.b.numerator, x.b.denominator)
 
@@ -636,21 +647,23 @@ def to_float(x) -> float:
     b + c·R/2⁶⁴ is one integer quotient; int / int rounds correctly, as Fraction → float.
     """
     t = type(x)
-    if t is Fraction or t is int:  # int / int rounds once, as float(Fraction) does
-        return x.numerator / x.denominator
+    if t is Fraction:  # int / int rounds once, as float(Fraction) does
+        return x._numerator / x._denominator
+    if t is int:
+        return x / 1
     if t is not Surd:
         x = _as_surd(x)
     b, c = x.b, x.c
-    if not c:
-        return b.numerator / b.denominator
-    bd, cd = b.denominator, c.denominator
-    return ((b.numerator * cd << _GUARD_BITS) + c.numerator * _root_bits(x.r) * bd) / (bd * cd << _GUARD_BITS)
+    if not c._numerator:
+        return b._numerator / b._denominator
+    bd, cd = b._denominator, c._denominator
+    return ((b._numerator * cd << _GUARD_BITS) + c._numerator * _root_bits(x.r) * bd) / (bd * cd << _GUARD_BITS)
 
 
 def floats(values) -> list[float]:
     """`to_float` of each value of a vector (the numeric path's input arrays); its rational
     case inline, as params' entries are Fractions."""
-    return [v.numerator / v.denominator if type(v) is Fraction else to_float(v) for v in values]
+    return [v._numerator / v._denominator if type(v) is Fraction else to_float(v) for v in values]
 
 
 @lru_cache(maxsize=256)

@@ -53,6 +53,7 @@ from .errors import DeriveError, InputError
 from .key_json import json_canonical
 from .model import Precision
 from .registry import get_kind
+from .render.json import params_json
 from .worksheet import DIFFICULTIES, SolvedProblem, SolvedWorksheet, Worksheet, solve_problem
 
 __all__ = [
@@ -205,8 +206,6 @@ def _slots(ws: Worksheet, difficulty: str | None, vary) -> tuple[tuple[Slot, ...
 
 def _fingerprint(params) -> str:
     """The params' JSON with sorted keys: equal params, equal texts (whatever their dicts' order)."""
-    from .render.json import params_json
-
     return json_canonical(params_json(params))
 
 
@@ -340,8 +339,6 @@ def solve_fixed(plan: VariantPlan, checks=("numpy",)) -> dict[int, SolvedProblem
 def solve_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, SolvedProblem],
                   checks=("numpy",)) -> SolvedWorksheet:
     """The variant's worksheet, solved; every varied problem verified numerically."""
-    from .render.json import params_json
-
     ws = plan.worksheet
     by_number = {slot.number: (slot, params) for slot, params in zip(plan.slots, pv.params)}
     problems, solved = [], []

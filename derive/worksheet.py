@@ -47,6 +47,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .api import solve_params
 from .errors import DeriveError, InputError
 from .model import Precision
 from .usertext import EMPTY, MAX_TEXT_CHARS, Text, parse_text
@@ -587,8 +588,6 @@ def solve_worksheet(ws: Worksheet, checks=("numpy",)) -> SolvedWorksheet:
 
 def solve_problem(problem: Problem, checks=("numpy",)) -> SolvedProblem:
     """One problem of a worksheet solved (None for one without a kind); errors name the problem."""
-    from .api import solve_params
-
     if problem.kind is None:
         return SolvedProblem(problem, None)
     if problem.params is None:

@@ -29,6 +29,7 @@ from .normalization import (
     normalize_relation, normalize_shown, statistics_relations, transpose,
 )
 from .recent import remember_recent
+from .sampling import nice_vectors, small_affine, solution_level
 
 __all__ = ["BatchNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
 
@@ -334,8 +335,6 @@ def generate(rng: random.Random, difficulty: str = "hard") -> BatchNormParams:
     Easy and medium variants use a batch of 4: three integers never have a rational
     standard deviation (it would need x² + xy + y² = 6m², which only 0 solves).
     """
-    from .sampling import nice_vectors, small_affine, solution_level
-
     batch = 3 if difficulty == "hard" else 4
     for _ in range(100):
         cols = nice_vectors(rng, 4, batch, difficulty)

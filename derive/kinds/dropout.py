@@ -31,6 +31,7 @@ from ..params import build
 from ..registry import Kind, MistakeAnswer
 from .dropout_params import DropoutParams, below, drop_probability, sample_mask
 from .normalization import Undefined
+from .sampling import randints
 
 __all__ = ["DropoutParams", "solve", "reference", "torch_reference", "mistakes", "generate",
            "expectations", "verify_identities", "monte_carlo", "drop_probability", "sample_mask", "KIND",
@@ -861,7 +862,7 @@ def generate(rng: random.Random, difficulty: str = "easy") -> DropoutParams:
     if difficulty not in _NICE_P:
         raise InputError("difficulty", f"must be one of {', '.join(_NICE_P)}, got {difficulty!r}")
     n = {"easy": 8, "medium": 8, "hard": 10}[difficulty]
-    x = [rng.randint(0, 9) for _ in range(n)]
+    x = randints(rng, 0, 9, n)
     w = [1] * n if difficulty == "easy" else [rng.choice((-2, -1, 1, 2, 3)) for _ in range(n)]
     p = rng.choice(_NICE_P[difficulty])
     mask = [0 if below(rng.random(), p) else 1 for _ in range(n)]

@@ -25,6 +25,7 @@ from .normalization import (
     normalize_affine, normalize_relation, normalize_shown, statistics_relations, transpose,
 )
 from .recent import remember_recent
+from .sampling import nice_vectors, small_affine, solution_level
 
 __all__ = ["LayerNormParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND"]
 
@@ -201,8 +202,6 @@ def mistakes(p: LayerNormParams) -> tuple[MistakeAnswer, ...]:
 
 def generate(rng: random.Random, difficulty: str = "hard") -> LayerNormParams:
     """A seeded variant shaped like the seed (3 examples × 4 features), checked on its solution."""
-    from .sampling import nice_vectors, small_affine, solution_level
-
     for _ in range(100):
         X = nice_vectors(rng, 3, 4, difficulty)
         gamma, beta = small_affine(rng, 4)

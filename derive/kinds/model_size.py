@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import InputError
 from ..forms import Sym
 from ..model import Result, Solution
-from ..params import build_value, field_specs, param
+from ..params import build, build_value, field_specs, param
 from ..registry import Kind, MistakeAnswer
 from ..modelsize import count as cnt
 from ..modelsize import steps as st
@@ -33,6 +33,7 @@ from ..modelsize.layers import (
     BatchNorm1d, BatchNorm2d, Conv2d, Embedding, LayerNorm, Linear, TransformerBlock, layer_tensors,
 )
 from ..modelsize.spec import load_spec, parse_input_shape, parse_layers, parse_loss
+from ..modelsize.torch_bridge import from_torch, is_torch_module
 from ..modelsize.steps import Label
 
 __all__ = ["ModelSizeParams", "solve", "reference", "torch_reference", "mistakes", "generate", "KIND",
@@ -66,8 +67,6 @@ class ModelSizeParams:
             raise InputError("layers", "is required (or give a spec file with --spec)")
         if self.input_shape is None:
             raise InputError("input_shape", "is required, batch first, e.g. [4, 52]")
-        from ..modelsize.torch_bridge import from_torch, is_torch_module
-
         source = from_torch(self.layers) if is_torch_module(self.layers) else self.layers
         layers, listed_loss = parse_layers(source)
         shape = parse_input_shape(self.input_shape)
@@ -449,8 +448,6 @@ def mistakes(p: ModelSizeParams) -> tuple[MistakeAnswer, ...]:
 # -- randomized variants ----------------------------------------------------------------------------
 def generate(rng, difficulty: str = "medium") -> ModelSizeParams:
     """A seed-like MLP with blanks that its neighbours determine; `rng` is a random.Random."""
-    from ..params import build
-
     hidden_count = {"easy": 1, "medium": 3, "hard": 4}.get(difficulty)
     if hidden_count is None:
         raise InputError("difficulty", f"must be easy, medium or hard, got {difficulty!r}")
