@@ -49,11 +49,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from .documents import build_documents
 from .errors import DeriveError, InputError
 from .key_json import json_canonical
 from .model import Precision
 from .registry import get_kind
 from .render.json import params_json
+from .variant_output import variant_files
 from .worksheet import DIFFICULTIES, SolvedProblem, SolvedWorksheet, Worksheet, solve_problem
 
 __all__ = [
@@ -377,9 +379,6 @@ def build_variant(plan: VariantPlan, pv: PlannedVariant, fixed: dict[int, Solved
                   checks=("numpy",), precision: Precision | None = None, moodle: bool = False,
                   matrices: str | None = None, keep_solved: bool = False) -> BuiltVariant:
     """Solve, verify and render one variant (its three documents, key dict and Moodle XML)."""
-    from .documents import build_documents
-    from .variant_output import variant_files
-
     solved = solve_variant(plan, pv, fixed, checks)
     precision = precision or plan.worksheet.precision
     docs = build_documents(solved, precision, variant=variant_title(pv.id))
