@@ -52,6 +52,7 @@ from .key_json import (KEY_SCHEMA, FixedEntry, KeyEntryJSON, KeyParts, assemble_
                        json_line, json_name, points_json, points_text)
 from .memo import KeptByIdentity, keep
 from .model import Precision, Relation
+from .render.escape import escape_latex  # no SymPy behind it, unlike the printers (see `_printers`)
 from .worksheet import SolvedProblem, SolvedWorksheet, Text
 
 __all__ = [
@@ -68,8 +69,6 @@ DOCUMENT_NAMES = ("questions", "solutions", "key")
 @lru_cache(maxsize=1024)  # a spec's texts repeat in every document and every variant
 def text_latex(text: Text) -> str:
     """User text as LaTeX: prose escaped, whitelisted math as math, paragraphs as \\par."""
-    from .render.escape import escape_latex
-
     return "\n\\par\n".join(text.rendered(escape_latex, "${}$".format, "\\[ {} \\]".format))
 
 
@@ -99,9 +98,7 @@ def is_numeric_value(value) -> bool:
         return False
     if getattr(value, "is_number", False):  # a SymPy number
         return True
-    from .render.values import is_exact_scalar
-
-    return is_exact_scalar(value)
+    return _printers().is_exact_scalar(value)
 
 
 def _label_range(labels: list[str], order: list[str]) -> str:
@@ -261,8 +258,7 @@ def _hole(i: int, what: str, j: int | None = None, k: int = 0) -> str:
 def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None,
            notes: dict[str, list[str]], answers: _Answers) -> dict[str, str]:
     """What fills the holes of this variant's documents ("" where there is nothing to print)."""
-    from .render.latex import render_latex_fragment
-
+    render_latex_fragment = _printers().render_latex_fragment
     def fragment(sol, statement: bool) -> str:
         """The problem's statement, or its worked solution, as a worksheet shows it."""
         return render_latex_fragment(sol, precision, show_statement=statement, show_solution=not statement,
@@ -316,14 +312,10 @@ def _front(ws, variant: str) -> dict:
 
 
 def _escape(s: str) -> str:
-    from .render.escape import escape_latex
-
     return escape_latex(s, field="variant")
 
 
 def _escape_note(note: str) -> str:
-    from .render.escape import escape_latex
-
     return escape_latex(note, field="note", strict=False)
 
 
@@ -427,14 +419,16 @@ def _render_result(result, precision: Precision) -> _Rendered:
 
 @lru_cache(maxsize=1)
 def _printers() -> SimpleNamespace:
-    """The value printers, imported on first use: they import SymPy, which reading a key never
-    needs (and an import in a function costs a microsecond a call, once per result)."""
+    """The value printers and the fragment renderer, imported on first use: they import SymPy,
+    which reading a key never needs (and an import in a function costs a microsecond a call,
+    once per result or build)."""
     from .render.json import value_dict
-    from .render.latex import relation_latex
+    from .render.latex import relation_latex, render_latex_fragment
     from .render.printers import latex
-    from .render.values import display
+    from .render.values import display, is_exact_scalar
 
-    return SimpleNamespace(display=display, latex=latex, relation_latex=relation_latex, value_dict=value_dict)
+    return SimpleNamespace(display=display, latex=latex, relation_latex=relation_latex, value_dict=value_dict,
+                           render_latex_fragment=render_latex_fragment, is_exact_scalar=is_exact_scalar)
 
 
 

@@ -12,10 +12,12 @@ from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
 
+from ..definitions import definition_latex
 from ..exact import Surd
 from ..forms import Mat, Vec
 from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
+from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
 from .text import _distinct
@@ -233,14 +235,10 @@ class _ParamsLatex:
 
 def solution_context(sol: Solution, precision: Precision) -> dict:
     """Everything a template needs, as ready LaTeX strings (steps, results, checks on demand)."""
-    from ..registry import get_kind
-
     return _context(sol, precision, get_kind(sol.kind))
 
 
 def _context(sol: Solution, precision: Precision, kind) -> dict:
-    from ..definitions import definition_latex
-
     return {
         "title": kind.title,
         "kind": sol.kind,
@@ -282,8 +280,6 @@ def render_latex_fragment(sol: Solution, precision: Precision = Precision(),
     heading: templates can test `worksheet` to leave out a list of sub-questions.
     """
     def make() -> str:
-        from ..registry import get_kind
-
         kind = get_kind(sol.kind)
         ctx = _context(sol, precision, kind)
         ctx.update(show_statement=show_statement, show_solution=show_solution, worksheet=worksheet)
@@ -307,6 +303,4 @@ def render_latex(sol: Solution, precision: Precision = Precision(), *, standalon
 
 
 def get_title(sol: Solution) -> str:
-    from ..registry import get_kind
-
     return get_kind(sol.kind).title

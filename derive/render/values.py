@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..exact import Surd, approx, exact_str, is_terminating, ratio_str, surd_str, to_sympy
-from ..forms import Mat, Vec
+from ..forms import Mat, Vec, Words
 from ..memo import keep
 from ..model import Precision
 from ..nested import flatten, indexed_entries, value_shape
@@ -168,9 +168,28 @@ def json_strings(value, precision: Precision) -> tuple:
         exact = ratio_str(value._numerator, value._denominator)
     elif kind is int:
         exact = ratio_str(value, 1)
+    elif _is_words(kind):
+        text = str(value)
+        return text, text
     else:
         return _other_strings(value, precision)
     return exact, _exact_decimal(value, precision)
+
+
+_WORDS_TYPES: dict[type, bool] = {}  # a type → whether `_is_words` holds for it
+
+
+def _is_words(kind: type) -> bool:
+    """Whether values of this type are words (`forms.Words`, model-size's `Label`): shown
+    as they are, with nothing to round (`_shown_exactly`), their exact and decimal strings
+    both str(x) (`_other_strings`).  Decided once per type: model-size's ~20 labels a
+    variant went through four failed type tests each (one an ABC check) in both places."""
+    known = _WORDS_TYPES.get(kind)
+    if known is None:
+        known = _WORDS_TYPES[kind] = (
+            issubclass(kind, Words) and kind.__name__ != "Undefined"
+            and not any(hasattr(kind, name) for name in ("is_number", "is_Rational", "free_symbols")))
+    return known
 
 
 def _other_strings(x, precision: Precision) -> tuple:
@@ -196,6 +215,8 @@ def _shown_exactly(x, precision: Precision) -> bool:
     kind = type(x)
     if precision.sigfigs is None and (kind is Fraction or kind is int or kind is Surd):
         return is_terminating(x, precision.decimals)  # the common case: no Surd built, no other test
+    if _is_words(kind):
+        return True
     if _undefined(x):
         return True
     if is_exact_scalar(x):
