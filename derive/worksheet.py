@@ -50,7 +50,7 @@ from typing import Any
 from .api import solve_params
 from .errors import DeriveError, InputError
 from .model import Precision
-from .usertext import EMPTY, MAX_TEXT_CHARS, Text, parse_text
+from .usertext import EMPTY, Text, parse_text
 
 __all__ = [
     "Text", "Part", "Problem", "Worksheet", "SolvedProblem", "SolvedWorksheet",
