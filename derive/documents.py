@@ -431,8 +431,6 @@ def _printers() -> SimpleNamespace:
                            render_latex_fragment=render_latex_fragment, is_exact_scalar=is_exact_scalar)
 
 
-
-
 # ---------------------------------------------------------------------------------
 # key.json
 
