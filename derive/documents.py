@@ -259,6 +259,7 @@ def _holes(solved: SolvedWorksheet, precision: Precision, *, variant: str | None
            notes: dict[str, list[str]], answers: _Answers) -> dict[str, str]:
     """What fills the holes of this variant's documents ("" where there is nothing to print)."""
     render_latex_fragment = _printers().render_latex_fragment
+
     def fragment(sol, statement: bool) -> str:
         """The problem's statement, or its worked solution, as a worksheet shows it."""
         return render_latex_fragment(sol, precision, show_statement=statement, show_solution=not statement,
