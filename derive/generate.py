@@ -529,6 +529,8 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
         try:
             for k in range(1, n + 1):
                 yield settle(_work(k))
+                if k % WORKER_COLLECT_EVERY == 0 and not gc.isenabled():  # as a worker does
+                    gc.collect()
                 if progress:
                     progress(k, n)
         finally:

@@ -62,3 +62,42 @@ def test_a_worker_collects_every_so_often(worker, monkeypatch):
     for k in range(9, 11):  # not after 9 and 10: their garbage is still there
         G._work_remote(k)
     assert gc.collect() > 0
+
+
+@pytest.fixture
+def collector_off():
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.mark.parametrize("every, garbage_left", [(4, False), (16, True)])
+def test_one_process_collects_every_so_often_when_the_collector_is_off(collector_off, monkeypatch, every,
+                                                                       garbage_left):
+    """`derive generate` runs with the collector off; with one job its own process builds
+    the variants, and collects after every WORKER_COLLECT_EVERY of them as a worker does."""
+    monkeypatch.setattr(G, "WORKER_COLLECT_EVERY", every)
+    plan = G.prepare(parse_worksheet(EVERY_KIND, require_params=False), 8, 11, difficulty="medium")
+    assert len(list(G.iter_variants(plan, jobs=1))) == 8  # collects after variants 4 and 8 (every=4)
+    assert (gc.collect() > 0) == garbage_left
+
+
+def test_the_generate_command_runs_without_the_collector_and_restores_it(tmp_path, monkeypatch):
+    from derive.cli import main
+
+    seen = []
+    build = G.build_variant
+
+    def recording(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(G, "build_variant", recording)
+    assert gc.isenabled()
+    spec = ROOT / "examples" / "normalization-regularization.toml"
+    assert main(["generate", str(spec), "--variants", "3", "--seed", "5", "--jobs", "1", "--no-pdf", "--quiet",
+                 "-o", str(tmp_path / "out")]) == 0
+    assert seen == [False, False, False] and gc.isenabled()
+    # a bad argument too leaves the collector as it was
+    assert main(["generate", str(spec), "--variants", "3", "--seed", "x", "-o", str(tmp_path / "bad")]) == 2
+    assert gc.isenabled()
