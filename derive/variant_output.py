@@ -215,7 +215,7 @@ class KeyWriter:
 
     key.json's "parts" go straight into it; its "written_parts", which follow them, into a
     side file already in their final form, copied in at the end (it used to rewrite both
-    arrays line by line there: 20 MB for 1,000 variants, ~0.1 s while the workers idled).
+    arrays line by line there: 20 MB for 1,000 variants, ~0.1 s after the workers had finished).
     """
 
     def __init__(self, directory: Path, header: dict):
