@@ -21,7 +21,6 @@ import sys
 import time
 from decimal import Decimal
 
-from derive.api import make_params
 from derive.check import _mistakes, _solved, _target, check_params
 from derive.errors import AnswerSyntaxError
 from derive.exact import approx
