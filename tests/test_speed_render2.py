@@ -118,17 +118,14 @@ def test_decimal_entries_are_the_decs_texts(seed):
 def test_latex_vectors_and_surds_print_as_the_generic_rules(seed):
     """The LaTeX printer's own `_print_Vec` and `_print_Call`, its surds printed in `_node`, and its rationals
     in `_p` and `_term`, against the mixin's rules (dispatch for every node)."""
-    from test_speed_render import _plain_latex_printer
+    from test_speed_render import _plain_latex_printer, assert_latex_prints_as
 
-    from derive.render.printers import _FormsMixin, latex
+    from derive.render.printers import _FormsMixin
 
     plain = _plain_latex_printer()
     type(plain)._print_Vec = _FormsMixin._print_Vec
     type(plain)._print_Call = _FormsMixin._print_Call
-    rng = random.Random(seed)
-    for _ in range(2000):
-        tree = _tree(rng, 4)
-        assert latex(tree) == plain.doprint(tree), tree
+    assert_latex_prints_as(plain, seed)
 
 
 def _value(rng):

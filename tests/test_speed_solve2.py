@@ -19,6 +19,7 @@ from derive import definitions
 from derive.exact import products, total
 from derive.kinds import dropout as D
 from derive.params import build
+from test_speed_solve import assert_monte_carlo_is_plain
 
 
 def _same_floats(a, b) -> bool:
@@ -142,21 +143,7 @@ def test_dropout_reference_is_the_definitions_on_every_mask(seed):
         plain = D._by_given_masks(x, m, w, drop)
     for k, v in plain.items():
         assert _same_floats(got[k], v), (k, got[k], v)
-    n = len(x)
-    samples = max(1000, min(D.MC_SAMPLES, D._MC_MAX_DRAWS // max(n, 1)))
-    exact = D._exact_E_corr(p)
-    if exact is None:
-        assert got["monte_carlo"].note.startswith("skipped")
-        return
-    total_, total_sq = 0.0, 0.0
-    for kept in D._mc_masks(D.drop_probability(p), samples, n, D.MC_SEED):
-        y = kept @ (w * x) / (1 - drop)
-        total_ += y.sum()
-        total_sq += (y * y).sum()
-    mean = total_ / samples
-    se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
-    assert got["monte_carlo"] == D._mc_check("numpy:monte_carlo", got["monte_carlo"].detail, samples, exact,
-                                             mean, se, D.MC_SEED)
+    assert_monte_carlo_is_plain(got["monte_carlo"], p)
 
 
 # -- model size's numeric path --------------------------------------------------------------
