@@ -685,7 +685,7 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
 
 def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int, keep: float = 1.0):
     """`kept @ a / keep` for each chunk of Monte Carlo masks (the kept units' sum of wᵢxᵢ, per
-    mask, then scaled by 1/(1 − p) where `keep` is given).
+    mask, divided by 1 − p; the default 1.0 changes no float: x / 1.0 is x, bit for bit).
 
     When every aᵢ is a whole number ≥ +0 (no −0.0) and their sum is below 2⁵³, each such sum is
     exact in any order and never −0.0, so it is the same float as the sum of its mask's
@@ -694,12 +694,8 @@ def _mc_sums(a, drop: Fraction, samples: int, n: int, seed: int, keep: float = 1
     (10,000 × n) product and its 10,000 divisions.
     """
     if n <= 12 and samples * n <= _MC_CACHED_FLAGS and _whole_nonnegative(a):
-        table = _all_masks(n)[0].T @ a
-        if keep != 1.0:
-            table = table / keep
+        table = _all_masks(n)[0].T @ a / keep
         return tuple(table[codes] for codes in _mc_columns_cached(drop, samples, n, seed))
-    if keep == 1.0:
-        return (kept @ a for kept in _mc_masks(drop, samples, n, seed))
     return (kept @ a / keep for kept in _mc_masks(drop, samples, n, seed))
 
 
