@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import derive
 import derive.diagnose as diagnose_module
 from derive.answers import parse_answer
-from derive.check import check_params, make_tolerance
+from derive.check import make_tolerance
 from derive.diagnose import agrees, fast_agrees, student_fraction
 from derive.errors import AnswerSyntaxError, InputError
 from derive.exact import Surd

@@ -1,7 +1,6 @@
 """The command line, run as a user would: through a subprocess."""
 
 import json
-import os
 import subprocess
 import sys
 import time
