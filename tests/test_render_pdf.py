@@ -127,8 +127,11 @@ def test_specials(text, expected):
          r"\ensuremath{\theta}"),
         ("\u00b5", r"\ensuremath{\mu}"),
         ("\u03a3\u0394", r"\ensuremath{\Sigma}\ensuremath{\Delta}"),
-        ("10\u207b\u2075", r"10\ensuremath{^{-}}\ensuremath{^{5}}"),
+        ("10\u207b\u2075", r"10\ensuremath{^{-5}}"),  # a run of superscripts is one exponent
+        ("1 MiB = 2\u00b2\u2070 bytes", r"1 MiB = 2\ensuremath{^{20}} bytes"),  # ² joins a run too
         ("x\u2081", r"x\ensuremath{_{1}}"),
+        ("x\u2081\u2082, y\u2081", r"x\ensuremath{_{12}}, y\ensuremath{_{1}}"),
+        ("x\u2081\u00b2", r"x\ensuremath{_{1}}" "\u00b2"),  # a subscript then a superscript: two runs
         ("\u2026", r"\textellipsis{}"),
         ("caf\u00e9 \u00df \u00f1 \u00b2", "caf\u00e9 \u00df \u00f1 \u00b2"),  # Latin-1 stays
         ("e\u0301", "\u00e9"),  # combining accent composed to Latin-1 (NFC)
@@ -158,6 +161,8 @@ def test_unmapped_character_names_field_and_position():
         escape_latex("ab\u5c42", field="title")
     assert info.value.field == "title"
     assert str(info.value).startswith("title: character '\u5c42' (U+5C42) at position 3")
+    with pytest.raises(InputError, match="at position 8 "):  # counted in the text given, past a run
+        escape_latex("2\u207b\u2075\u00b3 ab\u5c42")
 
 
 @pytest.mark.parametrize("text", ["\U0001f600", "\u2603", "\ue000", "\ud800", "\u0436"])
@@ -187,7 +192,8 @@ def test_jinja_filter_in_a_template():
 
 # Every replacement the table produces, longest first: the escaped text must consist of
 # these tokens and characters that TeX treats as plain text, nothing else.
-_TOKENS = re.compile("|".join(re.escape(v) for v in sorted(set(_MAP.values()), key=len, reverse=True)))
+_TOKENS = re.compile("|".join([r"\\ensuremath\{[_^]\{[0-9()+=nijk-]+\}\}"]  # a run of super/subscripts
+                              + [re.escape(v) for v in sorted(set(_MAP.values()), key=len, reverse=True)]))
 _ACTIVE = set("\\{}$&#%^_~<>|[]") | {chr(c) for c in range(32)} | {"\x7f"}
 
 

@@ -198,6 +198,11 @@ _MATH.update({g: rf"\mathrm{{{latin}}}" for g, latin in zip("ΑΒΕΖΗΙΚΜΝ�
 _MATH.update({sup: f"^{{{d}}}" for sup, d in zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0456789+-=()ni")})
 _MATH.update({sub: f"_{{{d}}}" for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")})
 _MATH["\u1d40"] = r"^{\top}"  # ᵀ, the transpose in Xᵀy
+_SUPERSCRIPTS = {sup: d for sup, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni")}
+_SUBSCRIPTS = {sub: d for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")}
+_SCRIPT_CHARS = {**_SUPERSCRIPTS, **_SUBSCRIPTS}
+# Two or more superscripts, or subscripts, in a row.  (¹ ² ³ alone are Latin-1 and print as text.)
+_SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]{{2,}}|[{''.join(_SUBSCRIPTS)}]{{2,}}")
 
 _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
@@ -232,6 +237,23 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
         raise TypeError(f"escape_latex() needs a str, not {type(text).__name__}")
     # NFC first: "e" + COMBINING ACUTE becomes the Latin-1 "é" that T1 can print.
     text = unicodedata.normalize("NFC", text)
+    if _SCRIPT_RUN.search(text) is None:
+        return _escape(text, field, strict, 0)
+    # A run of superscripts (2²⁰, 10⁻⁵) or subscripts (x₁₂) is one exponent or index:
+    # one group, rather than a text ² followed by exponents on empty bases.
+    out, start = [], 0
+    for run in _SCRIPT_RUN.finditer(text):
+        out.append(_escape(text[start:run.start()], field, strict, start))
+        chars = run.group()
+        mark = "^" if chars[0] in _SUPERSCRIPTS else "_"
+        out.append(rf"\ensuremath{{{mark}{{{''.join(_SCRIPT_CHARS[ch] for ch in chars)}}}}}")
+        start = run.end()
+    out.append(_escape(text[start:], field, strict, start))
+    return "".join(out)
+
+
+def _escape(text: str, field: str, strict: bool, offset: int) -> str:
+    """`escape_latex` of NFC text that starts at `offset` in what the caller was given."""
     if _NEEDS_LOOP.search(text) is None:
         # Every character prints as itself or has one fixed replacement (nearly all prose):
         # the loop below would map each one the same way, one str.translate does it at once.
@@ -255,7 +277,7 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
                 shown = f"{ch!r} " if ch.isprintable() else ""
                 raise InputError(
                     field,
-                    f"character {shown}(U+{ord(ch):04X}) at position {position + 1} cannot"
+                    f"character {shown}(U+{ord(ch):04X}) at position {offset + position + 1} cannot"
                     " be typeset by pdflatex (only Latin-1 letters and common symbols can)",
                 )
             else:
