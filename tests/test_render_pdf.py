@@ -156,6 +156,13 @@ def test_invisible_characters(text, expected):
     assert escape_latex(text) == expected
 
 
+def test_a_lone_script_character_prints_as_the_table_says():
+    """Runs are grouped; one super- or subscript alone is the table's replacement (or ¹²³ as text)."""
+    for ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ":
+        assert escape_latex(f"x{ch} y") == f"x{_MAP.get(ch, ch)} y"
+    assert escape_latex("a \u00b2\u00b3") == "a \u00b2\u00b3"  # Latin-1 only: text superscripts
+
+
 def test_unmapped_character_names_field_and_position():
     with pytest.raises(InputError) as info:
         escape_latex("ab\u5c42", field="title")

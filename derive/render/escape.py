@@ -201,8 +201,11 @@ _MATH["\u1d40"] = r"^{\top}"  # ᵀ, the transpose in Xᵀy
 _SUPERSCRIPTS = {sup: d for sup, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni")}
 _SUBSCRIPTS = {sub: d for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")}
 _SCRIPT_CHARS = {**_SUPERSCRIPTS, **_SUBSCRIPTS}
-# Two or more superscripts, or subscripts, in a row.  (¹ ² ³ alone are Latin-1 and print as text.)
-_SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]{{2,}}|[{''.join(_SUBSCRIPTS)}]{{2,}}")
+# The script characters outside Latin-1: ¹ ² ³ print as text superscripts (σ²), and join a
+# run only next to one of these (2²⁰).  A text without them, nearly every one, costs one scan.
+_NEW_SUPERSCRIPTS = "".join(ch for ch in _SUPERSCRIPTS if ch > "\u00ff")
+_HAS_SCRIPT = re.compile(f"[{_NEW_SUPERSCRIPTS}{''.join(_SUBSCRIPTS)}]")
+_SCRIPT_RUN = re.compile(f"[¹²³]*[{_NEW_SUPERSCRIPTS}][{''.join(_SUPERSCRIPTS)}]*|[{''.join(_SUBSCRIPTS)}]+")
 
 _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
@@ -237,7 +240,7 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
         raise TypeError(f"escape_latex() needs a str, not {type(text).__name__}")
     # NFC first: "e" + COMBINING ACUTE becomes the Latin-1 "é" that T1 can print.
     text = unicodedata.normalize("NFC", text)
-    if _SCRIPT_RUN.search(text) is None:
+    if _HAS_SCRIPT.search(text) is None:
         return _escape(text, field, strict, 0)
     # A run of superscripts (2²⁰, 10⁻⁵) or subscripts (x₁₂) is one exponent or index:
     # one group, rather than a text ² followed by exponents on empty bases.
