@@ -271,6 +271,27 @@ def test_aux_settles_after_one_pass_so_latexmk_runs_two(docs, tmp_path, name):
     assert not overfull, f"{name}: paragraphs too wide by {overfull} pt"
 
 
+@pytest.mark.requires_tool("pdflatex")
+def test_a_wide_answer_is_scaled_to_the_line(tmp_path):
+    """Seed 7's first variant answers LayerNorm and BatchNorm with a 3×4 matrix of surds next to
+    its decimals, 20-33 pt wider than the key's lines in an align*; \\answerrows scales such an
+    answer down to the line width."""
+    import os
+    import shutil
+
+    from derive.generate import generate_variants
+    from derive.render import pdf
+
+    key = generate_variants(load_worksheet(SEED, require_params=False), 1, 7)[0].documents.key
+    assert r"\mathrm{LayerNorm}(X) &= \begin{bmatrix}" in key and r"\sqrt{" in key
+    (tmp_path / "key.tex").write_text(key, encoding="utf-8")
+    subprocess.run([shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                    "key.tex"], cwd=tmp_path, env={**os.environ, **pdf._ENV}, stdin=subprocess.DEVNULL,
+                   capture_output=True, check=True, timeout=120)
+    log = (tmp_path / "key.log").read_text(encoding="latin-1")
+    assert "Overfull \\hbox" not in log
+
+
 def test_key_json_text_is_the_key_with_one_part_per_line():
     from derive.key_json import key_json_text
 
