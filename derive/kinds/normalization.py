@@ -22,7 +22,6 @@ __all__ = [
     "MAX_DETAILED",
 ]
 
-_set = object.__setattr__
 
 # nn.LayerNorm / nn.BatchNorm1d's default ε, which students sometimes add unasked.
 PYTORCH_DEFAULT_EPS = Fraction(1, 100000)
@@ -57,14 +56,15 @@ class Moments:
     scale: int
 
     def __init__(self, values, mean, var, var_unbiased, centered, scale):
-        # written out, as derive.forms' are: the generated frozen __init__ looks up
+        # written out, as derive.forms' are: the generated frozen __init__ calls
         # object.__setattr__ per field, and a variant makes a dozen of these
-        _set(self, "values", values)
-        _set(self, "mean", mean)
-        _set(self, "var", var)
-        _set(self, "var_unbiased", var_unbiased)
-        _set(self, "centered", centered)
-        _set(self, "scale", scale)
+        d = self.__dict__
+        d["values"] = values
+        d["mean"] = mean
+        d["var"] = var
+        d["var_unbiased"] = var_unbiased
+        d["centered"] = centered
+        d["scale"] = scale
 
     @cached_property
     def deviations(self) -> tuple[Fraction, ...]:
