@@ -676,8 +676,8 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
     a = w * x
     total = total_sq = 0.0
     for y in _mc_sums(a, drop_probability(p), samples, n, seed, 1 - drop):
-        total += y.sum()
-        total_sq += (y * y).sum()
+        total += _sum(y)  # y.sum() without ndarray.sum's Python wrapper: the same reduction
+        total_sq += _sum(y * y)
     mean = total / samples
     se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
     return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)
