@@ -116,3 +116,92 @@ def test_integer_vector_level_is_the_exact_level():
     for _ in range(3000):
         ints = tuple(rng.randint(-30, 30) for _ in range(rng.randint(1, 9)))
         assert fast(ints) == plain(ints), ints
+
+
+def test_deviations_are_computed_once_and_equal_the_plain_ones():
+    rng = random.Random(9)
+    for _ in range(500):
+        values = tuple(Fraction(rng.randint(-20, 20), rng.randint(1, 6)) for _ in range(rng.randint(1, 6)))
+        m = moments(values)
+        first = m.deviations
+        assert first == tuple(v - m.mean for v in values)
+        assert m.deviations is first and vars(m)["deviations"] is first  # read from the instance dict
+    assert Moments.deviations.name == "deviations"
+
+
+# -- Fractions' slot reads in place of the numerator/denominator properties ----------------------
+def _entry(rng):
+    """An int, a whole Fraction or a proper one."""
+    k = rng.randint(-12, 12)
+    return rng.choice([k, Fraction(k), Fraction(k, rng.randint(1, 7))])
+
+
+def test_products_and_total_with_ints_and_fractions_are_plain_arithmetic():
+    from derive.exact import products, total
+
+    rng = random.Random(12)
+    for _ in range(3000):
+        u = [_entry(rng) for _ in range(rng.randint(0, 6))]
+        v = [_entry(rng) for _ in u]
+        got = products(u, v)
+        assert got == tuple(Fraction(a) * b for a, b in zip(u, v)) and all(type(g) is Fraction for g in got)
+        s = total(u)
+        assert s == sum(u, Fraction(0)) and type(s) is Fraction
+
+
+def test_common_denominator_and_scaled_entries_are_plain_arithmetic():
+    from derive.kinds.normalization import _over_common_denominator, _scaled
+
+    rng = random.Random(13)
+    for _ in range(2000):
+        values = [_entry(rng) for _ in range(rng.randint(1, 6))]
+        a, D = _over_common_denominator(values)
+        assert all(Fraction(n, D) == v for n, v in zip(a, values))
+        assert all(v.denominator == 1 or D % v.denominator == 0 for v in map(Fraction, values))
+        m = moments(tuple(map(Fraction, values)))
+        c = Fraction(rng.randint(1, 9), rng.randint(1, 9))
+        gamma = [_entry(rng) for _ in values]
+        assert _scaled(m, c, gamma) == [Fraction(e, m.scale) * c * g for e, g in zip(m.centered, gamma)]
+
+
+def test_dropout_and_batchnorm_helpers_read_the_same_integers():
+    from derive.kinds.batchnorm import _blend
+    from derive.kinds.dropout import _over
+    from derive.kinds.dropout_params import below
+
+    rng = random.Random(14)
+    for _ in range(3000):
+        q, keep = _entry(rng), Fraction(rng.randint(1, 9), rng.randint(1, 9))
+        assert _over(q, keep) == Fraction(q) / keep
+        assert _over(Fraction(q), int(keep.numerator)) == Fraction(q) / keep.numerator
+        old, batch, m = _entry(rng), _entry(rng), rng.choice([Fraction(1, 10), Fraction(rng.randint(0, 5), 5), 1])
+        assert _blend(old, batch, m) == (1 - m) * old + m * batch
+        u = rng.random()
+        p = rng.choice([Fraction(rng.randint(0, 9), 9), rng.randint(0, 1)])
+        assert below(u, p) == (Fraction(u) < p)
+
+
+def test_layernorm_layer_hash_is_the_hash_of_its_fields():
+    from derive.modelsize.layers import LayerNorm
+
+    for eps in (Fraction(1, 100000), Fraction(0), Fraction(3, 7), 2):
+        layer = LayerNorm(64, eps=eps)
+        e = Fraction(eps)
+        assert hash(layer) == hash((64, e.numerator, e.denominator, True, True))
+        assert layer == LayerNorm(64, eps=Fraction(eps)) and hash(layer) == hash(LayerNorm(64, eps=Fraction(eps)))
+
+
+def test_exact_expectation_of_the_corrected_output_is_the_sum_of_products():
+    from derive.kinds import dropout as D
+    from derive.params import build
+
+    rng = random.Random(15)
+    for _ in range(300):
+        n = rng.randint(1, 8)
+        x = [_entry(rng) for _ in range(n)]
+        w = [_entry(rng) for _ in range(n)]
+        drop = Fraction(rng.randint(0, 4), 4)
+        mask = [int(drop < 1) if drop in (0, 1) else rng.randint(0, 1) for _ in range(n)]
+        p = build(D.DropoutParams, {"x": x, "w": w, "p": drop, "mask": mask})
+        expected = None if D.drop_probability(p) == 1 else sum((Fraction(a) * b for a, b in zip(w, x)), Fraction(0))
+        assert D._exact_E_corr(p) == expected

@@ -8,7 +8,6 @@ with each of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
 from math import gcd
 
@@ -40,6 +39,21 @@ class Undefined:
         return "undefined"
 
 
+class _computed_once:
+    """functools.cached_property without its lock (Python 3.11's takes an RLock on every
+    first read, ~1 µs; a solve reads the deviations of each vector it writes out): the value
+    goes into the instance __dict__, which later reads find first."""
+
+    def __init__(self, fn):
+        self.fn, self.name, self.__doc__ = fn, fn.__name__, fn.__doc__
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Moments:
     """Mean and variances of one vector, with its deviations kept as integers.
@@ -66,7 +80,7 @@ class Moments:
         d["centered"] = centered
         d["scale"] = scale
 
-    @cached_property
+    @_computed_once
     def deviations(self) -> tuple[Fraction, ...]:
         s = self.scale
         return tuple(rational(e, s) for e in self.centered)
@@ -74,14 +88,15 @@ class Moments:
 
 def _over_common_denominator(values) -> tuple[list[int], int]:
     """Integers a and D with x = a/D for every entry (D = 1 for integer vectors)."""
+    parts = [(v._numerator, v._denominator) if type(v) is Fraction else (v.numerator, v.denominator)
+             for v in values]  # a Fraction's slots: `numerator` is a Python property (see derive.exact)
     D = 1
-    for v in values:
-        d = v.denominator
+    for _, d in parts:
         if D % d:
             D = D // gcd(D, d) * d
     if D == 1:
-        return [v.numerator for v in values], 1
-    return [v.numerator * (D // v.denominator) for v in values], D
+        return [n for n, _ in parts], 1
+    return [n * (D // d) for n, d in parts], D
 
 
 def moments(values) -> Moments:
@@ -139,7 +154,7 @@ def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std
         if v == 0:
             return _undefined_row(len(m.values))
         c, r = 1 / v, 1
-    num, den = c.numerator, c.denominator * m.scale
+    num, den = c._numerator, c._denominator * m.scale  # c: a Fraction either way
     return _surds((rational(e * num, den) for e in m.centered), r)
 
 
@@ -154,7 +169,7 @@ def normalize_shown(m: Moments, eps: Fraction, gamma, beta):
         row = _undefined_row(len(m.values))
         return row, None, row
     c, r = root
-    num, den = c.numerator, c.denominator * m.scale
+    num, den = c._numerator, c._denominator * m.scale
     xhat_c = [rational(e * num, den) for e in m.centered]
     scaled_c = _scaled(m, c, gamma)
     return _surds(xhat_c, r), _surds(scaled_c, r), _shifted(scaled_c, beta, r)
@@ -175,8 +190,9 @@ def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
 
 def _scaled(m: Moments, c: Fraction, gamma) -> list[Fraction]:
     """The rational factors of x̂ᵢγᵢ = (eᵢ·c·γᵢ/scale)·√r, one Fraction each from integers."""
-    num, den = c.numerator, c.denominator * m.scale
-    return [rational(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
+    num, den = c._numerator, c._denominator * m.scale  # c from `inv_sqrt_parts` or 1/v: a Fraction
+    return [rational(e * num * g._numerator, den * g._denominator) if type(g) is Fraction
+            else rational(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
 
 
 def _shifted(scaled_c, beta, r: int) -> tuple:
