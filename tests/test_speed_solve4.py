@@ -205,3 +205,17 @@ def test_exact_expectation_of_the_corrected_output_is_the_sum_of_products():
         p = build(D.DropoutParams, {"x": x, "w": w, "p": drop, "mask": mask})
         expected = None if D.drop_probability(p) == 1 else sum((Fraction(a) * b for a, b in zip(w, x)), Fraction(0))
         assert D._exact_E_corr(p) == expected
+
+
+def test_shifted_rational_entries_are_plain_sums():
+    from derive.kinds.normalization import _plus, _shifted
+
+    rng = random.Random(16)
+    for _ in range(3000):
+        a, b = _entry(rng), _entry(rng)
+        got = _plus(a, b)
+        assert got == a + b and type(got) is type(a + b)
+        scaled = [Fraction(rng.randint(-30, 30), rng.randint(1, 12)) for _ in range(4)]
+        beta = [_entry(rng) for _ in scaled]
+        assert _shifted(scaled, beta, 1) == tuple(Surd(b + s) for s, b in zip(scaled, beta))
+        assert _shifted(scaled, beta, 3) == tuple(Surd(b, s, 3) for s, b in zip(scaled, beta))

@@ -83,7 +83,7 @@ class Moments:
     @_computed_once
     def deviations(self) -> tuple[Fraction, ...]:
         s = self.scale
-        return tuple(rational(e, s) for e in self.centered)
+        return tuple([rational(e, s) for e in self.centered])
 
 
 def _over_common_denominator(values) -> tuple[list[int], int]:
@@ -108,8 +108,8 @@ def moments(values) -> Moments:
     n = len(values)
     a, D = _over_common_denominator(values)
     total = sum(a)
-    centered = tuple(n * x - total for x in a)
-    ss = sum(e * e for e in centered)  # = (n·D)²·Σ(x − μ)²
+    centered = tuple([n * x - total for x in a])  # lists, not generators: no resume per entry
+    ss = sum([e * e for e in centered])  # = (n·D)²·Σ(x − μ)²
     scale = n * D
     return Moments(tuple(values), rational(total, scale), rational(ss, n * scale * scale),
                    rational(ss, (n - 1) * scale * scale) if n > 1 else None, centered, scale)
@@ -138,8 +138,8 @@ def _inv_root(m: Moments, eps: Fraction, var: Fraction | None = None):
 def _surds(coeffs, r: int):
     """c·√r for each rational c (just c when r = 1)."""
     if r == 1:
-        return tuple(_new(c, _ZERO, 1) for c in coeffs)
-    return tuple(_new(_ZERO, c, r) for c in coeffs)
+        return tuple([_new(c, _ZERO, 1) for c in coeffs])
+    return tuple([_new(_ZERO, c, r) for c in coeffs])
 
 
 def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std: bool = True):
@@ -198,8 +198,17 @@ def _scaled(m: Moments, c: Fraction, gamma) -> list[Fraction]:
 def _shifted(scaled_c, beta, r: int) -> tuple:
     """βᵢ + sᵢ·√r for each rational factor sᵢ (a rational when r = 1)."""
     if r == 1:
-        return tuple(_new(b + s, _ZERO, 1) for s, b in zip(scaled_c, beta))
-    return tuple(_new(b, s, r) for s, b in zip(scaled_c, beta))
+        return tuple([_new(_plus(b, s), _ZERO, 1) for s, b in zip(scaled_c, beta)])
+    return tuple([_new(b, s, r) for s, b in zip(scaled_c, beta)])
+
+
+def _plus(a, b):
+    """a + b; for two Fractions one Fraction from their integers (Fraction.__add__ reads the
+    numerator properties and builds through Fraction.__new__: several times the work)."""
+    if type(a) is Fraction and type(b) is Fraction:
+        return rational(a._numerator * b._denominator + b._numerator * a._denominator,
+                        a._denominator * b._denominator)
+    return a + b
 
 
 def affine(xhat, gamma, beta):
@@ -221,7 +230,7 @@ def statistics_relations(m: Moments, mu_sym: Sym, var_sym: Sym) -> tuple[Relatio
     n = len(m.values)
     return (
         Relation(mu_sym, (_sum_over_n(m.values, n), m.mean)),
-        Relation(var_sym, (_sum_over_n((Pow(d, 2) for d in m.deviations), n), m.var)),
+        Relation(var_sym, (_sum_over_n([Pow(d, 2) for d in m.deviations], n), m.var)),
     )
 
 
