@@ -338,8 +338,16 @@ def products(u, v) -> tuple[Fraction, ...]:
     >>> products([Fraction(2), Fraction(1, 2)], [3, Fraction(4)])
     (Fraction(6, 1), Fraction(2, 1))
     """
-    return tuple(rational(a.numerator * b.numerator) if a.denominator == 1 and b.denominator == 1
-                 else Fraction(a) * b for a, b in zip(u, v))
+    out = []
+    for a, b in zip(u, v):
+        if type(a) is Fraction and type(b) is Fraction:  # their slots, as `rational` fills them
+            whole = a._denominator == 1 and b._denominator == 1
+            n = a._numerator * b._numerator if whole else 0
+        else:
+            whole = a.denominator == 1 and b.denominator == 1
+            n = a.numerator * b.numerator if whole else 0
+        out.append(rational(n) if whole else Fraction(a) * b)
+    return tuple(out)
 
 
 def total(values) -> Fraction:
@@ -349,7 +357,9 @@ def total(values) -> Fraction:
     (Fraction(6, 1), Fraction(5, 6))
     """
     values = tuple(values)
-    if all(v.denominator == 1 for v in values):
+    if all(type(v) is Fraction and v._denominator == 1 for v in values):  # slot reads
+        return rational(sum(v._numerator for v in values))
+    if all(v.denominator == 1 for v in values):  # ints among them
         return rational(sum(v.numerator for v in values))
     return sum(values, _ZERO)
 

@@ -13,9 +13,9 @@ from typing import Any, Callable
 __all__ = ["Relation", "Step", "Result", "Check", "Precision", "Solution"]
 
 # A variant builds some 130 of these; like `derive.forms`, the hot classes write their own
-# __init__ with `object.__setattr__` bound once (the generated frozen one looks it up per
-# field).  Equality, hashing, repr and dataclasses.replace stay the dataclass's own.
-_set = object.__setattr__
+# __init__, storing the fields in the instance's __dict__ (the generated frozen one calls
+# object.__setattr__ per field, which ends in the same store).  Equality, hashing, repr and
+# dataclasses.replace stay the dataclass's own.
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,11 @@ class Relation:
     def __init__(self, lhs, forms, approx=True, note=""):
         if not isinstance(forms, tuple) or not forms:
             raise TypeError("Relation.forms must be a non-empty tuple")
-        _set(self, "lhs", lhs)
-        _set(self, "forms", forms)
-        _set(self, "approx", approx)
-        _set(self, "note", note)
+        d = self.__dict__
+        d["lhs"] = lhs
+        d["forms"] = forms
+        d["approx"] = approx
+        d["note"] = note
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,10 @@ class Step:
     explanation: str = ""
 
     def __init__(self, title, relations=(), explanation=""):
-        _set(self, "title", title)
-        _set(self, "relations", relations)
-        _set(self, "explanation", explanation)
+        d = self.__dict__
+        d["title"] = title
+        d["relations"] = relations
+        d["explanation"] = explanation
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,12 @@ class Result:
     shown: bool = True
 
     def __init__(self, name, symbol, value, description="", shown=True):
-        _set(self, "name", name)
-        _set(self, "symbol", symbol)
-        _set(self, "value", value)
-        _set(self, "description", description)
-        _set(self, "shown", shown)
+        d = self.__dict__
+        d["name"] = name
+        d["symbol"] = symbol
+        d["value"] = value
+        d["description"] = description
+        d["shown"] = shown
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,12 @@ class Check:
     note: str = ""
 
     def __init__(self, backend, detail, max_abs_error, ok, note=""):
-        _set(self, "backend", backend)
-        _set(self, "detail", detail)
-        _set(self, "max_abs_error", max_abs_error)
-        _set(self, "ok", ok)
-        _set(self, "note", note)
+        d = self.__dict__
+        d["backend"] = backend
+        d["detail"] = detail
+        d["max_abs_error"] = max_abs_error
+        d["ok"] = ok
+        d["note"] = note
 
 
 @dataclass(frozen=True)
@@ -124,14 +128,15 @@ class Solution:
     definition: Callable | None = field(default=None, compare=False)
 
     def __init__(self, kind, params, results, steps, conventions=(), notes=(), checks=(), definition=None):
-        _set(self, "kind", kind)
-        _set(self, "params", params)
-        _set(self, "results", results)
-        _set(self, "steps", steps)
-        _set(self, "conventions", conventions)
-        _set(self, "notes", notes)
-        _set(self, "checks", checks)
-        _set(self, "definition", definition)
+        d = self.__dict__
+        d["kind"] = kind
+        d["params"] = params
+        d["results"] = results
+        d["steps"] = steps
+        d["conventions"] = conventions
+        d["notes"] = notes
+        d["checks"] = checks
+        d["definition"] = definition
 
     @property
     def answer(self):

@@ -87,8 +87,10 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
     for e, x in zip(flat_exact, flat_num):
         t = type(e)
         # `_exact_float` inlined for rationals and surds, the entries of every key
-        if t is Fraction or t is int:
-            f = e.numerator / e.denominator
+        if t is Fraction:  # its slots: `numerator` is a Python property (see derive.exact)
+            f = e._numerator / e._denominator
+        elif t is int:
+            f = e / 1
         elif t is Surd:
             f = to_float(e)
         else:
@@ -100,7 +102,8 @@ def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[flo
         err = abs(f - x)
         if err > worst:  # max(worst, err), NaN included
             worst = err
-        ok &= err <= rtol * max(1.0, abs(f))
+        scale = abs(f)
+        ok &= err <= rtol * (scale if scale > 1.0 else 1.0)  # max(1.0, |f|) without the call
     note = f"{undefined} undefined entries are non-finite numerically, as expected" if undefined else ""
     return worst, ok, note
 

@@ -85,10 +85,16 @@ def _column_steps(p: BatchNormParams, used, shown):
 
 
 def _blend(old: Fraction, batch: Fraction, m: Fraction) -> Fraction:
-    """(1 − m)·old + m·batch, as one Fraction from integers (m = p/q, old = a/b, batch = c/d)."""
-    p, q = m.numerator, m.denominator
-    a, b = old.numerator, old.denominator
-    c, d = batch.numerator, batch.denominator
+    """(1 − m)·old + m·batch, as one Fraction from integers (m = p/q, old = a/b, batch = c/d);
+    Fractions' slots where all three are (`numerator` is a Python property, see derive.exact)."""
+    if type(m) is Fraction and type(old) is Fraction and type(batch) is Fraction:
+        p, q = m._numerator, m._denominator
+        a, b = old._numerator, old._denominator
+        c, d = batch._numerator, batch._denominator
+    else:
+        p, q = m.numerator, m.denominator
+        a, b = old.numerator, old.denominator
+        c, d = batch.numerator, batch.denominator
     return rational((q - p) * a * d + p * c * b, q * b * d)
 
 

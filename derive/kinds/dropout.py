@@ -232,7 +232,10 @@ def _Var(x):
 
 def _over(q: Fraction, keep: Fraction) -> Fraction:
     """q / keep for keep > 0, as one Fraction from integers (`Fraction.__truediv__` dispatches
-    through its operator fallbacks first; a solve divides some 16 entries)."""
+    through its operator fallbacks first; a solve divides some 16 entries).  Fractions' slots
+    where both are Fractions: `numerator` is a Python property (see derive.exact)."""
+    if type(q) is Fraction and type(keep) is Fraction:
+        return rational(q._numerator * keep._denominator, q._denominator * keep._numerator)
     return rational(q.numerator * keep.denominator, q.denominator * keep.numerator)
 
 
@@ -654,8 +657,8 @@ def _exact_E_corr(p: DropoutParams):
     if drop_probability(p) == 1:
         return None
     w, x = p.w, p.x
-    if all(v.denominator == 1 for v in w) and all(v.denominator == 1 for v in x):
-        return rational(sum(a.numerator * b.numerator for a, b in zip(w, x)))
+    if all(type(v) is Fraction and v._denominator == 1 for v in (*w, *x)):  # slot reads, see derive.exact
+        return rational(sum(a._numerator * b._numerator for a, b in zip(w, x)))
     return total(products(w, x))
 
 
@@ -676,8 +679,8 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
     a = w * x
     total = total_sq = 0.0
     for y in _mc_sums(a, drop_probability(p), samples, n, seed, 1 - drop):
-        total += y.sum()
-        total_sq += (y * y).sum()
+        total += _sum(y)  # y.sum() without ndarray.sum's Python wrapper: the same reduction
+        total_sq += _sum(y * y)
     mean = total / samples
     se = math.sqrt(max(total_sq / samples - mean * mean, 0.0) / samples)
     return _mc_check("numpy:monte_carlo", detail, samples, exact, mean, se, seed)

@@ -98,4 +98,6 @@ def below(u: float, p: Fraction) -> bool:
     """u < p exactly (as `Fraction(u) < p` decides it: a float is an exact binary
     fraction), in integers."""
     n, d = u.as_integer_ratio()
+    if type(p) is Fraction:  # its slots: `numerator` is a Python property (see derive.exact)
+        return n * p._denominator < p._numerator * d
     return n * p.denominator < p.numerator * d

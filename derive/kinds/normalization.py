@@ -8,7 +8,6 @@ with each of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
 from math import gcd
 
@@ -22,7 +21,6 @@ __all__ = [
     "MAX_DETAILED",
 ]
 
-_set = object.__setattr__
 
 # nn.LayerNorm / nn.BatchNorm1d's default ε, which students sometimes add unasked.
 PYTORCH_DEFAULT_EPS = Fraction(1, 100000)
@@ -41,6 +39,21 @@ class Undefined:
         return "undefined"
 
 
+class _computed_once:
+    """functools.cached_property without its lock (Python 3.11's takes an RLock on every
+    first read, ~1 µs; a solve reads the deviations of each vector it writes out): the value
+    goes into the instance __dict__, which later reads find first."""
+
+    def __init__(self, fn):
+        self.fn, self.name, self.__doc__ = fn, fn.__name__, fn.__doc__
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Moments:
     """Mean and variances of one vector, with its deviations kept as integers.
@@ -57,31 +70,33 @@ class Moments:
     scale: int
 
     def __init__(self, values, mean, var, var_unbiased, centered, scale):
-        # written out, as derive.forms' are: the generated frozen __init__ looks up
+        # written out, as derive.forms' are: the generated frozen __init__ calls
         # object.__setattr__ per field, and a variant makes a dozen of these
-        _set(self, "values", values)
-        _set(self, "mean", mean)
-        _set(self, "var", var)
-        _set(self, "var_unbiased", var_unbiased)
-        _set(self, "centered", centered)
-        _set(self, "scale", scale)
+        d = self.__dict__
+        d["values"] = values
+        d["mean"] = mean
+        d["var"] = var
+        d["var_unbiased"] = var_unbiased
+        d["centered"] = centered
+        d["scale"] = scale
 
-    @cached_property
+    @_computed_once
     def deviations(self) -> tuple[Fraction, ...]:
         s = self.scale
-        return tuple(rational(e, s) for e in self.centered)
+        return tuple([rational(e, s) for e in self.centered])
 
 
 def _over_common_denominator(values) -> tuple[list[int], int]:
     """Integers a and D with x = a/D for every entry (D = 1 for integer vectors)."""
+    parts = [(v._numerator, v._denominator) if type(v) is Fraction else (v.numerator, v.denominator)
+             for v in values]  # a Fraction's slots: `numerator` is a Python property (see derive.exact)
     D = 1
-    for v in values:
-        d = v.denominator
+    for _, d in parts:
         if D % d:
             D = D // gcd(D, d) * d
     if D == 1:
-        return [v.numerator for v in values], 1
-    return [v.numerator * (D // v.denominator) for v in values], D
+        return [n for n, _ in parts], 1
+    return [n * (D // d) for n, d in parts], D
 
 
 def moments(values) -> Moments:
@@ -93,8 +108,8 @@ def moments(values) -> Moments:
     n = len(values)
     a, D = _over_common_denominator(values)
     total = sum(a)
-    centered = tuple(n * x - total for x in a)
-    ss = sum(e * e for e in centered)  # = (n·D)²·Σ(x − μ)²
+    centered = tuple([n * x - total for x in a])  # lists, not generators: no resume per entry
+    ss = sum([e * e for e in centered])  # = (n·D)²·Σ(x − μ)²
     scale = n * D
     return Moments(tuple(values), rational(total, scale), rational(ss, n * scale * scale),
                    rational(ss, (n - 1) * scale * scale) if n > 1 else None, centered, scale)
@@ -123,8 +138,8 @@ def _inv_root(m: Moments, eps: Fraction, var: Fraction | None = None):
 def _surds(coeffs, r: int):
     """c·√r for each rational c (just c when r = 1)."""
     if r == 1:
-        return tuple(_new(c, _ZERO, 1) for c in coeffs)
-    return tuple(_new(_ZERO, c, r) for c in coeffs)
+        return tuple([_new(c, _ZERO, 1) for c in coeffs])
+    return tuple([_new(_ZERO, c, r) for c in coeffs])
 
 
 def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std: bool = True):
@@ -139,7 +154,7 @@ def normalize(m: Moments, eps: Fraction, *, var: Fraction | None = None, use_std
         if v == 0:
             return _undefined_row(len(m.values))
         c, r = 1 / v, 1
-    num, den = c.numerator, c.denominator * m.scale
+    num, den = c._numerator, c._denominator * m.scale  # c: a Fraction either way
     return _surds((rational(e * num, den) for e in m.centered), r)
 
 
@@ -154,7 +169,7 @@ def normalize_shown(m: Moments, eps: Fraction, gamma, beta):
         row = _undefined_row(len(m.values))
         return row, None, row
     c, r = root
-    num, den = c.numerator, c.denominator * m.scale
+    num, den = c._numerator, c._denominator * m.scale
     xhat_c = [rational(e * num, den) for e in m.centered]
     scaled_c = _scaled(m, c, gamma)
     return _surds(xhat_c, r), _surds(scaled_c, r), _shifted(scaled_c, beta, r)
@@ -175,15 +190,25 @@ def normalize_affine(m: Moments, eps: Fraction, gamma, beta):
 
 def _scaled(m: Moments, c: Fraction, gamma) -> list[Fraction]:
     """The rational factors of x̂ᵢγᵢ = (eᵢ·c·γᵢ/scale)·√r, one Fraction each from integers."""
-    num, den = c.numerator, c.denominator * m.scale
-    return [rational(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
+    num, den = c._numerator, c._denominator * m.scale  # c from `inv_sqrt_parts` or 1/v: a Fraction
+    return [rational(e * num * g._numerator, den * g._denominator) if type(g) is Fraction
+            else rational(e * num * g.numerator, den * g.denominator) for e, g in zip(m.centered, gamma)]
 
 
 def _shifted(scaled_c, beta, r: int) -> tuple:
     """βᵢ + sᵢ·√r for each rational factor sᵢ (a rational when r = 1)."""
     if r == 1:
-        return tuple(_new(b + s, _ZERO, 1) for s, b in zip(scaled_c, beta))
-    return tuple(_new(b, s, r) for s, b in zip(scaled_c, beta))
+        return tuple([_new(_plus(b, s), _ZERO, 1) for s, b in zip(scaled_c, beta)])
+    return tuple([_new(b, s, r) for s, b in zip(scaled_c, beta)])
+
+
+def _plus(a, b):
+    """a + b; for two Fractions one Fraction from their integers (Fraction.__add__ reads the
+    numerator properties and builds through Fraction.__new__: several times the work)."""
+    if type(a) is Fraction and type(b) is Fraction:
+        return rational(a._numerator * b._denominator + b._numerator * a._denominator,
+                        a._denominator * b._denominator)
+    return a + b
 
 
 def affine(xhat, gamma, beta):
@@ -205,7 +230,7 @@ def statistics_relations(m: Moments, mu_sym: Sym, var_sym: Sym) -> tuple[Relatio
     n = len(m.values)
     return (
         Relation(mu_sym, (_sum_over_n(m.values, n), m.mean)),
-        Relation(var_sym, (_sum_over_n((Pow(d, 2) for d in m.deviations), n), m.var)),
+        Relation(var_sym, (_sum_over_n([Pow(d, 2) for d in m.deviations], n), m.var)),
     )
 
 

@@ -71,8 +71,27 @@ def _vector_level(values) -> str | None:
 @lru_cache(maxsize=16_384)
 def _int_vector_level(ints: tuple[int, ...]) -> str | None:
     """`_vector_level` of an integer vector, remembered: the draws are small integers, so
-    the same vectors come up again and again (3 of 0–10 make only 1,331)."""
-    return _vector_level(tuple(map(rational, ints)))
+    the same vectors come up again and again (3 of 0–10 make only 1,331).
+
+    In integers (tests: the same level for every vector of 3 or 4 entries in 0–10): with
+    S = Σx and n entries, σ² = ss/n³ for ss = Σ(n·x − S)², so σ is rational exactly when
+    ss·n³ is a perfect square q², and then σ = q/n³.  One isqrt instead of the Moments, the
+    Fractions and the trial division of `squarefree_split`: 4 of 0–10 make 14,641 vectors,
+    so most draws of a worker's first few hundred variants are new ones.
+    """
+    n = len(ints)
+    total = sum(ints)
+    ss = sum((n * x - total) ** 2 for x in ints)
+    if ss == 0:
+        return None
+    cube = n * n * n
+    q = math.isqrt(ss * cube)
+    if q * q != ss * cube:
+        return "hard"
+    if total % n or q % cube:  # a fractional mean, or a fractional σ
+        return "medium"
+    sigma, mean = q // cube, total // n
+    return "easy" if all((x - mean) % sigma == 0 for x in ints) else "medium"
 
 
 _EASY_TABLE_MAX = 8  # longer vectors: rejection sampling (the table's shapes would take long to list)

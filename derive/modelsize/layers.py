@@ -331,8 +331,9 @@ class LayerNorm(Layer):
     def __hash__(self):
         # The dataclass's hash of these fields, but with ε as its two integers: hashing a
         # Fraction runs in Python (~1.5 µs), and the solve's lru_caches hash each layer often.
+        # ε is a Fraction (`_check_value` makes it one): its slots, not the numerator property.
         eps = self.eps
-        return hash((self.normalized_shape, eps.numerator, eps.denominator, self.elementwise_affine, self.bias))
+        return hash((self.normalized_shape, eps._numerator, eps._denominator, self.elementwise_affine, self.bias))
 
     def tensors(self):
         if not self.elementwise_affine:
