@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from derive.errors import InputError, RenderError
 from derive.render import pdf
-from derive.render.escape import _MAP, escape_latex, latex_escape
+from derive.render.escape import _MAP, _MATH, escape_latex, latex_escape
 from derive.render.pdf import PDFLATEX_MISSING, compile_pdf, pdflatex_available, write_pdf
 
 # As in derive/templates/preamble.tex.j2: what escape_latex is designed for.
@@ -131,9 +131,12 @@ def test_specials(text, expected):
         ("1 MiB = 2\u00b2\u2070 bytes", r"1 MiB = 2\ensuremath{^{20}} bytes"),  # ² joins a run too
         ("x\u2081", r"x\ensuremath{_{1}}"),
         ("x\u2081\u2082, y\u2081", r"x\ensuremath{_{12}}, y\ensuremath{_{1}}"),
-        ("x\u2081\u00b2", r"x\ensuremath{_{1}}" "\u00b2"),  # a subscript then a superscript: two runs
+        ("m\u1d62\u00b2", r"m\ensuremath{_{i}^{2}}"),  # a superscript over the subscript
+        ("X\u1d40\u00b2", r"X\ensuremath{^{\top}}\ensuremath{^{2}}"),  # never a double superscript
         ("\u2026", r"\textellipsis{}"),
-        ("caf\u00e9 \u00df \u00f1 \u00b2", "caf\u00e9 \u00df \u00f1 \u00b2"),  # Latin-1 stays
+        ("caf\u00e9 \u00df \u00f1", "caf\u00e9 \u00df \u00f1"),  # Latin-1 letters stay
+        ("x\u00b2 \u00b3", r"x\ensuremath{^{2}} \ensuremath{^{3}}"),  # ² and ³ too are math scripts
+        ("\u03c3\u00b2 and \u2016\u03b8\u2016\u00b2", r"\ensuremath{\sigma^{2}} and \ensuremath{\Vert}\ensuremath{\theta}\ensuremath{\Vert^{2}}"),
         ("e\u0301", "\u00e9"),  # combining accent composed to Latin-1 (NFC)
     ],
 )
@@ -157,10 +160,9 @@ def test_invisible_characters(text, expected):
 
 
 def test_a_lone_script_character_prints_as_the_table_says():
-    """Runs are grouped; one super- or subscript alone is the table's replacement (or ¹²³ as text)."""
+    """Runs are grouped; one super- or subscript alone, after text, is the table's replacement."""
     for ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ":
-        assert escape_latex(f"x{ch} y") == f"x{_MAP.get(ch, ch)} y"
-    assert escape_latex("a \u00b2\u00b3") == "a \u00b2\u00b3"  # Latin-1 only: text superscripts
+        assert escape_latex(f"x{ch} y") == f"x{_MAP[ch]} y"
 
 
 def test_unmapped_character_names_field_and_position():
@@ -199,8 +201,9 @@ def test_jinja_filter_in_a_template():
 
 # Every replacement the table produces, longest first: the escaped text must consist of
 # these tokens and characters that TeX treats as plain text, nothing else.
-_TOKENS = re.compile("|".join([r"\\ensuremath\{[_^]\{[0-9()+=nijk-]+\}\}"]  # a run of super/subscripts
-                              + [re.escape(v) for v in sorted(set(_MAP.values()), key=len, reverse=True)]))
+_SCRIPTED = (r"\\ensuremath\{(?:" + "|".join(re.escape(v) for v in sorted(_MATH.values(), key=len, reverse=True))
+             + r")?(?:[_^]\{[0-9()+=nijk-]+\})+\}")  # a run of scripts, maybe joined to the math before it
+_TOKENS = re.compile("|".join([_SCRIPTED] + [re.escape(v) for v in sorted(set(_MAP.values()), key=len, reverse=True)]))
 _ACTIVE = set("\\{}$&#%^_~<>|[]") | {chr(c) for c in range(32)} | {"\x7f"}
 
 

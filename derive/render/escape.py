@@ -194,18 +194,21 @@ _MATH = {
 }
 # Capital Greek letters drawn like Latin ones (Α Β Ε ...) are upright Latin in math.
 _MATH.update({g: rf"\mathrm{{{latin}}}" for g, latin in zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")})
-# Superscript and subscript digits and signs, common in σ², x₁, 10⁻⁵.
-_MATH.update({sup: f"^{{{d}}}" for sup, d in zip("⁰⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0456789+-=()ni")})
-_MATH.update({sub: f"_{{{d}}}" for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")})
-_MATH["\u1d40"] = r"^{\top}"  # ᵀ, the transpose in Xᵀy
+# Superscript and subscript digits and signs, common in σ², x₁, 10⁻⁵: math scripts, also
+# for the Latin-1 ¹ ² ³, whose text glyphs would sit beside math ones (2²⁰, mᵢ²) and keep the
+# documents from being ASCII.
 _SUPERSCRIPTS = {sup: d for sup, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni")}
 _SUBSCRIPTS = {sub: d for sub, d in zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ᵢⱼₙₖ", "0123456789+-=()ijnk")}
 _SCRIPT_CHARS = {**_SUPERSCRIPTS, **_SUBSCRIPTS}
-# The script characters outside Latin-1: ¹ ² ³ print as text superscripts (σ²), and join a
-# run only next to one of these (2²⁰).  A text without them, nearly every one, costs one scan.
-_NEW_SUPERSCRIPTS = "".join(ch for ch in _SUPERSCRIPTS if ch > "\u00ff")
-_HAS_SCRIPT = re.compile(f"[{_NEW_SUPERSCRIPTS}{''.join(_SUBSCRIPTS)}]")
-_SCRIPT_RUN = re.compile(f"[¹²³]*[{_NEW_SUPERSCRIPTS}][{''.join(_SUPERSCRIPTS)}]*|[{''.join(_SUBSCRIPTS)}]+")
+_MATH.update({sup: f"^{{{d}}}" for sup, d in _SUPERSCRIPTS.items()})
+_MATH.update({sub: f"_{{{d}}}" for sub, d in _SUBSCRIPTS.items()})
+_MATH["\u1d40"] = r"^{\top}"  # ᵀ, the transpose in Xᵀy
+# A run of superscripts (2²⁰, 10⁻⁵) or of subscripts (x₁₂): one exponent or index.  A text
+# without any, nearly every one, costs one scan.
+_HAS_SCRIPT = re.compile(f"[{''.join(_SCRIPT_CHARS)}]")
+_SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+")
+# The math group a text's escaped part ends with (\ensuremath{\sigma}, \ensuremath{_{i}}).
+_LAST_MATH = re.compile(r"\\ensuremath\{((?:[^{}]|\{[^{}]*\})*)\}\Z")
 
 _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
@@ -226,7 +229,7 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
     >>> print(escape_latex(r"50% of x_1 & \$5 {ok}"))
     50\% of x\_1 \& \textbackslash{}\$5 \{ok\}
     >>> print(escape_latex("μ = −2, σ² ≈ 1.73"))
-    \ensuremath{\mu} = \textminus{}2, \ensuremath{\sigma}² \ensuremath{\approx} 1.73
+    \ensuremath{\mu} = \textminus{}2, \ensuremath{\sigma^{2}} \ensuremath{\approx} 1.73
     >>> print(escape_latex("^^5cinput{/etc/passwd}"))
     \textasciicircum{}\textasciicircum{}5cinput\{/etc/passwd\}
     >>> escape_latex("层归一化", field="title")
@@ -242,14 +245,20 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
     text = unicodedata.normalize("NFC", text)
     if _HAS_SCRIPT.search(text) is None:
         return _escape(text, field, strict, 0)
-    # A run of superscripts (2²⁰, 10⁻⁵) or subscripts (x₁₂) is one exponent or index:
-    # one group, rather than a text ² followed by exponents on empty bases.
     out, start = [], 0
     for run in _SCRIPT_RUN.finditer(text):
-        out.append(_escape(text[start:run.start()], field, strict, start))
+        if run.start() > start:
+            out.append(_escape(text[start:run.start()], field, strict, start))
         chars = run.group()
         mark = "^" if chars[0] in _SUPERSCRIPTS else "_"
-        out.append(rf"\ensuremath{{{mark}{{{''.join(_SCRIPT_CHARS[ch] for ch in chars)}}}}}")
+        script = f"{mark}{{{''.join(_SCRIPT_CHARS[ch] for ch in chars)}}}"
+        # Right after math (σ², ‖θ‖², mᵢ²) the script joins its group: a superscript then
+        # sits on σ, or above the subscript, not on an empty base of its own.
+        last = _LAST_MATH.search(out[-1]) if out else None
+        if last is not None and mark not in last.group(1):
+            out[-1] = out[-1][:last.start()] + rf"\ensuremath{{{last.group(1)}{script}}}"
+        else:
+            out.append(rf"\ensuremath{{{script}}}")
         start = run.end()
     out.append(_escape(text[start:], field, strict, start))
     return "".join(out)
