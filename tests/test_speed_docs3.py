@@ -1,0 +1,119 @@
+"""The generate command's own worker processes and the combined key's writing (speed work,
+issue 8): the fast paths against the plain ones, and the failures the pool must pass on."""
+
+import multiprocessing
+import random
+
+import pytest
+
+from derive import generate as G
+from derive.errors import DeriveError, InputError
+from derive.worksheet import parse_worksheet
+
+SPEC = '''
+title = "Quiz"
+[[problems]]
+kind = "layernorm"
+[[problems.parts]]
+question = "Compute LayerNorm(X)."
+[[problems]]
+kind = "dropout"
+[[problems.parts]]
+results = ["y_corr"]
+'''
+
+
+@pytest.fixture(scope="module")
+def ws():
+    return parse_worksheet(SPEC, require_params=False)
+
+
+def _files(variants):
+    return [(b.id, b.files) for b in variants]
+
+
+# ---------------------------------------------------------------------------------
+# The worker pool.
+
+def test_chunks_cover_the_numbers_in_order_and_shrink_towards_the_end():
+    rng = random.Random(5)
+    for _ in range(300):
+        n, jobs, most = rng.randint(0, 3000), rng.randint(1, 9), rng.randint(1, 20)
+        numbers = list(range(2, n + 2))
+        chunks = G._chunks(numbers, jobs, most)
+        assert [k for c in chunks for k in c] == numbers
+        assert all(1 <= len(c) <= most for c in chunks)
+        sizes = [len(c) for c in chunks]
+        assert sizes == sorted(sizes, reverse=True)
+        assert not chunks or sizes[-1] == 1
+
+
+@pytest.mark.parametrize("n", [2, 3, 9, 40])
+def test_two_and_three_workers_build_what_one_process_builds(ws, n):
+    plan = G.prepare(ws, n, 11)
+    one = _files(G.iter_variants(plan, jobs=1, checks=()))
+    for jobs in (2, 3):
+        assert _files(G.iter_variants(plan, jobs=jobs, checks=())) == one
+
+
+def _fail_in_worker(monkeypatch, k_bad: int, fail):
+    """build_variant fails for variant `k_bad` (in whichever process builds it: forked
+    workers inherit the patch)."""
+    build = G.build_variant
+
+    def patched(plan, pv, fixed, **options):
+        if pv.number == k_bad:
+            fail()
+        return build(plan, pv, fixed, **options)
+
+    monkeypatch.setattr(G, "build_variant", patched)
+
+
+def _no_workers_left():
+    for proc in multiprocessing.active_children():
+        proc.join(5)
+    return not multiprocessing.active_children()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="patches reach workers by fork")
+def test_an_input_error_in_a_worker_is_raised_here_and_the_workers_stop(ws, monkeypatch):
+    def fail():
+        raise InputError("problem 1 (layernorm)", "cannot draw it")
+
+    _fail_in_worker(monkeypatch, 7, fail)
+    got = []
+    with pytest.raises(InputError, match="cannot draw it"):
+        for built in G.iter_variants(G.prepare(ws, 30, 11), jobs=2, checks=()):
+            got.append(built.id)
+    assert got == [G.variant_id(k, 30) for k in range(1, 7)]
+    assert _no_workers_left()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="patches reach workers by fork")
+def test_a_bug_in_a_worker_is_raised_here_with_the_worker_s_traceback(ws, monkeypatch):
+    def fail():
+        return 1 // 0
+
+    _fail_in_worker(monkeypatch, 5, fail)
+    with pytest.raises(ZeroDivisionError) as info:
+        list(G.iter_variants(G.prepare(ws, 12, 11), jobs=2, checks=()))
+    assert isinstance(info.value.__cause__, G._RemoteTraceback)
+    assert "ZeroDivisionError" in str(info.value.__cause__) and "fail" in str(info.value.__cause__)
+    assert _no_workers_left()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="patches reach workers by fork")
+def test_a_worker_that_dies_is_an_error_not_a_hang(ws, monkeypatch):
+    import os
+
+    _fail_in_worker(monkeypatch, 4, lambda: os._exit(3))
+    with pytest.raises(DeriveError, match="ended unexpectedly"):
+        list(G.iter_variants(G.prepare(ws, 12, 11), jobs=2, checks=()))
+    assert _no_workers_left()
+
+
+def test_stopping_early_stops_the_workers(ws):
+    variants = G.iter_variants(G.prepare(ws, 40, 11), jobs=2, checks=())
+    assert [next(variants).id for _ in range(3)] == ["v01", "v02", "v03"]
+    variants.close()
+    assert _no_workers_left()
