@@ -19,8 +19,6 @@ document ID, and the same seed gives byte-identical PDFs.
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import json
 import os
 import re
@@ -175,12 +173,23 @@ class VariantFiles:
     key_csv: str             # its rows of key.csv
     counts: tuple[int, int]  # how many parts and written parts
     in_folder: bool = False  # its folder is written (by the worker that built it): `tex` is
-                             # then only what the combined documents need, `key_json` is ""
+                             # then only what the combined documents need, `key_json` is "",
+                             # and the key's lines and rows are `encoded` (key_parts, key_written
+                             # and key_csv are "")
+    encoded: tuple[bytes, bytes, bytes] | None = None  # `key_bytes()`, made where it was built
 
     def written(self, folder: Path, *, keep_sources: bool) -> VariantFiles:
         """Write the variant's folder; what is left to send to the process writing the rest."""
         write_folder(folder, self)
-        return dataclasses.replace(self, tex=self.tex if keep_sources else {}, key_json="", in_folder=True)
+        return VariantFiles(self.tex if keep_sources else {}, "", "", "", "", self.counts, True, self.key_bytes())
+
+    def key_bytes(self) -> tuple[bytes, bytes, bytes]:
+        """key_parts, key_written and key_csv in UTF-8, as `KeyWriter` writes them.  Made in
+        the worker, they cross the pipe as bytes: the main process then neither decodes nor
+        encodes again ~20 kB of text a variant (mostly not Latin-1: 2 bytes a character)."""
+        if self.encoded is not None:
+            return self.encoded
+        return self.key_parts.encode("utf-8"), self.key_written.encode("utf-8"), self.key_csv.encode("utf-8")
 
 
 def write_folder(folder: Path, files: VariantFiles) -> None:
@@ -220,18 +229,19 @@ class KeyWriter:
 
     def __init__(self, directory: Path, header: dict):
         self.directory = directory
-        self.out = open(directory / "key.json", "w", encoding="utf-8")
+        self.out = open(directory / "key.json", "wb")
         head = json.dumps(header, ensure_ascii=False, indent=2)
-        self.out.write((head[:-2] + ",\n" if header else "{\n") + '  "parts": [')  # the object reopened
-        self.written = open(directory / ".written_parts.json", "w", encoding="utf-8")
-        self.csv_file = open(directory / "key.csv", "w", encoding="utf-8", newline="")
-        csv.writer(self.csv_file, lineterminator="\n").writerow(CSV_COLUMNS)
+        self.out.write(((head[:-2] + ",\n" if header else "{\n") + '  "parts": [').encode("utf-8"))  # reopened
+        self.written = open(directory / ".written_parts.json", "wb")
+        self.csv_file = open(directory / "key.csv", "wb")
+        self.csv_file.write((csv_text(CSV_COLUMNS) + "\n").encode("utf-8"))
         self.count = {"parts": 0, "written_parts": 0}
 
     def add(self, files: VariantFiles) -> None:
-        _append_entries(self.out, files.key_parts, self.count["parts"])
-        _append_entries(self.written, files.key_written, self.count["written_parts"])
-        self.csv_file.write(files.key_csv)
+        parts, written, rows = files.key_bytes()
+        _append_entries(self.out, parts, self.count["parts"])
+        _append_entries(self.written, written, self.count["written_parts"])
+        self.csv_file.write(rows)
         self.count["parts"] += files.counts[0]
         self.count["written_parts"] += files.counts[1]
 
@@ -241,23 +251,28 @@ class KeyWriter:
 
     def close(self) -> None:
         out = self.out
-        out.write("\n  ]" if self.count["parts"] else "]")
-        out.write(',\n  "written_parts": [')
+        out.write(b"\n  ]" if self.count["parts"] else b"]")
+        out.write(b',\n  "written_parts": [')
         self.written.close()
-        with open(self.directory / ".written_parts.json", encoding="utf-8") as f:
+        with open(self.directory / ".written_parts.json", "rb") as f:  # bytes: ~10 MB not decoded and encoded again
             shutil.copyfileobj(f, out, 1 << 20)
-        out.write("\n  ]" if self.count["written_parts"] else "]")
-        out.write("\n}\n")
+        out.write(b"\n  ]" if self.count["written_parts"] else b"]")
+        out.write(b"\n}\n")
         self.discard()
         os.remove(self.directory / ".written_parts.json")
 
 
-def _append_entries(out, lines: str, count: int) -> None:
-    """A variant's key entries (JSON, one per line) appended to an open array that has
-    `count` already: each on its own indented line, commas between (JSON text has no raw
-    newline inside an entry)."""
+def _append_entries(out, lines, count: int) -> None:
+    """A variant's key entries (JSON, one per line; str, or bytes in UTF-8) appended to an
+    open array that has `count` already: each on its own indented line, commas between
+    (JSON text has no raw newline inside an entry).  KeyWriter passes bytes: bytes.replace
+    looks for one byte, str.replace ran ~8× longer on 2-byte characters."""
     if lines:
-        out.write(("\n    " if count == 0 else ",\n    ") + lines[:-1].replace("\n", ",\n    "))
+        first, later = _SEPARATORS[type(lines)]
+        out.write((first if count == 0 else later) + lines[:-1].replace(first[:1], later))
+
+
+_SEPARATORS = {str: ("\n    ", ",\n    "), bytes: (b"\n    ", b",\n    ")}
 
 
 _cell = csv_cell  # a CSV cell as a student would type it (see derive.key_json)

@@ -117,3 +117,74 @@ def test_stopping_early_stops_the_workers(ws):
     assert [next(variants).id for _ in range(3)] == ["v01", "v02", "v03"]
     variants.close()
     assert _no_workers_left()
+
+
+# ---------------------------------------------------------------------------------
+# The combined key: written from bytes that the workers encode.
+
+def _key_files(tmp_path, name, files_list, header):
+    from derive.variant_output import KeyWriter
+
+    folder = tmp_path / name
+    folder.mkdir()
+    writer = KeyWriter(folder, header)
+    for files in files_list:
+        writer.add(files)
+    writer.close()
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _plain_key(header, files_list):
+    """key.json as json.dumps writes the header, one entry per line; key.csv as csv writes it."""
+    import csv
+    import io
+    import json
+
+    from derive.variant_output import CSV_COLUMNS
+
+    key = dict(header)
+    for group, attr in (("parts", "key_parts"), ("written_parts", "key_written")):
+        key[group] = [line for f in files_list for line in getattr(f, attr).splitlines()]
+    text = json.dumps({**header, "parts": [], "written_parts": []}, ensure_ascii=False, indent=2)
+    for group in ("parts", "written_parts"):
+        body = "[]" if not key[group] else "[\n    " + ",\n    ".join(key[group]) + "\n  ]"
+        text = text.replace(f'"{group}": []', f'"{group}": {body}')
+    rows = io.StringIO()
+    csv.writer(rows, lineterminator="\n").writerow(CSV_COLUMNS)
+    return {"key.json": (text + "\n").encode(), "key.csv": (rows.getvalue() + "".join(f.key_csv for f in files_list)).encode()}
+
+
+@pytest.mark.parametrize("header", [{}, {"title": "Quiz — ü", "n": 2}])
+def test_key_files_from_the_workers_bytes_are_the_plain_key(ws, tmp_path, header):
+    """KeyWriter writes the same bytes from a variant's text (built here) and from the bytes a
+    worker sends (`VariantFiles.written`), and they are the plain json/csv dump; and
+    `key_bytes` is the text in UTF-8 whichever form the files are in."""
+    variants = list(G.iter_variants(G.prepare(ws, 9, 4), checks=()))
+    files = [b.files for b in variants]
+    sent = []
+    for b in variants:
+        sent.append(b.files.written(tmp_path / b.id, keep_sources=False))
+        assert sent[-1].key_bytes() == b.files.key_bytes() == tuple(
+            t.encode("utf-8") for t in (b.files.key_parts, b.files.key_written, b.files.key_csv))
+        assert sent[-1].in_folder and sent[-1].tex == {} and sent[-1].key_parts == ""
+    plain = _plain_key(header, files)
+    assert _key_files(tmp_path, "text", files, header) == plain
+    assert _key_files(tmp_path, "bytes", sent, header) == plain
+    assert _key_files(tmp_path, "mixed", [sent[0], files[1], sent[2]] + files[3:], header) \
+        == _plain_key(header, files)
+
+
+def test_appended_bytes_are_the_appended_text():
+    import io
+
+    from derive.variant_output import _append_entries
+
+    rng = random.Random(8)
+    for _ in range(200):
+        lines = "".join('{"a": "%s"}\n' % "".join(rng.choice("xλ→\\\"é") for _ in range(rng.randrange(9)))
+                        for _ in range(rng.randrange(4)))
+        count = rng.randrange(3)
+        text, data = io.StringIO(), io.BytesIO()
+        _append_entries(text, lines, count)
+        _append_entries(data, lines.encode("utf-8"), count)
+        assert data.getvalue() == text.getvalue().encode("utf-8")
