@@ -25,7 +25,6 @@ import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -399,6 +398,8 @@ class VariantWriter:
 
 
 def _compile_all(tex_files: list[Path], jobs: int, timeout: float) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # only for PDFs: ~7 ms to import
+
     from .render.pdf import compile_pdf
 
     def one(path: Path) -> None:
