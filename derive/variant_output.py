@@ -193,10 +193,28 @@ class VariantFiles:
 
 def write_folder(folder: Path, files: VariantFiles) -> None:
     """A variant's own folder: its three LaTeX sources and its key.json (replaced if there)."""
-    folder.mkdir(exist_ok=True)
+    folder = os.fspath(folder)
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        if not os.path.isdir(folder):
+            raise
     for name, tex in files.tex.items():
-        (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
-    (folder / "key.json").write_text(files.key_json, encoding="utf-8")
+        _write(f"{folder}/{name}.tex", tex)
+    _write(f"{folder}/key.json", files.key_json)
+
+
+def _write(path: str, text: str) -> None:
+    """`Path(path).write_text(text, encoding="utf-8")` but for line ends, which it would
+    translate on Windows: without its Path, buffered text file and encoder, ~20 µs less a
+    file, four files a variant (in the worker that built it)."""
+    data = memoryview(text.encode("utf-8"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
 
 
 def variant_files(vid: str, docs) -> VariantFiles:

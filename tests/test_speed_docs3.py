@@ -188,3 +188,27 @@ def test_appended_bytes_are_the_appended_text():
         _append_entries(text, lines, count)
         _append_entries(data, lines.encode("utf-8"), count)
         assert data.getvalue() == text.getvalue().encode("utf-8")
+
+
+def test_a_variant_s_folder_is_what_write_text_writes(tmp_path):
+    """write_folder's raw writes give the bytes that Path.write_text gives (on POSIX), make
+    the folder or reuse it, replace longer files, and refuse a folder that is a file."""
+    from derive.variant_output import VariantFiles, write_folder
+
+    rng = random.Random(3)
+    for k in range(30):
+        size = rng.choice([0, 1, 100, 70_000, 300_000])
+        tex = {name: "".join(rng.choice("a\\{}\n λ→é\r\t") for _ in range(rng.randrange(size + 1)))
+               for name in ("questions", "solutions", "key")[:rng.randrange(4)]}
+        files = VariantFiles(tex, "".join(rng.choice('{}"x: é\n') for _ in range(rng.randrange(2000))),
+                             "", "", "", (0, 0))
+        folder = tmp_path / f"v{k % 7}"  # some folders written again, over longer or shorter files
+        write_folder(folder, files)
+        plain = tmp_path / "plain"
+        plain.mkdir(exist_ok=True)
+        for name, text in {**{f"{n}.tex": t for n, t in tex.items()}, "key.json": files.key_json}.items():
+            (plain / name).write_text(text, encoding="utf-8")
+            assert (folder / name).read_bytes() == (plain / name).read_bytes()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError):
+        write_folder(tmp_path / "file", VariantFiles({}, "", "", "", "", (0, 0)))
