@@ -473,22 +473,140 @@ def _work_remote(k: int):
     return _replace(built, planned=_replace(built.planned, params=()), documents=None, solved=None)
 
 
-def _pool(jobs: int, job: _Job):
-    import multiprocessing
+class _Workers:
+    """Worker processes that build chunks of variants, read by this process's one thread.
 
-    methods = multiprocessing.get_all_start_methods()
-    # fork shares the solved fixed problems and imported modules with no pickling and no
-    # re-import; elsewhere the job is pickled once per worker.
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    # Everything alive now (modules, templates, the caches variant 1 filled) goes to the
-    # collector's permanent generation while the workers fork, as the gc docs advise for
-    # fork without exec: their collections then never walk those ~75k objects again
-    # (time in the collector per variant 1.1 → 0.6 ms).  This process unfreezes right after.
-    gc.freeze()
-    try:
-        return ctx.Pool(jobs, initializer=_init_worker, initargs=(job, True))
-    finally:
-        gc.unfreeze()
+    multiprocessing.Pool's worker-handler thread waits on the result pipe too, so while a
+    result sat unread it spun (~7,000 turns of building a selector and polling each worker
+    per 1,000 variants: ~0.25 s of this process's CPU, taken from the workers on 2 cores).
+    Here each worker has its own pipe: this process sends it a chunk of variant numbers
+    and reads back the chunk's variants; a worker that dies is an error, not a hang.
+    """
+
+    def __init__(self, jobs: int, job: _Job):
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        # fork shares the solved fixed problems and imported modules with no pickling and no
+        # re-import; elsewhere the job is pickled once per worker.
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self.conns, self.procs = [], []
+        self.held: dict[Any, list[int]] = {}
+        # Everything alive now (modules, templates, the caches variant 1 filled) goes to the
+        # collector's permanent generation while the workers fork, as the gc docs advise for
+        # fork without exec: their collections then never walk those ~75k objects again
+        # (time in the collector per variant 1.1 → 0.6 ms).  This process unfreezes right after.
+        gc.freeze()
+        try:
+            for _ in range(jobs):
+                mine, theirs = ctx.Pipe()
+                proc = ctx.Process(target=_serve, args=(theirs, job), daemon=True)
+                proc.start()
+                theirs.close()
+                self.conns.append(mine)
+                self.procs.append(proc)
+        finally:
+            gc.unfreeze()
+
+    def imap(self, numbers: list[int]) -> Iterator:
+        """`_work_remote(k)` for each k of `numbers`, in that order; each worker holds two
+        chunks (`_chunks`), so it starts the next while this process reads the last."""
+        from multiprocessing.connection import wait
+
+        chunks = _chunks(numbers, len(self.conns))
+        todo = iter(enumerate(chunks))
+        held = self.held = {conn: [] for conn in self.conns}  # chunk indices each works on, oldest first
+        done: dict[int, list] = {}
+
+        def give(conn) -> None:
+            task = next(todo, None)
+            if task is not None:
+                conn.send(task[1])
+                held[conn].append(task[0])
+
+        for _ in range(2):
+            for conn in self.conns:
+                give(conn)
+        for index in range(len(chunks)):
+            while index not in done:
+                for conn in wait([c for c in self.conns if held[c]]):
+                    done[held[conn].pop(0)] = self._receive(conn)
+                    give(conn)
+            yield from done.pop(index)
+
+    def _receive(self, conn) -> list:
+        try:
+            ok, value = conn.recv()
+        except (EOFError, OSError):  # OSError: it died with our next chunk unread
+            proc = self.procs[self.conns.index(conn)]
+            proc.join(1)
+            raise DeriveError(f"a worker process ended unexpectedly (exit code {proc.exitcode})") from None
+        if not ok:
+            error, trace = value
+            raise error from _RemoteTraceback(trace)
+        return value
+
+    def close(self) -> None:
+        """Stop the workers: told to when all is done, killed when a variant failed or the
+        reader stopped early (as Pool.terminate did)."""
+        if any(self.held.values()):
+            for proc in self.procs:
+                proc.terminate()
+        else:
+            for conn in self.conns:
+                try:
+                    conn.send(None)
+                except OSError:  # it has ended already
+                    pass
+        for proc in self.procs:
+            proc.join()
+        for conn in self.conns:
+            conn.close()
+
+
+def _chunks(numbers: list[int], jobs: int, most: int = 16) -> list[list[int]]:
+    """`numbers` cut into chunks of at most `most`, smaller towards the end (a quarter of what
+    is left per worker): a chunk is one message each way, and a worker holds two, so that
+    with fixed chunks of 16 one worker could still have 32 variants (~0.15 s) to build when
+    the other ran out."""
+    chunks, start = [], 0
+    while start < len(numbers):
+        size = max(1, min(most, (len(numbers) - start) // (jobs * 4)))
+        chunks.append(numbers[start:start + size])
+        start += size
+    return chunks
+
+
+class _RemoteTraceback(Exception):
+    """A worker's traceback, shown as the cause of the error raised again here."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _serve(conn, job: _Job) -> None:
+    """A worker process: build each chunk of variant numbers it is sent, until None."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process, which stops us
+    _init_worker(job, True)
+    while True:
+        try:
+            numbers = conn.recv()
+        except EOFError:  # the main process has gone
+            return
+        if numbers is None:
+            return
+        try:
+            reply = (True, [_work_remote(k) for k in numbers])
+        except Exception as e:  # a bug, not a DeriveError (`_work` sends those back as _Failure)
+            import traceback
+
+            reply = (False, (e, "\n" + "".join(traceback.format_exception(e))))
+        try:
+            conn.send(reply)
+        except Exception as e:  # the error itself cannot be pickled
+            conn.send((False, (RuntimeError(f"{type(e).__name__}: {e}"), "")))
 
 
 def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision | None = None,
@@ -546,16 +664,14 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
     yield first
     if progress:
         progress(1, n)
-    pool = _pool(jobs, job)
+    workers = _Workers(jobs, job)
     try:
-        chunk = max(1, min(16, n // (jobs * 8)))
-        for k, built in enumerate(pool.imap(_work_remote, range(2, n + 1), chunksize=chunk), 2):
+        for k, built in enumerate(workers.imap(list(range(2, n + 1))), 2):
             yield settle(built)
             if progress:
                 progress(k, n)
     finally:
-        pool.terminate()
-        pool.join()
+        workers.close()
 
 
 def generate_variants(ws: Worksheet, n: int, seed: int, *, difficulty: str | None = None,
