@@ -204,47 +204,11 @@ def write_folder(folder: Path, files: VariantFiles) -> None:
     _write(f"{folder}/key.json", files.key_json)
 
 
-def _utf8(text: str) -> bytes:
-    """`text.encode("utf-8")`, sooner for text that is ASCII but for a few Latin-1
-    characters: CPython encodes such a string one character at a time (solutions.tex, 54 kB
-    with sixteen "²": ~150 µs a variant), while its Latin-1 bytes are a copy.  Those bytes
-    with the characters seen before replaced by their UTF-8 are the answer when they decode
-    to `text` (UTF-8 round-trips); else the characters are learnt and `encode` answers."""
-    if text.isascii():
-        return text.encode("ascii")
-    try:
-        data = text.encode("latin-1")
-    except UnicodeEncodeError:  # wider characters: CPython's encoder is quick for those strings
-        return text.encode("utf-8")
-    for byte, utf8 in _LATIN1_SEEN:
-        if byte in data:
-            data = data.replace(byte, utf8)
-    try:
-        if data.decode("utf-8") == text:
-            return data
-    except UnicodeDecodeError:
-        pass
-    _learn(text.encode("latin-1"))
-    return text.encode("utf-8")
-
-
-def _learn(latin1: bytes) -> None:
-    """Add the non-ASCII bytes of `latin1` to `_LATIN1_SEEN`, in an order in which a
-    replacement does not undo an earlier one: Ã, then Â (the others' UTF-8 starts with
-    their bytes), then the rest."""
-    seen = {byte for byte, _ in _LATIN1_SEEN} | {bytes((b,)) for b in set(latin1) if b > 0x7F}
-    order = sorted(seen, key=lambda b: (b not in (b"\xc3", b"\xc2"), b != b"\xc3", b))
-    _LATIN1_SEEN[:] = [(b, b.decode("latin-1").encode("utf-8")) for b in order]
-
-
-_LATIN1_SEEN: list[tuple[bytes, bytes]] = []  # (Latin-1 byte, its character's UTF-8), in replacing order
-
-
 def _write(path: str, text: str) -> None:
     """`Path(path).write_text(text, encoding="utf-8")` but for line ends, which it would
     translate on Windows: without its Path, buffered text file and encoder, ~20 µs less a
     file, four files a variant (in the worker that built it)."""
-    data = memoryview(_utf8(text))
+    data = memoryview(text.encode("utf-8"))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
     try:
         while data:

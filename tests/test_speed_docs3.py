@@ -247,26 +247,3 @@ def test_an_earlier_run_s_folder_is_removed_whole_on_threads_and_no_link_is_foll
     _remove_tree(tmp_path / "missing")  # as rmtree(..., ignore_errors=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside"]
     shutil.rmtree(outside)
-
-
-def test_utf8_is_str_encode_whatever_it_has_learnt(monkeypatch):
-    """The Latin-1 fast path of `_utf8` gives `encode("utf-8")`'s bytes for any text, with
-    any characters learnt before (those whose UTF-8 holds another's byte included), and
-    raises where encode raises."""
-    from derive import variant_output as VO
-
-    monkeypatch.setattr(VO, "_LATIN1_SEEN", [])
-    rng = random.Random(11)
-    latin = "²·×éÂÃ\x82\x83\xa0\xb2\xc0\xff"
-    wide = "λ→−∞😀"
-    for _ in range(3000):
-        alphabet = "ab \\{}\n" + "".join(rng.sample(latin, rng.randrange(len(latin) + 1)))
-        if rng.random() < 0.1:
-            alphabet += rng.choice(wide)
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(60)))
-        assert VO._utf8(text) == text.encode("utf-8")
-        if rng.random() < 0.05:
-            VO._LATIN1_SEEN.clear()
-    assert {b for b, _ in VO._LATIN1_SEEN} <= {c.encode("latin-1") for c in latin}
-    with pytest.raises(UnicodeEncodeError):
-        VO._utf8("x\ud800")
