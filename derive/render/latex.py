@@ -20,7 +20,6 @@ from ..model import Precision, Relation, Solution
 from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
-from .text import _distinct
 from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
 
 # Relations whose forms print shorter than this (in plain text) stay on one line.
@@ -122,8 +121,16 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     `printed`: the forms' LaTeX when the caller has it already.
     """
     forms = rel.forms
-    lhs = latex(rel.lhs) if rel.lhs is not None else ""
-    parts = _distinct(["= " + text for text in (printed if printed is not None else map(latex, forms))])
+    lhs = rel.lhs
+    lhs = latex(lhs) if lhs is not None else ""
+    if printed is None and len(forms) == 1:  # most relations: nothing to compare
+        parts = ["= " + latex(forms[0])]
+    else:  # `_distinct`, inline: a form that prints like the one before it is dropped
+        parts, before = [], None
+        for text in printed if printed is not None else map(latex, forms):
+            if text != before:
+                parts.append("= " + text)
+                before = text
     last = forms[-1]
     if rel.approx and not is_exactly_shown(last, precision):
         shown = _approx_latex(last, precision)
