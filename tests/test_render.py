@@ -143,3 +143,22 @@ def test_a_subclass_prints_with_its_base_class_rule():
 
     assert latex(Label("Linear(32, 64)")) == latex(Words("Linear(32, 64)")) == r"\text{Linear(32, 64)}"
     assert text(Label("a_b")) == text(Words("a_b"))
+
+
+def test_a_long_note_puts_each_clause_on_a_row():
+    """A long note beside one row widened the whole align* block past the line (model-size's
+    missing dimensions, 62 pt): each clause of a long "a; b" gets a row of its own."""
+    from derive.forms import Sym
+    from derive.model import Relation
+    from derive.render.latex import relation_latex
+
+    x = Sym("x", "x")
+    assert relation_latex(Relation(x, (1,), note="one clause"), Precision()) == [r"x &= 1 && \text{one clause}"]
+    assert relation_latex(Relation(x, (1,), note="a = 1; b = 2"), Precision()) == [r"x &= 1 && \text{a = 1; b = 2}"]
+    a, b, c = "the inputs of Linear3 are the outputs of Linear2", "its outputs are the classes", "see above"
+    assert relation_latex(Relation(x, (1,), note=f"{a}; {b}; {c}"), Precision()) == [
+        rf"x &= 1 && \text{{{a};}}", rf" & && \text{{{b};}}", rf" & && \text{{{c}}}"]
+    long = Relation(x, tuple(range(10**40, 10**40 + 4)), note=f"{a}; {b}")  # rows of its own: clauses beside them
+    rows = relation_latex(long, Precision())
+    assert len(rows) == 4 and rows[0].endswith(rf"&& \text{{{a};}}") and rows[1].endswith(rf"&& \text{{{b}}}")
+    assert not any("&&" in row for row in rows[2:])

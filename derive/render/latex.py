@@ -25,6 +25,7 @@ from .values import _exact_decimal, approx_display, decimal_entries, display, is
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
 SHORT_RELATION_LATEX = 130  # the same budget in LaTeX source, which is about twice as long
+LONG_NOTE = 48  # characters: a longer note beside a relation puts each of its clauses ("a; b") on a row
 
 __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
            "solution_context", "escape_latex"]
@@ -141,8 +142,22 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
     if rel.note:
-        rows[0] += rf" && \text{{{_escape_cached(rel.note)}}}"
+        _add_note(rows, rel.note)
     return rows
+
+
+def _add_note(rows: list[str], note: str) -> None:
+    """The note beside the rows (`&& \\text{...}`); a long one one clause a row: model-size's
+    "in_features = Linear3.out_features; out_features = num_classes" on one row widened its
+    block 62 pt past the line (the notes are a column as wide as the widest)."""
+    clauses = note.split("; ") if len(note) > LONG_NOTE else (note,)
+    last = len(clauses) - 1
+    for i, clause in enumerate(clauses):
+        text = rf" && \text{{{_escape_cached(clause)}{';' if i < last else ''}}}"
+        if i < len(rows):
+            rows[i] += text
+        else:
+            rows.append(" &" + text)
 
 
 # Rows of recent relations, by identity: kinds keep some relations across variants (dropout's
