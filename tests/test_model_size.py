@@ -69,6 +69,17 @@ def test_seed_reduction_none_gives_a_vector_loss():
     assert texts(r["shapes"])[-1] == "[]"
 
 
+def test_a_long_group_of_equal_activations_names_its_first_and_last():
+    """Two blocks of equal width make a group of six outputs; named one by one, with six
+    labels in its note, the group's row ran the LaTeX block 218 pt past the line."""
+    sol = solve(layers="Linear(16, 32); LayerNorm; ReLU; Linear(32, 32); LayerNorm; ReLU; Linear(32, 10)",
+                input_shape=[8, 16], num_classes=10)
+    text = sol.to_text()
+    assert "ẑ₁ + … + ẑ₆ = 6 · n · 32 = 192 · n    (outputs of the 6 layers Linear1 … ReLU2)" in text
+    assert "ẑ₇ = n · 10    (output of Linear3)" in text
+    assert results(sol)["activations"] == 8 * (6 * 32 + 10)
+
+
 def test_seed_spec_file_and_blanks_written_like_the_worksheet():
     r = results(derive.solve("model-size", spec="examples/model.toml", checks="none"))
     assert (r["params"], r["activations"], r["crossover_batch"]) == (66756, 8848, 31)

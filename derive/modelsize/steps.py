@@ -267,13 +267,24 @@ def _group_form(g: ActGroup, n):
 
 @lru_cache(maxsize=4096)
 def _group_relation(g: ActGroup) -> Relation:
-    """ẑ_first + … + ẑ_last = count·n·shape (= count·size·n)."""
+    """ẑ_first + … + ẑ_last = count·n·shape (= count·size·n).
+
+    A group of more than three activations shows its first and last (a run of two blocks of
+    equal width, six outputs, written out ran its align* block 218 pt past the line)."""
     syms = tuple(zhat_sym(i) for i in range(g.first, g.last + 1))
     forms = [_group_form(g, N)]
     if g.count > 1 or len(g.shape) > 1:
         forms.append(Mul(g.count * g.size, N))
-    return Relation(Add(syms) if len(syms) > 1 else syms[0], tuple(forms), approx=False,
-                    note=f"output{'s' if g.count > 1 else ''} of {', '.join(g.labels)}")
+    if len(syms) > GROUP_WRITTEN_OUT:
+        lhs = Add((syms[0], Sym("…", r"\dots"), syms[-1]))
+        note = f"outputs of the {g.count} layers {g.labels[0]} … {g.labels[-1]}"
+    else:
+        lhs = Add(syms) if len(syms) > 1 else syms[0]
+        note = f"output{'s' if g.count > 1 else ''} of {', '.join(g.labels)}"
+    return Relation(lhs, tuple(forms), approx=False, note=note)
+
+
+GROUP_WRITTEN_OUT = 3  # activations of one group named one by one (the seed's groups have three)
 
 
 def _text_width(groups) -> int:
