@@ -279,17 +279,13 @@ class KeyWriter:
         os.remove(self.directory / ".written_parts.json")
 
 
-def _append_entries(out, lines, count: int) -> None:
-    """A variant's key entries (JSON, one per line; str, or bytes in UTF-8) appended to an
-    open array that has `count` already: each on its own indented line, commas between
-    (JSON text has no raw newline inside an entry).  KeyWriter passes bytes: bytes.replace
-    looks for one byte, str.replace ran ~8× longer on 2-byte characters."""
+def _append_entries(out, lines: bytes, count: int) -> None:
+    """A variant's key entries (JSON in UTF-8, one per line) appended to an open array that
+    has `count` already: each on its own indented line, commas between (JSON text has no
+    raw newline inside an entry).  Bytes: bytes.replace looks for one byte, str.replace ran
+    ~8× longer on 2-byte characters."""
     if lines:
-        first, later = _SEPARATORS[type(lines)]
-        out.write((first if count == 0 else later) + lines[:-1].replace(first[:1], later))
-
-
-_SEPARATORS = {str: ("\n    ", ",\n    "), bytes: (b"\n    ", b",\n    ")}
+        out.write((b"\n    " if count == 0 else b",\n    ") + lines[:-1].replace(b"\n", b",\n    "))
 
 
 _cell = csv_cell  # a CSV cell as a student would type it (see derive.key_json)

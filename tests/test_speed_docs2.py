@@ -274,12 +274,12 @@ def test_appended_entries_are_the_per_line_copy(sizes):
                  for i in range(size)] for k, size in enumerate(sizes)]
     entries = [entry for variant in variants for entry in variant]
     plain = "".join(("\n    " if i == 0 else ",\n    ") + line for i, line in enumerate(entries))
-    out, count = io.StringIO(), 0
+    out, count = io.BytesIO(), 0
     for variant in variants:
-        _append_entries(out, "".join(line + "\n" for line in variant), count)
+        _append_entries(out, "".join(line + "\n" for line in variant).encode("utf-8"), count)
         count += len(variant)
-    assert out.getvalue() == plain
-    assert json.loads("[" + out.getvalue() + "]") == [json.loads(e) for e in entries]
+    assert out.getvalue().decode("utf-8") == plain
+    assert json.loads("[" + out.getvalue().decode("utf-8") + "]") == [json.loads(e) for e in entries]
 
 
 @pytest.mark.parametrize("header", [{}, {"title": "Quiz — ü", "n": 2}])

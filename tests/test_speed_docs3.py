@@ -174,20 +174,21 @@ def test_key_files_from_the_workers_bytes_are_the_plain_key(ws, tmp_path, header
         == _plain_key(header, files)
 
 
-def test_appended_bytes_are_the_appended_text():
+def test_appended_bytes_are_the_per_line_text_in_utf8():
+    """Entries with 2- and 3-byte characters: the bytes are the per-line copy's text, encoded."""
     import io
 
     from derive.variant_output import _append_entries
 
     rng = random.Random(8)
     for _ in range(200):
-        lines = "".join('{"a": "%s"}\n' % "".join(rng.choice("xλ→\\\"é") for _ in range(rng.randrange(9)))
-                        for _ in range(rng.randrange(4)))
+        entries = ['{"a": "%s"}' % "".join(rng.choice("xλ→\\\"é") for _ in range(rng.randrange(9)))
+                   for _ in range(rng.randrange(4))]
         count = rng.randrange(3)
-        text, data = io.StringIO(), io.BytesIO()
-        _append_entries(text, lines, count)
-        _append_entries(data, lines.encode("utf-8"), count)
-        assert data.getvalue() == text.getvalue().encode("utf-8")
+        data = io.BytesIO()
+        _append_entries(data, "".join(e + "\n" for e in entries).encode("utf-8"), count)
+        plain = "".join(("\n    " if count == 0 and i == 0 else ",\n    ") + e for i, e in enumerate(entries))
+        assert data.getvalue() == plain.encode("utf-8")
 
 
 def test_a_variant_s_folder_is_what_write_text_writes(tmp_path):
