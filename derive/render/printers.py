@@ -230,9 +230,15 @@ class _FormsMixin:
     def _print_Undefined(self, x):
         return self._words("undefined")
 
+    # SymPy's Add, Mul and Pow and the forms' share these names; a printer's dispatch table
+    # sends the forms' straight to `_print_form_<Name>` (~270 such nodes a variant).
+
     def _print_Add(self, x):
         if not isinstance(x, F.Add):  # a SymPy Add
             return super()._print_Add(x)
+        return self._print_form_Add(x)
+
+    def _print_form_Add(self, x):
         terms = x.terms
         head, last = (terms, None) if len(terms) <= ELIDE_AFTER else self._elide(terms)
         if not head:
@@ -255,6 +261,9 @@ class _FormsMixin:
     def _print_Mul(self, x):
         if not isinstance(x, F.Mul):
             return super()._print_Mul(x)
+        return self._print_form_Mul(x)
+
+    def _print_form_Mul(self, x):
         return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
 
     def _print_Vec(self, x):
@@ -441,19 +450,6 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _print_Div(self, x):
         return rf"\frac{{{self._node(x.num)}}}{{{self._node(x.den)}}}"
 
-    # The forms' own Add, Mul and Pow, entered in `_dispatch` below: the `_print_<Name>` that
-    # SymPy's Add, Mul and Pow share each test which kind they got (~270 such nodes a variant).
-
-    def _print_form_Add(self, x):
-        terms = x.terms
-        if len(terms) > ELIDE_AFTER or not terms:
-            return _FormsMixin._print_Add(self, x)
-        term = self._term
-        return self._node(terms[0]) + "".join([term(t) for t in terms[1:]])
-
-    def _print_form_Mul(self, x):
-        return self._p(x.left, NEG) + self._ops[x.op] + self._p(x.right, MUL + 0.1)
-
     def _print_form_Pow(self, x):
         base = x.base
         return f"{self._p(base, ATOM + 1 if type(base) is F.Sqrt else ATOM)}^{{{self._node(x.exp)}}}"
@@ -464,7 +460,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     def _print_Pow(self, x):
         if not isinstance(x, F.Pow):
             return super()._print_Pow(x)
-        return f"{self._p(x.base, ATOM + 1 if isinstance(x.base, F.Sqrt) else ATOM)}^{{{self._node(x.exp)}}}"
+        return self._print_form_Pow(x)
 
     def _print_Mat(self, x):
         rows = x.rows
@@ -481,7 +477,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return _bmatrix(lines)
 
 
-DeriveLatexPrinter._dispatch.update({F.Add: DeriveLatexPrinter._print_form_Add, F.Mul: DeriveLatexPrinter._print_form_Mul,
+DeriveLatexPrinter._dispatch.update({F.Add: _FormsMixin._print_form_Add, F.Mul: _FormsMixin._print_form_Mul,
                                      F.Pow: DeriveLatexPrinter._print_form_Pow})
 
 
