@@ -265,6 +265,14 @@ def _group_form(g: ActGroup, n):
     return prod_form(factors)
 
 
+GROUP_WRITTEN_OUT = 3  # activations of one group named one by one (the seed's groups have three)
+
+
+def _first_to_last(zhats) -> Add:
+    """ẑ_first + … + ẑ_last: a sum of activations too long to write out."""
+    return Add((zhats[0], Sym("…", r"\dots"), zhats[-1]))
+
+
 @lru_cache(maxsize=4096)
 def _group_relation(g: ActGroup) -> Relation:
     """ẑ_first + … + ẑ_last = count·n·shape (= count·size·n).
@@ -276,15 +284,12 @@ def _group_relation(g: ActGroup) -> Relation:
     if g.count > 1 or len(g.shape) > 1:
         forms.append(Mul(g.count * g.size, N))
     if len(syms) > GROUP_WRITTEN_OUT:
-        lhs = Add((syms[0], Sym("…", r"\dots"), syms[-1]))
+        lhs = _first_to_last(syms)
         note = f"outputs of the {g.count} layers {g.labels[0]} … {g.labels[-1]}"
     else:
         lhs = Add(syms) if len(syms) > 1 else syms[0]
         note = f"output{'s' if g.count > 1 else ''} of {', '.join(g.labels)}"
     return Relation(lhs, tuple(forms), approx=False, note=note)
-
-
-GROUP_WRITTEN_OUT = 3  # activations of one group named one by one (the seed's groups have three)
 
 
 def _text_width(groups) -> int:
@@ -307,7 +312,7 @@ def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model)
         zsum = Add(tuple(zhats)) if len(zhats) > 1 else zhats[0]
         z_forms = (zsum, total([_group_form(g, N) for g in groups]), Mul(K, N))
     else:  # the group lines above carry the terms
-        zsum = Add((zhats[0], Sym("…", r"\dots"), zhats[-1])) if len(zhats) > 2 else Add(tuple(zhats))
+        zsum = _first_to_last(zhats) if len(zhats) > 2 else Add(tuple(zhats))
         z_forms = (zsum, Mul(K, N))
     rels.append(Relation(Sym("Z", "Z"), z_forms, approx=False, note="Z is a multiple of n"))
     per = [prod_form(([g.count] if g.count > 1 else []) + list(g.shape)) if (g.count > 1 or g.shape) else 1
