@@ -23,15 +23,18 @@ class Relation:
     """lhs = forms[0] = forms[1] = …  (≈ decimals of the last form when `approx`).
 
     `lhs` may be None for a continuation line; `note` is a short gloss shown to the
-    right, like the seed's "Linear1 weights and biases".
+    right, like the seed's "Linear1 weights and biases".  The renderers put a short
+    relation on one line and a long one a form per line; `stacked` asks for a form per
+    line always (model-size's totals, whose block's notes leave a line little room).
     """
 
     lhs: Any
     forms: tuple[Any, ...]
     approx: bool = True
     note: str = ""
+    stacked: bool = False
 
-    def __init__(self, lhs, forms, approx=True, note=""):
+    def __init__(self, lhs, forms, approx=True, note="", stacked=False):
         if not isinstance(forms, tuple) or not forms:
             raise TypeError("Relation.forms must be a non-empty tuple")
         d = self.__dict__
@@ -39,6 +42,7 @@ class Relation:
         d["forms"] = forms
         d["approx"] = approx
         d["note"] = note
+        d["stacked"] = stacked
 
 
 @dataclass(frozen=True)

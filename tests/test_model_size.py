@@ -75,8 +75,9 @@ def test_a_long_group_of_equal_activations_names_its_first_and_last():
     sol = solve(layers="Linear(16, 32); LayerNorm; ReLU; Linear(32, 32); LayerNorm; ReLU; Linear(32, 10)",
                 input_shape=[8, 16], num_classes=10)
     text = sol.to_text()
-    assert "ẑ₁ + … + ẑ₆ = 6 · n · 32 = 192 · n    (outputs of the 6 layers Linear1 … ReLU2)" in text
-    assert "ẑ₇ = n · 10    (output of Linear3)" in text
+    assert "ẑ₁ + … + ẑ₆ = 6 · n · 32 = 192 · n    (the 6 layers Linear1 … ReLU2)" in text
+    assert "ẑ₇ = n · 10    (Linear3)" in text
+    assert "Z = ẑ₁ + ẑ₂ + … + ẑ₇    (Z is a multiple of n)" in text
     assert results(sol)["activations"] == 8 * (6 * 32 + 10)
 
 
@@ -92,12 +93,14 @@ def test_seed_spec_file_and_blanks_written_like_the_worksheet():
 def test_seed_steps_read_like_the_worksheet():
     sol = solve(**SEED)
     text = sol.to_text()
-    assert "C_Linear1 = 52 · 128 + 128 = 6784    (Linear1 weights and biases)" in text
-    assert "C_LayerNorm1 = 128 + 128 = 256    (LayerNorm1 γ and β parameters)" in text
-    assert "= 6784 + 256 + 33024 + 512 + 5140 + 40 + 21000" in text
-    assert "ẑ₁ + ẑ₂ + ẑ₃ = 3 · n · 128 = 384 · n    (outputs of Linear1, LayerNorm1, ReLU1)" in text
-    assert "= 3 · n · 128 + 3 · n · 256 + 3 · n · 20 + n · 1000" in text
-    assert "Z = 3 · 4 · 128 + 3 · 4 · 256 + 3 · 4 · 20 + 4 · 1000 = 8848" in text
+    # the line's symbol names the layer, so its note does not repeat it
+    assert "C_Linear1 = 52 · 128 + 128 = 6784    (weights and biases)" in text
+    assert "C_LayerNorm1 = 128 + 128 = 256    (γ and β parameters)" in text
+    # seven values and their total: the total on a row of its own, as the seed writes it
+    assert "C = 6784 + 256 + 33024 + 512 + 5140 + 40 + 21000    (total parameters)\n    = 66756\n" in text
+    assert "ẑ₁ + ẑ₂ + ẑ₃ = 3 · n · 128 = 384 · n    (Linear1, LayerNorm1, ReLU1)" in text
+    assert "Z = ẑ₁ + ẑ₂ + … + ẑ₁₀    (Z is a multiple of n)\n    = 3 · n · 128 + 3 · n · 256 + 3 · n · 20 + n · 1000\n" in text
+    assert "Z = 3 · 4 · 128 + 3 · 4 · 256 + 3 · 4 · 20 + 4 · 1000    (n = 4)\n    = 8848\n" in text
     assert "Linear4 = Linear(?, ?) = Linear(20, 1000)" in text
     assert "shape(z₁₁) = []" in text
     assert "n* = floor(C/K) + 1 = 30 + 1 = 31" in text

@@ -25,6 +25,7 @@ def _plain_relation_latex(rel, precision, printed=None):
     """relation_latex as written before its inline `_distinct`: every form's text, then the
     ones equal to the text before them dropped."""
     from derive.render import latex as L
+    from derive.render.breaking import break_sum
     from derive.render.printers import latex
     from derive.render.text import _distinct
 
@@ -35,7 +36,14 @@ def _plain_relation_latex(rel, precision, printed=None):
         shown = L._approx_latex(last, precision)
         if shown is not None:
             parts.append(r"\approx " + shown)
-    if len(rel.forms) == 1 or sum(map(len, parts)) <= L.SHORT_RELATION_LATEX:
+    broken = []  # each long sum over rows (derive.render.breaking)
+    for part in parts:
+        relation, _, form = part.partition(" ")
+        first, *more = break_sum(form)
+        broken += [f"{relation} {first}", *(rf"\quad {row}" for row in more)]
+    one_row = len(rel.forms) == 1 or (sum(map(len, parts)) <= L.SHORT_RELATION_LATEX and not rel.stacked)
+    parts, one_row = broken, one_row and len(broken) == len(parts)
+    if one_row:
         rows = [f"{lhs} &" + " ".join(parts)]
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
@@ -58,7 +66,8 @@ def test_relation_rows_drop_repeated_forms_as_distinct_does(seed):
         pool = [_tree(rng, 3) for _ in range(3)]
         forms = tuple(rng.choice(pool) for _ in range(rng.choice([1, 1, 2, 3, 4, 6])))
         lhs = rng.choice([None, F.Sym("y", "y"), F.Call(F.Sym("f", r"\mathrm{f}"), (F.Sym("x", "x"),))])
-        rel = Relation(lhs, forms, approx=rng.random() < 0.7, note=rng.choice(["", "a note & 5%"]))
+        rel = Relation(lhs, forms, approx=rng.random() < 0.7, note=rng.choice(["", "a note & 5%"]),
+                       stacked=rng.random() < 0.2)
         precision = rng.choice([Precision(), Precision(4), Precision(2, 3)])
         printed = tuple(latex(f) for f in forms)
         try:

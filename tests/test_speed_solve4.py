@@ -56,7 +56,8 @@ def test_hand_written_init_stores_what_the_plain_init_stores(cls):
 
 def test_hand_written_init_keeps_defaults_and_checks():
     assert vars(forms.Mul(1, 2)) == {"left": 1, "right": 2, "op": "dot"}
-    assert vars(model.Relation(None, (1,))) == {"lhs": None, "forms": (1,), "approx": True, "note": ""}
+    assert vars(model.Relation(None, (1,))) == {"lhs": None, "forms": (1,), "approx": True, "note": "",
+                                                   "stacked": False}
     with pytest.raises(TypeError):
         model.Relation(None, [1])
     with pytest.raises(TypeError):

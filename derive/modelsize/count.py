@@ -54,7 +54,8 @@ OPTIMIZER_STATE_NAMES = {"momentum": "momentum buffer", "rmsprop": "square avera
 
 @dataclass(frozen=True)
 class ParamLine:
-    """One line of the C (or buffer) derivation: a layer's formula, its value, a gloss."""
+    """One line of the C (or buffer) derivation: a layer's formula, its value, a gloss
+    (the line's symbol names the layer, C_Linear1, so the gloss does not)."""
 
     layer: int          # 0-based layer index
     label: str          # Linear1
@@ -93,25 +94,25 @@ def _lines_for(k: int, label: str, layer, model: Model | None) -> list[ParamLine
         if model is not None and k in model.ties:
             owner = model.labels[model.ties[k]]
             if layer.bias:
-                return [ParamLine(k, label, o, o, f"{label} biases (weight tied to {owner})",
+                return [ParamLine(k, label, o, o, f"biases (weight tied to {owner})",
                                   kinds=frozenset({"bias"}))]
-            return [ParamLine(k, label, 0, 0, f"{label}: weight tied to {owner}")]
+            return [ParamLine(k, label, 0, 0, f"weight tied to {owner}")]
         if layer.bias:
-            return [ParamLine(k, label, Add((Mul(i, o), o)), i * o + o, f"{label} weights and biases",
+            return [ParamLine(k, label, Add((Mul(i, o), o)), i * o + o, "weights and biases",
                               kinds=frozenset({"weight", "bias"}))]
-        return [ParamLine(k, label, Mul(i, o), i * o, f"{label} weights (no bias)", kinds=frozenset({"weight"}))]
+        return [ParamLine(k, label, Mul(i, o), i * o, "weights (no bias)", kinds=frozenset({"weight"}))]
     if isinstance(layer, LayerNorm):
         d = layer.normalized_shape
         if not layer.elementwise_affine:
-            return [ParamLine(k, label, 0, 0, f"{label}: no γ, β (elementwise_affine=false)")]
+            return [ParamLine(k, label, 0, 0, "no γ, β (elementwise_affine=false)")]
         if not layer.bias:
-            return [ParamLine(k, label, d, d, f"{label} γ (no β: bias=false)", kinds=frozenset({"norm"}))]
-        return [ParamLine(k, label, Add((d, d)), 2 * d, f"{label} γ and β parameters", kinds=frozenset({"norm"}))]
+            return [ParamLine(k, label, d, d, "γ (no β: bias=false)", kinds=frozenset({"norm"}))]
+        return [ParamLine(k, label, Add((d, d)), 2 * d, "γ and β parameters", kinds=frozenset({"norm"}))]
     if isinstance(layer, (BatchNorm1d, BatchNorm2d)):
         c = layer.num_features
         if not layer.affine:
-            return [ParamLine(k, label, 0, 0, f"{label}: no γ, β (affine=false)")]
-        return [ParamLine(k, label, Add((c, c)), 2 * c, f"{label} γ and β",
+            return [ParamLine(k, label, 0, 0, "no γ, β (affine=false)")]
+        return [ParamLine(k, label, Add((c, c)), 2 * c, "γ and β",
                           kinds=frozenset({"bnorm"}))]
     if isinstance(layer, Conv2d):
         kh, kw = pair(layer.kernel_size)
@@ -120,29 +121,29 @@ def _lines_for(k: int, label: str, layer, model: Model | None) -> list[ParamLine
         wn = layer.out_channels * (layer.in_channels // layer.groups) * kh * kw
         if layer.bias:
             return [ParamLine(k, label, Add((w, layer.out_channels)), wn + layer.out_channels,
-                              f"{label} kernels and biases", kinds=frozenset({"weight", "bias"}))]
-        return [ParamLine(k, label, w, wn, f"{label} kernels (no bias)", kinds=frozenset({"weight"}))]
+                              "kernels and biases", kinds=frozenset({"weight", "bias"}))]
+        return [ParamLine(k, label, w, wn, "kernels (no bias)", kinds=frozenset({"weight"}))]
     if isinstance(layer, Embedding):
         v, d = layer.num_embeddings, layer.embedding_dim
-        return [ParamLine(k, label, Mul(v, d), v * d, f"{label} table, one row per token",
+        return [ParamLine(k, label, Mul(v, d), v * d, "table, one row per token",
                           kinds=frozenset({"weight"}))]
     if isinstance(layer, TransformerBlock):
         d, ff = layer.d_model, layer.d_ff
         if layer.bias:
             return [
                 ParamLine(k, label, Mul(4, Add((Mul(d, d), d))), 4 * (d * d + d),
-                          f"{label} q, k, v, out projections", "attention",
+                          "q, k, v, out projections", "attention",
                           frozenset({"weight", "bias"})),
-                ParamLine(k, label, Mul(2, Add((d, d))), 4 * d, f"{label} 2 LayerNorms, γ and β", "norms",
+                ParamLine(k, label, Mul(2, Add((d, d))), 4 * d, "2 LayerNorms, γ and β", "norms",
                           frozenset({"norm"})),
                 ParamLine(k, label, Add((Mul(d, ff), ff, Mul(ff, d), d)), 2 * d * ff + ff + d,
-                          f"{label} MLP {d}→{ff}→{d}", "MLP", frozenset({"weight", "bias"})),
+                          f"MLP {d}→{ff}→{d}", "MLP", frozenset({"weight", "bias"})),
             ]
         return [
-            ParamLine(k, label, Mul(4, Mul(d, d)), 4 * d * d, f"{label} q, k, v, out projections",
+            ParamLine(k, label, Mul(4, Mul(d, d)), 4 * d * d, "q, k, v, out projections",
                       "attention", frozenset({"weight"})),
-            ParamLine(k, label, Mul(2, d), 2 * d, f"{label} 2 LayerNorms, γ", "norms", frozenset({"norm"})),
-            ParamLine(k, label, Add((Mul(d, ff), Mul(ff, d))), 2 * d * ff, f"{label} MLP {d}→{ff}→{d}",
+            ParamLine(k, label, Mul(2, d), 2 * d, "2 LayerNorms, γ", "norms", frozenset({"norm"})),
+            ParamLine(k, label, Add((Mul(d, ff), Mul(ff, d))), 2 * d * ff, f"MLP {d}→{ff}→{d}",
                       "MLP", frozenset({"weight"})),
         ]
     return []
@@ -174,7 +175,7 @@ def buffer_lines(model: Model) -> tuple[ParamLine, ...]:
         if isinstance(layer, (BatchNorm1d, BatchNorm2d)) and layer.track_running_stats:
             c = layer.num_features
             out.append(ParamLine(k, label, Add((c, c, 1)), 2 * c + 1,
-                                 f"{label} running mean, var, count"))
+                                 "running mean, var, count"))
     return tuple(out)
 
 

@@ -227,7 +227,10 @@ def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C:
         total_forms = (Add(tuple(l.count for l in counted)), C) if len(counted) > 1 else (counted[0].count,)
     else:
         total_forms = (0,)
-    rels.append(Relation(Sym("C", "C"), total_forms, approx=False, note="total parameters"))
+    # The seed's seven values and their total on one row ran 19 pt past the line beside the
+    # block's notes (a column as wide as the widest): the total goes on a row of its own.
+    rels.append(Relation(Sym("C", "C"), total_forms, approx=False, note="total parameters",
+                         stacked=len(counted) > GROUP_WRITTEN_OUT))
     if buffers:
         B = sum(b.count for b in buffers)
         rels.extend(Relation(Sym(f"B_{b.label}", rf"B_{{\text{{{b.label}}}}}"), (b.form, b.count), approx=False,
@@ -268,9 +271,10 @@ def _group_form(g: ActGroup, n):
 GROUP_WRITTEN_OUT = 3  # activations of one group named one by one (the seed's groups have three)
 
 
-def _first_to_last(zhats) -> Add:
-    """ẑ_first + … + ẑ_last: a sum of activations too long to write out."""
-    return Add((zhats[0], Sym("…", r"\dots"), zhats[-1]))
+def _first_to_last(zhats, head: int = 1) -> Add:
+    """ẑ_first + … + ẑ_last (with `head` = 2, ẑ₁ + ẑ₂ + … + ẑ_last, as the seed writes Z):
+    a sum of activations too long to write out."""
+    return Add((*zhats[:head], Sym("…", r"\dots"), zhats[-1]))
 
 
 @lru_cache(maxsize=4096)
@@ -285,10 +289,10 @@ def _group_relation(g: ActGroup) -> Relation:
         forms.append(Mul(g.count * g.size, N))
     if len(syms) > GROUP_WRITTEN_OUT:
         lhs = _first_to_last(syms)
-        note = f"outputs of the {g.count} layers {g.labels[0]} … {g.labels[-1]}"
+        note = f"the {g.count} layers {g.labels[0]} … {g.labels[-1]}"
     else:
         lhs = Add(syms) if len(syms) > 1 else syms[0]
-        note = f"output{'s' if g.count > 1 else ''} of {', '.join(g.labels)}"
+        note = ", ".join(g.labels)
     return Relation(lhs, tuple(forms), approx=False, note=note)
 
 
@@ -308,22 +312,25 @@ def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model)
     def total(parts):
         return parts[0] if len(parts) == 1 else Add(tuple(parts))
 
+    # Z = ẑ₁ + ẑ₂ + … + ẑ₁₀ as the seed writes it: the ten written out were the widest row of
+    # the block, 28 pt past the line beside the group lines' notes.
+    zsum = (_first_to_last(zhats, 2) if len(zhats) > GROUP_WRITTEN_OUT + 1
+            else Add(tuple(zhats)) if len(zhats) > 1 else zhats[0])
     if full:
-        zsum = Add(tuple(zhats)) if len(zhats) > 1 else zhats[0]
         z_forms = (zsum, total([_group_form(g, N) for g in groups]), Mul(K, N))
     else:  # the group lines above carry the terms
-        zsum = _first_to_last(zhats) if len(zhats) > 2 else Add(tuple(zhats))
         z_forms = (zsum, Mul(K, N))
-    rels.append(Relation(Sym("Z", "Z"), z_forms, approx=False, note="Z is a multiple of n"))
+    rels.append(Relation(Sym("Z", "Z"), z_forms, approx=False, note="Z is a multiple of n", stacked=True))  # as the seed
     per = [prod_form(([g.count] if g.count > 1 else []) + list(g.shape)) if (g.count > 1 or g.shape) else 1
            for g in groups] if full else [g.count * g.size for g in groups]
     rels.append(Relation(Sym("K", "K"), (total(per), K) if not one or full else (K,), approx=False,
                          note="elements per example"))
     at_n = total([_group_form(g, n) for g in groups]) if full else Mul(n, K)
-    rels.append(Relation(Sym("Z", "Z"), (at_n, Z), approx=False, note=f"n = {n}"))
+    rels.append(Relation(Sym("Z", "Z"), (at_n, Z), approx=False, note=f"n = {n}", stacked=full))
     last = len(model.shapes)
     excluded = "the input x" + (f" and the loss output z{last + 1}" if model.loss is not None else "")
-    text = (f"Each line counts the elements of a group of activations of the same shape. Z adds up the "
+    text = (f"Each line counts the elements of a group of activations of the same shape, the outputs of "
+            f"the layers named beside it. Z adds up the "
             f"intermediate activations z1…z{last} (every layer output; {excluded} are not counted), so "
             f"Z = n·K with K = {K} per example.")
     return Step("Activation count Z", tuple(rels), text)

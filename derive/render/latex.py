@@ -18,6 +18,7 @@ from ..forms import Mat, Vec
 from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
 from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
+from .breaking import LONG_FORM, break_sum
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
 from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
@@ -137,13 +138,30 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
         shown = _approx_latex(last, precision)
         if shown is not None:
             parts.append(r"\approx " + shown)
-    if len(forms) == 1 or sum(map(len, parts)) <= SHORT_RELATION_LATEX:
+    one_row = len(forms) == 1 or (sum(map(len, parts)) <= SHORT_RELATION_LATEX and not rel.stacked)
+    if any(len(part) > LONG_FORM for part in parts):  # the length test first: most forms are short
+        rows_of = _broken(parts)
+        one_row &= len(rows_of) == len(parts)
+        parts = rows_of
+    if one_row:
         rows = [f"{lhs} &" + " ".join(parts)]
     else:
         rows = [f"{lhs if i == 0 else ''} &{part}" for i, part in enumerate(parts)]
     if rel.note:
         _add_note(rows, rel.note)
     return rows
+
+
+def _broken(parts: list[str]) -> list[str]:
+    """The parts (`= form`, `\\approx d`) with each long sum cut over rows (`\\quad + t` under
+    its first row): dropout's ten-unit dot product ran 225 pt past the line."""
+    out = []
+    for part in parts:
+        relation, _, form = part.partition(" ")
+        first, *more = break_sum(form)
+        out.append(f"{relation} {first}")
+        out.extend(rf"\quad {row}" for row in more)
+    return out
 
 
 def _add_note(rows: list[str], note: str) -> None:

@@ -111,6 +111,13 @@ def _is_negative(x) -> bool:
     return False
 
 
+def _first_factor(x):
+    """The leftmost factor of a product form."""
+    while type(x) is F.Mul:
+        x = x.left
+    return x
+
+
 def _negate(x):
     if isinstance(x, Dec):
         return Dec(x.text[1:])
@@ -248,12 +255,22 @@ class _FormsMixin:
         return text if last is None else f"{text} + {self._dots}{self._term(last)}"
 
     def _term(self, t) -> str:
-        """` + t` after the first term of a sum, or ` - |t|` when t is a negative number."""
+        """` + t` after the first term of a sum, or ` - |t|` when t is a negative number;
+        a product led by a negative number keeps it in parentheses, ` + (-1) · 3`, as a
+        dot product's terms wᵢ·xᵢ are written (not ` + -1 · 3`)."""
         if _is_negative(t):
             negated = _negate(t)
             if _prec(negated, self.latex_mode) > ADD:
                 return " - " + self._node(negated)
+        elif type(t) is F.Mul and _is_negative(_first_factor(t)):
+            return " + " + self._product_led_in_parentheses(t)
         return " + " + self._p(t, NEG)
+
+    def _product_led_in_parentheses(self, x) -> str:
+        left = x.left
+        first = (self._product_led_in_parentheses(left) if type(left) is F.Mul
+                 else self._paren(self._node(left)))
+        return first + self._ops[x.op] + self._p(x.right, MUL + 0.1)
 
     def _print_Sub(self, x):
         return f"{self._p(x.left, ADD)} - {self._p(x.right, MUL)}"
@@ -430,10 +447,13 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         # The mixin's rule read off the number's text rather than by negating it: a number
         # printed with its sign binds as an atom, so `- |t|` is its text without the sign;
         # a surd with both parts binds as a sum and keeps its parentheses.  A form (a type
-        # with a fixed precedence) is never negative: ` + ` and the form.
+        # with a fixed precedence) is never negative: ` + ` and the form (a product led by a
+        # negative number with it in parentheses, as the mixin's rule).
         kind = type(t)
         prec = self._precedence.get(kind)
         if prec is not None:  # `_p(t, NEG)` without its call
+            if kind is F.Mul and _is_negative(_first_factor(t)):
+                return " + " + self._product_led_in_parentheses(t)
             s = self._node(t)
             return rf" + \left({s}\right)" if prec < NEG else " + " + s
         if kind is Fraction or kind is int:  # the commonest terms: `_number` without its call

@@ -22,7 +22,7 @@ def relation_text(rel: Relation, precision: Precision) -> str:
         shown = approx_display(last, precision)
         if shown is not None:
             parts.append(("≈", text(shown)))
-    if sum(len(body) for _, body in parts) <= SHORT_RELATION and not any(
+    if (len(parts) == 1 or not rel.stacked) and sum(len(body) for _, body in parts) <= SHORT_RELATION and not any(
             "\n" in body for _, body in parts):
         line = head + "".join(f" {op} {body}" for op, body in parts)
         return line + (f"    ({rel.note})" if rel.note else "")
