@@ -22,11 +22,10 @@ __all__ = ["visible_length", "break_sum", "LONG_FORM", "ROW_FORM"]
 LONG_FORM = 90  # visible characters (~380 pt): a longer sum is broken over rows
 ROW_FORM = 60  # visible characters a broken sum puts on a row (at most ~370 pt)
 
-# What nests (a group, \left…\right, an environment) and the top-level operators between terms.
-_TOKENS = re.compile(r"\\begin\{[a-zA-Z*]*\}|\\end\{[a-zA-Z*]*\}|\\left(?![a-zA-Z])|\\right(?![a-zA-Z])"
-                     r"|[{}]| [+-] ")
-_OPEN = {"{", "\\left"}
-_CLOSE = {"}", "\\right"}
+# What opens a nesting (a group, \left, an environment), what closes one, and the operators
+# between terms: which group matched says which (`lastindex`).
+_TOKENS = re.compile(r"(\{|\\left(?![a-zA-Z])|\\begin\{[a-zA-Z*]*\})"
+                     r"|(\}|\\right(?![a-zA-Z])|\\end\{[a-zA-Z*]*\})|( [+-] )")
 
 
 def visible_length(text: str) -> int:
@@ -39,14 +38,14 @@ def break_sum(text: str) -> list[str]:
     """`text` (one form's LaTeX) as the rows it takes: itself when it is short or not a sum,
     else its terms shared evenly over rows of about ROW_FORM; each row after the first starts
     with its operator (`+ t`), for the caller to indent under the first."""
-    if len(text) <= LONG_FORM or visible_length(text) <= LONG_FORM:
-        return [text]
+    if len(text) <= LONG_FORM or visible_length(text) <= LONG_FORM or (" + " not in text and " - " not in text):
+        return [text]  # (most long forms are vectors: no operator at all)
     cuts, depth = [], 0
     for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in _OPEN or token.startswith("\\begin"):
+        kind = match.lastindex
+        if kind == 1:
             depth += 1
-        elif token in _CLOSE or token.startswith("\\end"):
+        elif kind == 2:
             depth -= 1
         elif depth == 0:
             cuts.append(match.start())

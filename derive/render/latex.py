@@ -18,7 +18,7 @@ from ..forms import Mat, Vec
 from ..memo import KeptByIdentity, keep
 from ..model import Precision, Relation, Solution
 from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
-from .breaking import LONG_FORM, break_sum
+from .breaking import LONG_FORM, break_sum, visible_length
 from .escape import escape_latex, escape_latex_kept
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
 from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
@@ -139,10 +139,10 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
         if shown is not None:
             parts.append(r"\approx " + shown)
     one_row = len(forms) == 1 or (sum(map(len, parts)) <= SHORT_RELATION_LATEX and not rel.stacked)
-    if any(len(part) > LONG_FORM for part in parts):  # the length test first: most forms are short
+    if max(map(len, parts)) > LONG_FORM:  # the source's length first: most forms are short
         rows_of = _broken(parts)
-        one_row &= len(rows_of) == len(parts)
-        parts = rows_of
+        if rows_of is not None:
+            parts, one_row = rows_of, False
     if one_row:
         rows = [f"{lhs} &" + " ".join(parts)]
     else:
@@ -152,16 +152,20 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
     return rows
 
 
-def _broken(parts: list[str]) -> list[str]:
+def _broken(parts: list[str]) -> list[str] | None:
     """The parts (`= form`, `\\approx d`) with each long sum cut over rows (`\\quad + t` under
-    its first row): dropout's ten-unit dot product ran 225 pt past the line."""
+    its first row), or None when none is: dropout's ten-unit dot product ran 225 pt past the
+    line.  (Long vectors and fractions, most long parts, are not sums.)"""
     out = []
     for part in parts:
+        if visible_length(part) <= LONG_FORM:  # `break_sum`'s own test, on the form and its relation
+            out.append(part)
+            continue
         relation, _, form = part.partition(" ")
         first, *more = break_sum(form)
         out.append(f"{relation} {first}")
         out.extend(rf"\quad {row}" for row in more)
-    return out
+    return out if len(out) > len(parts) else None
 
 
 def _add_note(rows: list[str], note: str) -> None:

@@ -111,11 +111,16 @@ def _is_negative(x) -> bool:
     return False
 
 
-def _first_factor(x):
-    """The leftmost factor of a product form."""
+def _led_by_negative(x) -> bool:
+    """Whether a product form's leftmost factor is a negative number."""
     while type(x) is F.Mul:
         x = x.left
-    return x
+    kind = type(x)
+    if kind is int:  # the commonest, without `_is_negative`'s tests
+        return x < 0
+    if kind is Fraction:
+        return x._numerator < 0
+    return _is_negative(x)
 
 
 def _negate(x):
@@ -262,7 +267,7 @@ class _FormsMixin:
             negated = _negate(t)
             if _prec(negated, self.latex_mode) > ADD:
                 return " - " + self._node(negated)
-        elif type(t) is F.Mul and _is_negative(_first_factor(t)):
+        elif type(t) is F.Mul and _led_by_negative(t):
             return " + " + self._product_led_in_parentheses(t)
         return " + " + self._p(t, NEG)
 
@@ -452,7 +457,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         kind = type(t)
         prec = self._precedence.get(kind)
         if prec is not None:  # `_p(t, NEG)` without its call
-            if kind is F.Mul and _is_negative(_first_factor(t)):
+            if kind is F.Mul and _led_by_negative(t):
                 return " + " + self._product_led_in_parentheses(t)
             s = self._node(t)
             return rf" + \left({s}\right)" if prec < NEG else " + " + s
