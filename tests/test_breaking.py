@@ -49,13 +49,13 @@ def test_a_broken_sum_is_the_sum_cut_between_its_terms(first, rest):
     for row in rows[1:]:
         assert position in starts and row[:2] in ("+ ", "- ")
         position += len(row) + 1
-    # rows about even: as many as ROW_FORM needs (one more at most), none longer than its
-    # share of the sum by more than a term
+    # rows about even: as many as ROW_FORM needs, none longer than its share of the sum (in
+    # the source, whose terms are alike) by more than a term
     needed = -(-visible_length(text_) // ROW_FORM)
-    share = visible_length(text_) / needed
-    longest_term = max(visible_length(t) for t in terms)
-    assert len(rows) <= needed + 1
-    assert all(visible_length(row) <= share + longest_term for row in rows)
+    share = len(text_) / needed
+    longest_term = max(len(t) + 1 for t in terms)
+    assert 2 <= len(rows) <= needed
+    assert all(len(row) <= share + longest_term for row in rows)
 
 
 def test_what_is_not_a_sum_is_never_broken():

@@ -155,12 +155,12 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
 def _broken(parts: list[str]) -> list[str] | None:
     """The parts (`= form`, `\\approx d`) with each long sum cut over rows (`\\quad + t` under
     its first row), or None when none is: dropout's ten-unit dot product ran 225 pt past the
-    line.  (Long vectors and fractions, most long parts, are not sums.)"""
+    line.  (Most long parts are vectors or fractions, not sums: they are told apart first.)"""
+    if not any([len(part) > LONG_FORM and (" + " in part or " - " in part) and visible_length(part) > LONG_FORM
+                for part in parts]):
+        return None
     out = []
     for part in parts:
-        if visible_length(part) <= LONG_FORM:  # `break_sum`'s own test, on the form and its relation
-            out.append(part)
-            continue
         relation, _, form = part.partition(" ")
         first, *more = break_sum(form)
         out.append(f"{relation} {first}")

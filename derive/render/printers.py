@@ -457,9 +457,9 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         kind = type(t)
         prec = self._precedence.get(kind)
         if prec is not None:  # `_p(t, NEG)` without its call
-            if kind is F.Mul and _led_by_negative(t):
-                return " + " + self._product_led_in_parentheses(t)
             s = self._node(t)
+            if s[:1] == "-" and kind is F.Mul and _led_by_negative(t):  # its text's sign first: cheap
+                return " + " + self._product_led_in_parentheses(t)
             return rf" + \left({s}\right)" if prec < NEG else " + " + s
         if kind is Fraction or kind is int:  # the commonest terms: `_number` without its call
             s = _fraction_latex(t) if kind is Fraction else str(t)
