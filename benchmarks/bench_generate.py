@@ -42,6 +42,15 @@ PDF_N, PDF_TARGET_S = 100, 60.0
 # files were just deleted (a previous benchmark's cleanup, a test run): the benchmark prints
 # the cost it sees, and also times a run written to RAM (/dev/shm), which is derive's own work.
 RUNS = 3  # best of: noise only ever adds time (timeit's advice)
+
+
+def _quiesce() -> None:
+    """Write the earlier runs' files to disk before a timed run (not timed).  A run leaves
+    ~93 MB of dirty pages that the kernel writes back ~30 s later, on the same 2 cores as the
+    next runs: the whole command, timed after nine runs, measured 4.7-5.4 s where the same
+    command alone measured 3.8-4.8 s.  A user's one run pays its own write-back after it ends."""
+    if hasattr(os, "sync"):
+        os.sync()
 OUT_BASE = os.environ.get("DERIVE_BENCH_DIR") or str(ROOT)
 
 
@@ -59,6 +68,7 @@ def _run(ws, n: int, out: Path, *, jobs: int, checks, combined: bool = False) ->
     from derive.generate import prepare
     from derive.variant_output import generate_into
 
+    _quiesce()
     start = time.perf_counter()
     plan = prepare(ws, n, 7)
     generate_into(plan, out, {"format": "derive-variants-key"}, pdf=False, combined=combined, jobs=jobs,
@@ -71,6 +81,7 @@ def _command(n: int, out: Path, jobs: int) -> float:
     command = [sys.executable, "-c", "import sys; from derive.cli import main; sys.exit(main(sys.argv[1:]))",
                "generate", str(SPEC), "--variants", str(n), "--seed", "7", "--no-pdf", "--quiet",
                "--jobs", str(jobs), "-o", str(out)]
+    _quiesce()
     start = time.perf_counter()
     subprocess.run(command, check=True)
     return time.perf_counter() - start
