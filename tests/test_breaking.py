@@ -112,3 +112,26 @@ def test_no_worked_solution_runs_into_the_margin(tmp_path, difficulty, seed):
     overfull = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]* lines? (\d+)", log)
     assert "Variant 12" in (out / "solutions.tex").read_text(encoding="utf-8")
     assert not overfull, f"rows past the line (pt, source line): {overfull}"
+
+
+@pytest.mark.requires_tool("pdflatex")
+def test_a_training_memory_total_fits_its_solution_page(tmp_path):
+    """With Adam, "M = M_params + M_grads + M_optimizer + M_activations = 133512 + … = 551744"
+    is 128 characters of source (under the one-row budget) but 70 visible: on one row beside
+    its notes it ran 177 pt past the line."""
+    import os
+    import shutil
+
+    import derive
+    from derive.render import pdf
+
+    sol = derive.solve("model-size", spec=str(ROOT / "examples" / "model.toml"), optimizer="adam", dtype="bf16",
+                       checks="none")
+    tex = sol.to_latex()
+    assert r"M &= M_{\text{params}} + M_{\text{grads}} + M_{\text{optimizer}} + M_{\text{activations}}" in tex
+    assert " &= 133512 + 133512 + 267024 + 17696 \\\\" in tex
+    (tmp_path / "s.tex").write_text(tex, encoding="utf-8")
+    subprocess.run([shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                    "s.tex"], cwd=tmp_path, env={**os.environ, **pdf._ENV}, stdin=subprocess.DEVNULL,
+                   capture_output=True, check=True, timeout=120)
+    assert "Overfull \\hbox" not in (tmp_path / "s.log").read_text(encoding="latin-1")

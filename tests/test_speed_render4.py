@@ -25,7 +25,7 @@ def _plain_relation_latex(rel, precision, printed=None):
     """relation_latex as written before its inline `_distinct`: every form's text, then the
     ones equal to the text before them dropped."""
     from derive.render import latex as L
-    from derive.render.breaking import break_sum
+    from derive.render.breaking import break_sum, visible_length
     from derive.render.printers import latex
     from derive.render.text import _distinct
 
@@ -41,7 +41,8 @@ def _plain_relation_latex(rel, precision, printed=None):
         relation, _, form = part.partition(" ")
         first, *more = break_sum(form)
         broken += [f"{relation} {first}", *(rf"\quad {row}" for row in more)]
-    one_row = len(rel.forms) == 1 or (sum(map(len, parts)) <= L.SHORT_RELATION_LATEX and not rel.stacked)
+    one_row = len(rel.forms) == 1 or (sum(map(len, parts)) <= L.SHORT_RELATION_LATEX and not rel.stacked
+                                      and sum(visible_length(p) for p in parts) <= L.SHORT_RELATION_VISIBLE)
     parts, one_row = broken, one_row and len(broken) == len(parts)
     if one_row:
         rows = [f"{lhs} &" + " ".join(parts)]

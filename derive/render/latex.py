@@ -26,6 +26,10 @@ from .values import _exact_decimal, approx_display, decimal_entries, display, is
 # Relations whose forms print shorter than this (in plain text) stay on one line.
 SHORT_RELATION = 60
 SHORT_RELATION_LATEX = 130  # the same budget in LaTeX source, which is about twice as long
+# ... and in visible characters (derive.render.breaking): digits show every character of their
+# source, so model-size's "M = M_params + M_grads + M_optimizer + M_activations = 133512 + … = 551744"
+# (128 characters of source, 70 visible) ran 177 pt past the line on one row beside its notes.
+SHORT_RELATION_VISIBLE = 64
 LONG_NOTE = 48  # characters: a longer note beside a relation puts each of its clauses ("a; b") on a row
 
 __all__ = ["environment", "relation_latex", "render_latex", "render_latex_fragment",
@@ -138,7 +142,8 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
         shown = _approx_latex(last, precision)
         if shown is not None:
             parts.append(r"\approx " + shown)
-    one_row = len(forms) == 1 or (sum(map(len, parts)) <= SHORT_RELATION_LATEX and not rel.stacked)
+    one_row = len(forms) == 1 or (sum(map(len, parts)) <= SHORT_RELATION_LATEX and not rel.stacked
+                                  and sum(map(visible_length, parts)) <= SHORT_RELATION_VISIBLE)
     if max(map(len, parts)) > LONG_FORM:  # the source's length first: most forms are short
         rows_of = _broken(parts)
         if rows_of is not None:
