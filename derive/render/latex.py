@@ -142,8 +142,12 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
         shown = _approx_latex(last, precision)
         if shown is not None:
             parts.append(r"\approx " + shown)
-    one_row = len(forms) == 1 or (sum(map(len, parts)) <= SHORT_RELATION_LATEX and not rel.stacked
-                                  and sum(map(visible_length, parts)) <= SHORT_RELATION_VISIBLE)
+    if len(forms) == 1:
+        one_row = True
+    else:  # (a part shows at most as many characters as its source has)
+        length = sum(map(len, parts))
+        one_row = (length <= SHORT_RELATION_LATEX and not rel.stacked
+                   and (length <= SHORT_RELATION_VISIBLE or sum(map(visible_length, parts)) <= SHORT_RELATION_VISIBLE))
     if max(map(len, parts)) > LONG_FORM:  # the source's length first: most forms are short
         rows_of = _broken(parts)
         if rows_of is not None:
