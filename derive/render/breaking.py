@@ -5,7 +5,7 @@
 
 TeX cannot break a display inside an align* cell: a row wider than the line runs into the
 margin.  The printers write a sum's top-level terms separated by " + " and " - ", so a form
-whose LaTeX is too long for a row is cut between its terms, as many terms a row as fit.
+whose LaTeX is too long for a row is cut between its terms, shared evenly over the rows.
 
 Lengths are counted in visible characters: the LaTeX source less its command names and
 braces (three `str.count`s, so every form can be measured).  Measured against TeX on the
