@@ -90,7 +90,7 @@ def test_a_product_led_by_a_negative_number_keeps_it_in_parentheses():
 @pytest.mark.requires_tool("pdflatex")
 @pytest.mark.parametrize("difficulty,seed", [("easy", 13), ("medium", 11), ("hard", 12)])
 def test_no_worked_solution_runs_into_the_margin(tmp_path, difficulty, seed):
-    """TeX's own verdict on 12 variants' worked solutions: no overfull line.  Before the
+    """TeX's own verdict on 12 variants' documents: no overfull line.  Before the
     sums were broken and model-size's notes shortened, 120 such variants had 85-104 rows
     past the line (model-size's C and Z blocks in every one, dropout's corrected dot
     product in 8-28: up to 225 pt)."""
@@ -105,13 +105,14 @@ def test_no_worked_solution_runs_into_the_margin(tmp_path, difficulty, seed):
     plan = prepare(load_worksheet(SEED, require_params=False), 12, seed, difficulty=difficulty)
     out = tmp_path / "out"
     generate_into(plan, out, {"format": "derive-variants-key"}, pdf=False, combined=True, jobs=1)
-    subprocess.run([shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                    "solutions.tex"], cwd=out, env={**os.environ, **pdf._ENV}, stdin=subprocess.DEVNULL,
-                   capture_output=True, check=True, timeout=300)
-    log = (out / "solutions.log").read_text(encoding="latin-1")
-    overfull = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]* lines? (\d+)", log)
     assert "Variant 12" in (out / "solutions.tex").read_text(encoding="utf-8")
-    assert not overfull, f"rows past the line (pt, source line): {overfull}"
+    for name in ("solutions", "key", "questions"):  # the key's answers are scaled to the line
+        subprocess.run([shutil.which("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                        f"{name}.tex"], cwd=out, env={**os.environ, **pdf._ENV}, stdin=subprocess.DEVNULL,
+                       capture_output=True, check=True, timeout=300)
+        log = (out / f"{name}.log").read_text(encoding="latin-1")
+        overfull = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]* lines? (\d+)", log)
+        assert not overfull, f"{name}: rows past the line (pt, source line): {overfull}"
 
 
 @pytest.mark.requires_tool("pdflatex")
