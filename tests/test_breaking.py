@@ -24,6 +24,7 @@ _TERMS = st.sampled_from([
     "3", "128", "-1", r"3 \cdot 2 \cdot \frac{1}{1 - \frac{1}{10}}", r"\left(-1\right) \cdot 0",
     r"\frac{20}{9}", r"\left(x_{1} + 2 - y\right)", r"\hat{z}_{10}", r"\sqrt{3 + 4}",
     r"\begin{bmatrix}1 + 2 & 3 - 4\end{bmatrix}", r"\text{a + b - c}", r"\mathrm{f}\left\{1 + 2\right\}",
+    r"p \rightarrow q", r"\left(a \leftarrow b - c\right)",  # arrows are not delimiters
 ])
 
 
