@@ -39,7 +39,7 @@ def break_sum(text: str) -> list[str]:
     """`text` (one form's LaTeX) as the rows it takes: itself when it is short or not a sum,
     else its terms shared evenly over rows of about ROW_FORM visible characters; each row
     after the first starts with its operator (`+ t`), for the caller to indent under the first."""
-    if len(text) <= LONG_FORM or visible_length(text) <= LONG_FORM or (" + " not in text and " - " not in text):
+    if len(text) <= LONG_FORM or (" + " not in text and " - " not in text) or visible_length(text) <= LONG_FORM:
         return [text]  # (most long forms are vectors: no operator at all)
     # The nesting depth at each operator, from the text since the one before (a scan per
     # operator of a few C-level counts: a regex over every brace took 37 µs a dot product).

@@ -164,16 +164,16 @@ def relation_latex(rel: Relation, precision: Precision, *, printed: tuple[str, .
 def _broken(parts: list[str]) -> list[str] | None:
     """The parts (`= form`, `\\approx d`) with each long sum cut over rows (`\\quad + t` under
     its first row), or None when none is: dropout's ten-unit dot product ran 225 pt past the
-    line.  (Most long parts are vectors or fractions, not sums: they are told apart first.)"""
-    if not any([len(part) > LONG_FORM and (" + " in part or " - " in part) and visible_length(part) > LONG_FORM
-                for part in parts]):
-        return None
+    line.  (`break_sum` tells a long sum from the vectors and fractions most long parts are.)"""
     out = []
     for part in parts:
         relation, _, form = part.partition(" ")
         first, *more = break_sum(form)
-        out.append(f"{relation} {first}")
-        out.extend(rf"\quad {row}" for row in more)
+        if more:
+            out.append(f"{relation} {first}")
+            out.extend(rf"\quad {row}" for row in more)
+        else:
+            out.append(part)
     return out if len(out) > len(parts) else None
 
 
