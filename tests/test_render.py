@@ -54,6 +54,19 @@ def test_latex_shows_the_substitutions():
     assert tex.startswith(r"\documentclass")
 
 
+
+def test_a_squared_fraction_is_in_parentheses_whatever_its_sign():
+    # Column 2 of X is (3, 9, 8): mean 20/3, deviations −11/3, 7/3, 4/3, variance 62/9.
+    X = [[4, 3, 0, 3], [8, 9, 9, 0], [6, 8, 6, 0]]
+    tex = derive.solve("batchnorm", X=X, gamma=[1, 1, 1, 1], beta=[0, 0, 0, 0], checks="none").to_latex()
+    want = (r"\sigma^2_{2} &= \frac{\left(-\frac{11}{3}\right)^{2} + \left(\frac{7}{3}\right)^{2}"
+            r" + \left(\frac{4}{3}\right)^{2}}{3} = \frac{62}{9}")
+    assert want in tex
+    assert r"\frac{7}{3}^{2}" not in tex  # would read as 7 over 3²
+    # The plain text already showed it so.
+    assert "(-11/3)² + (7/3)² + (4/3)²" in derive.solve("batchnorm", X=X, gamma=[1] * 4, beta=[0] * 4,
+                                                         checks="none").to_text()
+
 def test_repr_latex_for_jupyter():
     fragment = derive.solve("batchnorm", **BN)._repr_latex_()
     assert r"\documentclass" not in fragment and r"\hat{X}_{1}" in fragment

@@ -123,6 +123,19 @@ def _led_by_negative(x) -> bool:
     return _is_negative(x)
 
 
+def _built_up(x) -> bool:
+    """Whether x prints in LaTeX as a fraction or a root, which a power's base shows in
+    parentheses, as a negative one already is: \\left(\\frac{7}{3}\\right)^{2}, not
+    \\frac{7}{3}^{2} (whose exponent reads as the denominator's) beside
+    \\left(-\\frac{11}{3}\\right)^{2} in the same variance sum."""
+    kind = type(x)
+    if kind is Fraction:
+        return x.denominator != 1
+    if kind is Surd:
+        return x.c.numerator != 0 or x.b.denominator != 1
+    return kind is F.Div or kind is F.Sqrt
+
+
 def _negate(x):
     if isinstance(x, Dec):
         return Dec(x.text[1:])
@@ -477,7 +490,7 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
 
     def _print_form_Pow(self, x):
         base = x.base
-        return f"{self._p(base, ATOM + 1 if type(base) is F.Sqrt else ATOM)}^{{{self._node(x.exp)}}}"
+        return f"{self._p(base, ATOM + 1 if _built_up(base) else ATOM)}^{{{self._node(x.exp)}}}"
 
     def _print_Sqrt(self, x):
         return rf"\sqrt{{{self._node(x.arg)}}}"
