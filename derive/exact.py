@@ -40,6 +40,7 @@ __all__ = [
     "round_decimal",
     "round_sigfigs",
     "approx",
+    "approx_relation",
     "is_terminating",
     "exact_str",
     "to_sympy",
@@ -599,6 +600,22 @@ def approx(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:
         text = _format_scaled(n * scale // d, decimals)
         return text.rstrip("0").rstrip(".") if "." in text else text
     return _format_scaled(_round_rational(n * scale, d), decimals)
+
+
+def approx_relation(x, decimals: int | None = 2, sigfigs: int | None = None) -> str:
+    """`approx(x)` after "=" when it is x exactly and after "≈" when it is rounded, for prose:
+    "|y_corr − y_orig| = 46.67" stated an equality that does not hold (the value is 140/3).
+
+    >>> approx_relation(Fraction(1, 2)), approx_relation(Fraction(140, 3)), approx_relation(Surd(0, 1, 2))
+    ('= 0.5', '≈ 46.67', '≈ 1.41')
+    """
+    shown = approx(x, decimals, sigfigs)
+    q = _rational_parts(x)
+    try:
+        exact = q is not None and Fraction(shown) == Fraction(*q)
+    except ValueError:  # not a plain decimal
+        exact = False
+    return f"{'=' if exact else '≈'} {shown}"
 
 
 # -- output forms -----------------------------------------------------------------

@@ -64,6 +64,14 @@ def test_solutions_have_the_derivations_and_exact_values(docs):
     assert r"\stephead{Solution}" not in tex
 
 
+def test_student_documents_speak_of_the_mathematics_not_of_the_tool(docs):
+    # Solutions go to students: no program names, command-line options or the seed's numbering
+    # (a worksheet letters its parts its own way).
+    for tex in (docs.questions, docs.solutions, docs.key):
+        for phrase in ("derive supports", "SymPy computes", "seed's", "holdout", "X\\_test"):
+            assert phrase not in tex, phrase
+
+
 def test_derivation_says_which_parts_it_answers(docs):
     assert "The worked solution below answers parts (a) and (c)--(e)." in docs.solutions  # model size
     assert "The worked solution below answers parts (a)--(c)." in docs.solutions  # dropout

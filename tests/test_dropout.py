@@ -70,7 +70,7 @@ def test_seed_steps_are_written_out_like_the_worksheet():
     assert "E[y_corr] = Σᵢ wᵢxᵢ · (E[mᵢ]/(1 - p)) = Σᵢ wᵢxᵢ · ((1 - p)/(1 - p)) = y_orig" in text
     assert "E[y_drop] = 32 - 32*p = 1/4 · 32 = 8" in text
     assert "Var[y_corr] = 138*p/(1 - p)" in text
-    assert "BatchNorm. Of the layers derive supports" in text
+    assert "BatchNorm. Of the common layers" in text
     assert "running averages" in text
 
 
@@ -327,3 +327,9 @@ def test_params_round_trip_through_json():
     assert params(**json.loads(json.dumps(jsonable(p)))) == p
     q = params(x=[1, 2, 3, 4], p="1/3", seed=9)
     assert params(**json.loads(json.dumps(jsonable(q)))) == q      # recorded seed and mask agree
+
+
+def test_a_rounded_distance_is_written_with_approx_not_equals():
+    # |y_corr − y_orig| = 140/3 is not 46.67; |y_drop − y_orig| = 58 is exact.
+    text = D._why_correction(Fraction(-18), Fraction(260, 3), Fraction(40), Fraction(3, 4), "drop")
+    assert text.startswith("Here |y_corr − y_orig| ≈ 46.67 and |y_drop − y_orig| = 58, so y_corr is the closer one.")

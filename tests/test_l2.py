@@ -59,7 +59,7 @@ def test_worked_example_steps():
     assert "‖θ‖² = 121/(2*(λ + 3)**2) + 1/(2*(λ + 1)**2)" in text          # eigenvalues 1 and 3
     assert "R(λ) = 61*λ**3 + 186*λ**2 + 195*λ + 74" in text
     assert "Test error improved" in text and "λ = 1, has test MSE 0.2031" in text
-    assert "Answers: (a) θ = 0; (b) θ = θ*; (c) i. ‖θ‖₂ < ‖θ*‖₂" in text
+    assert "Answers: for a very large λ, θ = 0; for a very small λ, θ = θ*; for a moderate λ, ‖θ‖₂ < ‖θ*‖₂" in text
     assert "weight_decay = 2λ = 1" in text
 
 
@@ -302,7 +302,7 @@ def test_grid_is_sorted_and_the_degenerate_case_is_said():
     sol = solve(X=[[1], [2], [3]], y=[0, 0, 0], lam_grid=[10, "0.1", 1, 10])
     assert [row[0] for row in values(sol)["sweep"]] == [F(1, 10), 1, 10]
     assert values(sol)["theta_lambda"] == (0,)
-    seed = next(s for s in sol.steps if s.title.startswith("The seed"))
+    seed = next(s for s in sol.steps if s.title == "Very large, very small and moderate λ")
     assert "θ(λ) = 0 for every λ" in seed.explanation
 
 
@@ -336,3 +336,13 @@ def test_cli_plot_writes_a_png(tmp_path, require_module):
                               "--plot", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "plot: layernorm solutions have no figure" in refused.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_seed_problem_states_its_errors_exactly():
+    # X = rows (1, 0), (0, 1), (1, 1), y = (1, 2, 2), λ = 1: E_train(θ*) = 1/3, E_train(θ(1)) = 31/32
+    # and E_train(∞) = ‖y‖² = 9; decimals only beside values that do not terminate.
+    text = solve(X=[[1, 0], [0, 1], [1, 1]], y=[1, 2, 2], lam=1).to_text()
+    assert ("E_train(0) = 1/3 ≈ 0.33    (the limit λ → 0)\n  E_train(λ) = 31/32 ≈ 0.97    (at λ = 1)\n"
+            "  E_train(∞) = 9    (the limit λ → ∞)") in text
+    assert "ridge ‖θ‖² = 53/32 ≈ 1.66 at λ = 1 against 29/9 ≈ 3.22 for θ*" in text
+    assert "Training error 31/32 ≈ 0.97 against 1/3 ≈ 0.33 for θ*" in text

@@ -24,7 +24,7 @@ import sympy
 
 from .. import definitions
 from ..errors import InputError
-from ..exact import _ZERO, approx, floats, products, rational, to_float, total
+from ..exact import _ZERO, approx_relation, floats, products, rational, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
 from ..model import Check, Relation, Result, Solution, Step
 from ..params import build
@@ -408,17 +408,17 @@ def _general_relations(symbol, keep, drop, E_m) -> tuple[Relation, ...]:
 
 @lru_cache(maxsize=8)
 def _expectation_text(symbol, keep, checked: bool) -> str:
-    general_text = ("the first five lines hold for every x and w (SymPy checks them with the wᵢxᵢ as symbols)"
+    general_text = ("the first five lines hold for every x and w (checked symbolically, with the wᵢxᵢ as symbols)"
                     if checked else "the first five lines hold for every x and w")
-    return (f"Treat the mask as random: mᵢ ~ Bernoulli({_text(keep)}), independent. SymPy computes each "
-            f"expectation from the two outcomes of mᵢ and linearity, with {_text(symbol)} kept as a symbol; "
+    return (f"Treat the mask as random: mᵢ ~ Bernoulli({_text(keep)}), independent. Each expectation follows "
+            f"from the two outcomes of mᵢ and linearity of expectation, with {_text(symbol)} kept as a symbol; "
             f"{general_text}, the rest are this problem's numbers.")
 
 
 # The symbolic pieces above depend only on the convention: built and printed once per process.
 @lru_cache(maxsize=8)
 def _text(expr) -> str:
-    return str(expr)
+    return str(expr).replace(" - ", " − ")  # prose: a minus sign, not a hyphen
 
 
 def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
@@ -428,8 +428,8 @@ def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
                 "so dropout with correction cannot be used here.")
     off_corr, off_drop = abs(y_corr - y_orig), abs(y_drop - y_orig)
     closer = off_corr <= off_drop
-    here = (f"Here |y_corr − y_orig| = {approx(off_corr)} and |y_drop − y_orig| = "
-            f"{approx(off_drop)}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
+    here = (f"Here |y_corr − y_orig| {approx_relation(off_corr)} and |y_drop − y_orig| "
+            f"{approx_relation(off_drop)}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
     return (here + f"Zeroing units alone shrinks the expected output to ({k})·y_orig during training, while at "
             "test time dropout is off and the output is y_orig: the next layer would see a shift in scale between "
             "training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
@@ -456,7 +456,7 @@ def train_test_sentences() -> str:
 
     differ = [TRAIN_TEST[k] for k in ("batchnorm", "dropout") if k in kind_names()]
     same = [TRAIN_TEST[k] for k in kind_names() if k not in ("batchnorm", "dropout") and TRAIN_TEST.get(k)]
-    return ("BatchNorm. Of the layers derive supports, Dropout and BatchNorm behave differently at train and "
+    return ("BatchNorm. Of the common layers, Dropout and BatchNorm behave differently at train and "
             "test time. " + " ".join(differ + same))
 
 
