@@ -110,6 +110,24 @@ def test_seed_steps_read_like_the_worksheet():
                       "Activation count Z", "Memory", "Activations or parameters?"]
 
 
+def test_the_solution_names_only_what_this_model_has():
+    # The seed: four ? in the list, three LayerNorms without a size; no Dropout, BatchNorm,
+    # tied weight or Conv2d, so the general sentences about them stay out.
+    sol = solve(**SEED)
+    text, tex = sol.to_text(), sol.to_latex()
+    assert ("7 missing dimensions solved: 4 written ? and 3 that the layer list leaves out. Each layer's "
+            "input must match the output of the layer before it (the first matches the input x); LayerNorm "
+            "and ReLU keep the feature count; the logits have num_classes = 1000 entries per example.") in text
+    assert "C counts trainable parameters (weights, biases, γ, β)." in text
+    for absent in ("Dropout", "BatchNorm running statistics", "tied weight"):
+        assert absent not in text, absent
+    assert "channels for Conv2d" not in tex
+    other = solve(layers="Conv2d(3, 4, 3); BatchNorm2d; ReLU; Flatten; Linear(?, 2)", input_shape=[2, 3, 5, 5])
+    assert "BatchNorm2d and ReLU keep the feature count" in other.to_text()
+    assert "; BatchNorm running statistics are buffers, counted separately." in other.to_text()
+    assert "(channels for Conv2d)" in other.to_latex()
+
+
 def test_seed_json_contract():
     import json
 

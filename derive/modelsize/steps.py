@@ -18,12 +18,15 @@ from .count import (
     DTYPE_BYTES, OPTIMIZER_STATE_NAMES, ActGroup, Memory, ParamLine, prod_form,
 )
 from .infer import Model, Spatial
-from .layers import LogSoftmax, Softmax
+from .layers import BatchNorm1d, BatchNorm2d, LayerNorm, LogSoftmax, Softmax, _Elementwise
 
 __all__ = [
     "Label", "z_sym", "zhat_sym", "layers_step", "shapes_step", "logits_step", "params_step",
     "activations_step", "memory_step", "crossover_step",
 ]
+
+# Layers whose output has their input's features (channels): activations, Dropout, the norms.
+_KEEP_FEATURES = (LayerNorm, BatchNorm1d, BatchNorm2d, _Elementwise)
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 N = Sym("n", "n")
@@ -105,14 +108,31 @@ def layers_step(model: Model) -> Step:
     for k, (label, orig, filled) in enumerate(zip(model.labels, model.original, model.layers)):
         tied_to = model.labels[model.ties[k]] if k in model.ties else None
         rels.append(_layer_relation(label, orig, filled, tuple(model.filled[k].items()), tied_to))
+    return Step("Missing dimensions", tuple(rels), _missing_text(model))
+
+
+def _missing_text(model: Model) -> str:
+    """How many sizes were missing (the ? in the list, and those a layer such as a bare
+    "LayerNorm" leaves out) and why each is determined, naming only this model's layer types."""
     blanks = sum(len(i) for i in model.filled)
-    why = ("Each layer's input must match the output of the layer before it (the first matches the input "
-           "x); LayerNorm, activations and Dropout keep the feature count")
+    marked = sum(layer.text().count("?") for layer in model.original)
+    if not blanks:
+        head = "Nothing is missing. "
+    elif marked == blanks:
+        head = f"{blanks} missing dimension{'s' if blanks != 1 else ''} solved. "
+    else:
+        left_out = blanks - marked
+        head = (f"{blanks} missing dimensions solved: {marked} written ? and {left_out} that the layer list "
+                f"leaves out. ")
+    why = "Each layer's input must match the output of the layer before it (the first matches the input x)"
+    keepers = list(dict.fromkeys(type(layer).__name__ for layer in model.layers
+                                 if isinstance(layer, _KEEP_FEATURES)))
+    if keepers:
+        names = keepers[0] if len(keepers) == 1 else ", ".join(keepers[:-1]) + " and " + keepers[-1]
+        why += f"; {names} keep{'s' if len(keepers) == 1 else ''} the feature count"
     if model.num_classes is not None:
         why += f"; the logits have num_classes = {model.num_classes} entries per example"
-    why += "."
-    head = f"{blanks} missing dimension{'s' if blanks != 1 else ''} solved. " if blanks else "Nothing is missing. "
-    return Step("Missing dimensions", tuple(rels), head + why)
+    return head + why + "."
 
 
 # Variants repeat layers ("LayerNorm2: LayerNorm(128)"), and relations are immutable:
