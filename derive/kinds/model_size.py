@@ -157,15 +157,20 @@ def _counts(p: ModelSizeParams) -> dict:
             "memory": cnt.memory(m, C, Z, p.dtype, p.optimizer, buffers)}
 
 
+def z(i: int) -> str:
+    """zᵢ as prose writes it, with the subscript the derivations' z₁ … z_N have."""
+    return st.z_sym(i).text
+
+
 def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
     m = p.model
     L = len(m.layers)
     out = [
         f"The batch dimension comes first: x has shape {_shape_text(m.input_shape)}, so n = {m.batch}.",
-        f"Each layer's output is one activation: z1…z{L} are the layer outputs"
-        + (f", z{L + 1} is the loss output." if m.loss is not None else "."),
-        f"K counts the elements of one example's intermediate activations z1…z{L}; the input x"
-        + (f" and the loss output z{L + 1} are" if m.loss is not None else " is") + " not counted.",
+        f"Each layer's output is one activation: z₁…{z(L)} are the layer outputs"
+        + (f", {z(L + 1)} is the loss output." if m.loss is not None else "."),
+        f"K counts the elements of one example's intermediate activations z₁…{z(L)}; the input x"
+        + (f" and the loss output {z(L + 1)} are" if m.loss is not None else " is") + " not counted.",
         "C counts trainable parameters (weights, biases, γ, β)"
         + ("; BatchNorm running statistics are buffers, counted separately" if _has_batchnorm(m) else "")
         + ("; a tied weight counts once" if m.ties else "") + ".",
@@ -214,7 +219,7 @@ def solve(p: ModelSizeParams) -> Solution:
     ]
     results = [
         Result("params", Sym("C", "C"), c["C"], "C: trainable parameters"),
-        Result("activations", Sym("Z", "Z"), c["Z"], f"Z: elements of the activations z1…z{len(m.layers)} at n = {m.batch}"),
+        Result("activations", Sym("Z", "Z"), c["Z"], f"Z: elements of the activations z₁…{z(len(m.layers))} at n = {m.batch}"),
         Result("K", Sym("K", "K"), c["K"], "K: activation elements per example, Z = n·K"),
         Result("activations_n", Sym("Z(n)", "Z(n)"), _times_batch(c["K"]), "Z as a function of the batch size n"),
         Result("crossover_batch", Sym("n*", "n^{*}"), c["nstar"], "the smallest batch size n with n·K > C"),

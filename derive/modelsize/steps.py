@@ -348,10 +348,10 @@ def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model)
     at_n = total([_group_form(g, n) for g in groups]) if full else Mul(n, K)
     rels.append(Relation(Sym("Z", "Z"), (at_n, Z), approx=False, note=f"n = {n}", stacked=full))
     last = len(model.shapes)
-    excluded = "the input x" + (f" and the loss output z{last + 1}" if model.loss is not None else "")
+    excluded = "the input x" + (f" and the loss output {z_sym(last + 1).text}" if model.loss is not None else "")
     text = (f"Each line counts the elements of a group of activations of the same shape, the outputs of "
             f"the layers named beside it. Z adds up the "
-            f"intermediate activations z1…z{last} (every layer output; {excluded} are not counted), so "
+            f"intermediate activations z₁…{z_sym(last).text} (every layer output; {excluded} are not counted), so "
             f"Z = n·K with K = {K} per example.")
     return Step("Activation count Z", tuple(rels), text)
 
