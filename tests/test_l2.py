@@ -346,3 +346,5 @@ def test_the_seed_problem_states_its_errors_exactly():
             "  E_train(∞) = 9    (the limit λ → ∞)") in text
     assert "ridge ‖θ‖² = 53/32 ≈ 1.66 at λ = 1 against 29/9 ≈ 3.22 for θ*" in text
     assert "Training error 31/32 ≈ 0.97 against 1/3 ≈ 0.33 for θ*" in text
+    # Labels (0, 1, 1): margins −1, 3 and 2 for θ = (−1, 3), a certificate checkable by hand.
+    assert "θ_sep = [-1, 3]    (every margin > 0, checked exactly)" in text

@@ -212,8 +212,10 @@ def logistic_step(S: Setup, lp) -> Step:
                              note=f"λ = 0, {lp.star.iterations} Newton step{'s' if lp.star.iterations != 1 else ''}"))
         status = "At λ = 0 Newton's method converges: the unregularized minimizer θ* exists."
     elif lp.status == "separable":
-        rels.append(Relation(Sym("θ_sep", r"\theta_{\text{sep}}"), (Vec(tuple(dec(float(v), 6) for v in lp.certificate)),),
-                             approx=False, note="every margin > 0, checked exactly"))
+        short = max(v.denominator for v in lp.certificate) <= logistic.SHORT_DENOMINATORS[-1]
+        shown = Vec(lp.certificate if short else tuple(dec(float(v), 6) for v in lp.certificate))
+        rels.append(Relation(Sym("θ_sep", r"\theta_{\text{sep}}"), (shown,), approx=short,
+                             note="every margin > 0, checked exactly"))
         status = ("The classes are linearly separable (θ_sep classifies every training example correctly, checked in "
                   "exact arithmetic): scaling θ_sep up drives the cross-entropy to 0, so θ* does not exist — ‖θ_λ‖ "
                   "grows without bound as λ → 0.")
