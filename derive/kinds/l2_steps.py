@@ -237,7 +237,7 @@ def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
     lg_big, lg_small = lp.fits[-1], lp.fits[0]
     target = math.log(float(p.lam)) if p.lam else -math.inf
     lg_mid = min(lp.fits, key=lambda f: abs(math.log(float(f.lam)) - target))
-    star_text = (f"‖θ*‖ = {lp.star.norm:.4g}" if lp.star else "θ* does not exist for these data: ‖θ_λ‖ keeps growing")
+    star_text = (f"‖θ*‖ ≈ {lp.star.norm:.4g}" if lp.star else "θ* does not exist for these data: ‖θ_λ‖ keeps growing")
     # Labelled by what they ask, not by the seed's numbers: a worksheet letters its parts its own way.
     answers = ("Answers: for a very large λ, θ = 0; for a very small λ, θ = θ*; for a moderate λ, ‖θ‖₂ < ‖θ*‖₂, "
                "a little worse on training metrics and hopefully better on test metrics. ")
