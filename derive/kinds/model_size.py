@@ -172,17 +172,13 @@ def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
         f"K counts the elements of one example's intermediate activations z₁…{z(L)}; the input x"
         + (f" and the loss output {z(L + 1)} are" if m.loss is not None else " is") + " not counted.",
         "C counts trainable parameters (weights, biases, γ, β)"
-        + ("; BatchNorm running statistics are buffers, counted separately" if _has_batchnorm(m) else "")
+        + ("; BatchNorm running statistics are buffers, counted separately" if c["B"] else "")
         + ("; a tied weight counts once" if m.ties else "") + ".",
         f"Memory: every array in {p.dtype} ({cnt.DTYPE_BYTES[p.dtype]} bytes per element); 1 MiB = 2^20 bytes.",
     ]
     if m.loss is not None:
         out.append(f"Loss: {m.loss.text()}" + (" (the default)." if p.loss == DEFAULT_LOSS else "."))
     return tuple(out)
-
-
-def _has_batchnorm(m) -> bool:
-    return any(isinstance(layer, (BatchNorm1d, BatchNorm2d)) for layer in m.layers)
 
 
 def _notes(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
