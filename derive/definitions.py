@@ -19,7 +19,7 @@ from functools import lru_cache
 from .backends import namespace_of  # here, not in `_xp`: an import in a function costs ~1 us a call
 
 __all__ = [
-    "layer_norm", "batch_norm", "batch_norm_eval", "running_update",
+    "layer_norm", "batch_norm", "batch_norm_eval", "running_update", "mu_row", "Var_row", "mu_col", "Var_col",
     "definition_latex", "definition_text", "variance_formula", "Var_naive",
 ]
 
@@ -84,12 +84,35 @@ def sqrt(x):
     return _xp(x).sqrt(x)
 
 
+# The statistics each normalization takes, named for the axis they run over: latexify drops
+# keyword arguments, so `mu(X, axis=0)` printed as μ(X) and BatchNorm's definition read
+# exactly like LayerNorm's.  Named, they print as μ_row(X) and μ_col(X).
+def mu_row(x):
+    """Each row's mean: an example over its own features (LayerNorm)."""
+    return mu(x, -1)
+
+
+def Var_row(x):
+    """Each row's (population) variance (LayerNorm)."""
+    return Var(x, -1)
+
+
+def mu_col(x):
+    """Each column's mean: a feature across the batch (BatchNorm)."""
+    return mu(x, 0)
+
+
+def Var_col(x):
+    """Each column's (population) variance (BatchNorm)."""
+    return Var(x, 0)
+
+
 def layer_norm(X, gamma, beta, epsilon):
-    return (X - mu(X)) / sqrt(Var(X) + epsilon) * gamma + beta
+    return (X - mu_row(X)) / sqrt(Var_row(X) + epsilon) * gamma + beta
 
 
 def batch_norm(X, gamma, beta, epsilon):
-    return (X - mu(X, axis=0)) / sqrt(Var(X, axis=0) + epsilon) * gamma + beta
+    return (X - mu_col(X)) / sqrt(Var_col(X) + epsilon) * gamma + beta
 
 
 def batch_norm_eval(X, mu_running, sigma2_running, gamma, beta, epsilon):
@@ -143,6 +166,9 @@ def definition_latex(fn) -> str:
     names = {k: v for k, v in _DISPLAY_NAMES.items() if k == fn.__name__}
     latex = latexify.get_latex(fn, use_math_symbols=True, identifiers=names)
     # latexify writes identifiers with underscores as \mathrm{a\_b}; show them as subscripts.
+    for axis in ("row", "col"):
+        latex = (latex.replace(rf"\mathrm{{mu\_{axis}}}", rf"\mu_{{\mathrm{{{axis}}}}}")
+                      .replace(rf"\mathrm{{Var\_{axis}}}", rf"\mathrm{{Var}}_{{\mathrm{{{axis}}}}}"))
     return (latex.replace(r"\mathrm{mu\_running}", r"\mu_{\mathrm{run}}")
                  .replace(r"\mathrm{sigma2\_running}", r"\sigma^2_{\mathrm{run}}")
                  .replace(r"\mathrm{BatchNorm\_eval}", r"\mathrm{BatchNorm}_{\mathrm{eval}}")

@@ -26,6 +26,20 @@ def test_text_matches_golden_file(kind, params, golden):
     assert got == _without_checks((GOLDEN / golden).read_text(encoding="utf-8")).rstrip("\n") + "\n"
 
 
+def test_each_normalization_definition_names_the_axis_of_its_statistics():
+    """latexify drops keyword arguments: with `mu(X, axis=0)` BatchNorm's definition printed
+    exactly as LayerNorm's, hiding the one thing that tells them apart."""
+    from derive.render.latex import render_latex_fragment
+
+    def definition(kind, params):
+        fragment = render_latex_fragment(derive.solve(kind, checks="none", **params))
+        return fragment.split("Definition:", 1)[1].split(r"\]", 1)[0]
+
+    layer, batch = definition("layernorm", LN), definition("batchnorm", BN)
+    assert r"\mu_{\mathrm{row}}" in layer and r"\mathrm{Var}_{\mathrm{row}}" in layer and "col" not in layer
+    assert r"\mu_{\mathrm{col}}" in batch and r"\mathrm{Var}_{\mathrm{col}}" in batch and "row" not in batch
+
+
 def test_json_contract():
     data = json.loads(derive.solve("layernorm", **LN).to_json())
     assert data["kind"] == "layernorm"
