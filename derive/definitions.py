@@ -172,7 +172,9 @@ def definition_latex(fn) -> str:
     return (latex.replace(r"\mathrm{mu\_running}", r"\mu_{\mathrm{run}}")
                  .replace(r"\mathrm{sigma2\_running}", r"\sigma^2_{\mathrm{run}}")
                  .replace(r"\mathrm{BatchNorm\_eval}", r"\mathrm{BatchNorm}_{\mathrm{eval}}")
-                 .replace(r"\mathrm{lam}", r"\lambda"))
+                 .replace(r"\mathrm{lam}", r"\lambda")
+                 # latexify sets a transpose's matrix in bold (X is not bold beside it): X^⊤.
+                 .replace(r"\mathbf{X}^\intercal", r"X^{\top}"))
 
 
 @lru_cache(maxsize=None)

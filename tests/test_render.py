@@ -40,6 +40,13 @@ def test_each_normalization_definition_names_the_axis_of_its_statistics():
     assert r"\mu_{\mathrm{col}}" in batch and r"\mathrm{Var}_{\mathrm{col}}" in batch and "row" not in batch
 
 
+def test_the_ridge_definition_sets_x_transposed_like_x():
+    """latexify prints transpose(X) as a bold X beside a plain one: two symbols for one matrix."""
+    from derive.definitions import definition_latex, ridge
+
+    assert r"X^{\top} \cdot X" in definition_latex(ridge) and r"\mathbf" not in definition_latex(ridge)
+
+
 def test_json_contract():
     data = json.loads(derive.solve("layernorm", **LN).to_json())
     assert data["kind"] == "layernorm"
