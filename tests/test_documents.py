@@ -72,6 +72,13 @@ def test_student_documents_speak_of_the_mathematics_not_of_the_tool(docs):
             assert phrase not in tex, phrase
 
 
+def test_one_glyph_for_epsilon_in_formulas_and_in_prose(docs):
+    # The formulas write \epsilon (as the seed does); the prose "divide by √(σ² + ε)" beside
+    # them printed \varepsilon, a second glyph for the same ε.
+    assert r"\epsilon" in docs.solutions and r"\ensuremath{\epsilon}" in docs.solutions
+    assert r"\varepsilon" not in docs.solutions
+
+
 def test_derivation_says_which_parts_it_answers(docs):
     assert "The worked solution below answers parts (a) and (c)--(e)." in docs.solutions  # model size
     assert "The worked solution below answers parts (a)--(c)." in docs.solutions  # dropout

@@ -123,7 +123,7 @@ def test_specials(text, expected):
         ("a\u00b7b", r"a\ensuremath{\cdot}b"),
         ("\u2248", r"\ensuremath{\approx}"),
         ("\u03bc \u03c3 \u03b3 \u03b2 \u03b5 \u03bb \u03b8", r"\ensuremath{\mu} \ensuremath{\sigma} "
-         r"\ensuremath{\gamma} \ensuremath{\beta} \ensuremath{\varepsilon} \ensuremath{\lambda} "
+         r"\ensuremath{\gamma} \ensuremath{\beta} \ensuremath{\epsilon} \ensuremath{\lambda} "
          r"\ensuremath{\theta}"),
         ("\u00b5", r"\ensuremath{\mu}"),
         ("\u03a3\u0394", r"\ensuremath{\Sigma}\ensuremath{\Delta}"),

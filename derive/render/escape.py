@@ -149,12 +149,14 @@ _MATH = {
     "\u22ef": r"\cdots",
     "\u2032": r"{}^{\prime}",
     "\u2033": r"{}^{\prime\prime}",
-    # Greek.  U+03B5 ε is drawn like \varepsilon, U+03F5 ϵ like \epsilon; likewise φ/ϕ.
+    # Greek.  U+03B5 ε (drawn like \varepsilon) is \epsilon too: the math of the
+    # worksheets writes \epsilon, as the seed does, and prose such as "√(σ² + ε)" beside
+    # it would otherwise show a second glyph for the same ε.  φ/ϕ keep their shapes.
     "\u03b1": r"\alpha",
     "\u03b2": r"\beta",
     "\u03b3": r"\gamma",
     "\u03b4": r"\delta",
-    "\u03b5": r"\varepsilon",
+    "\u03b5": r"\epsilon",
     "\u03f5": r"\epsilon",
     "\u03b6": r"\zeta",
     "\u03b7": r"\eta",
