@@ -79,6 +79,14 @@ def test_one_glyph_for_epsilon_in_formulas_and_in_prose(docs):
     assert r"\varepsilon" not in docs.solutions
 
 
+def test_prose_writes_activations_and_powers_as_the_formulas_do(docs):
+    # z₁₀ and z₁₁ with subscripts, as the rows beside them (the prose had z10 and z11), and
+    # 2²⁰ as a power (a convention printed 2^20, which TeX shows with a literal caret).
+    assert re.findall(r"\bz\d+\b", docs.solutions) == []
+    assert r"z\ensuremath{_{10}}, the output of" in docs.solutions
+    assert r"\textasciicircum" not in docs.solutions and r"1 MiB = 2\ensuremath{^{20}} bytes" in docs.solutions
+
+
 def test_derivation_says_which_parts_it_answers(docs):
     assert "The worked solution below answers parts (a) and (c)--(e)." in docs.solutions  # model size
     assert "The worked solution below answers parts (a)--(c)." in docs.solutions  # dropout

@@ -174,7 +174,7 @@ def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
         "C counts trainable parameters (weights, biases, γ, β)"
         + ("; BatchNorm running statistics are buffers, counted separately" if c["B"] else "")
         + ("; a tied weight counts once" if m.ties else "") + ".",
-        f"Memory: every array in {p.dtype} ({cnt.DTYPE_BYTES[p.dtype]} bytes per element); 1 MiB = 2^20 bytes.",
+        f"Memory: every array in {p.dtype} ({cnt.DTYPE_BYTES[p.dtype]} bytes per element); 1 MiB = 2²⁰ bytes.",
     ]
     if m.loss is not None:
         out.append(f"Loss: {m.loss.text()}" + (" (the default)." if p.loss == DEFAULT_LOSS else "."))

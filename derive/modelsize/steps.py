@@ -203,7 +203,7 @@ def shapes_step(model: Model) -> Step:
         other = ("none" if red != "none" else "mean")
         other_shape = "[" + ", ".join(map(str, (model.batch,) + tuple(model.shapes[-1][2:]))) + "]" \
             if other == "none" else "[]"
-        text += (f" The loss output z{i} depends on the reduction: with reduction='{other}' it would have "
+        text += (f" The loss output {z_sym(i).text} depends on the reduction: with reduction='{other}' it would have "
                  f"shape {other_shape}.")
     return Step("Activation shapes", tuple(rels), text)
 
@@ -225,13 +225,13 @@ def logits_step(model: Model) -> Step | None:
                       Sym(f"Σ_k exp({z}_ik)", rf"\sum_{{k}} \exp(z_{{{zi},ik}})")),),
                  approx=False, note="softmax over the classes of example i"),
     )
-    text = (f"{z}, the output of {model.labels[j]}, is the logits: {classes} unnormalized class scores per "
+    text = (f"{z_sym(zi).text}, the output of {model.labels[j]}, is the logits: {classes} unnormalized class scores per "
             f"example. Softmax turns each example's logits into class probabilities: exponentiate, then divide "
             f"by the sum over the classes, so they are positive and sum to 1.")
     last = model.layers[-1]
     if isinstance(last, (Softmax, LogSoftmax)):
         what = "log-probabilities" if isinstance(last, LogSoftmax) else "probabilities"
-        text += f" The model ends in {last.type_name}, so z{len(model.layers)} is already {what}, not logits."
+        text += f" The model ends in {last.type_name}, so {z_sym(len(model.layers)).text} is already {what}, not logits."
         if model.loss is not None and model.loss.type_name == "CrossEntropyLoss":
             text += " CrossEntropyLoss applies log-softmax itself and expects logits: softmax would be applied twice."
     elif model.loss is not None and model.loss.type_name == "CrossEntropyLoss":
