@@ -293,6 +293,10 @@ def test_aux_settles_after_one_pass_so_latexmk_runs_two(docs, tmp_path, name):
     # derivations 19 and 28 pt (until their notes stopped repeating the layer names).
     overfull = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", logs[1])
     assert not overfull, f"{name}: lines too wide by {overfull} pt"
+    # Nor past the foot of a page: the l2 step's 12-row logistic table, one unbreakable row of
+    # its display, ran 68 pt into the footer of the solutions (until the step asked for room).
+    too_high = re.findall(r"Overfull \\vbox \(([\d.]+)pt too high\)", logs[1])
+    assert not too_high, f"{name}: pages too full by {too_high} pt"
 
 
 @pytest.mark.requires_tool("pdflatex")

@@ -342,9 +342,13 @@ def test_the_seed_problem_states_its_errors_exactly():
     # X = rows (1, 0), (0, 1), (1, 1), y = (1, 2, 2), λ = 1: E_train(θ*) = 1/3, E_train(θ(1)) = 31/32
     # and E_train(∞) = ‖y‖² = 9; decimals only beside values that do not terminate.
     text = solve(X=[[1, 0], [0, 1], [1, 1]], y=[1, 2, 2], lam=1).to_text()
-    assert ("E_train(0) = 1/3 ≈ 0.33    (the limit λ → 0)\n  E_train(λ) = 31/32 ≈ 0.97    (at λ = 1)\n"
+    assert ("E_train(0) = 1/3 ≈ 0.33    (the limit λ → 0)\n  E_train(1) = 31/32 ≈ 0.97    (this problem's λ)\n"
             "  E_train(∞) = 9    (the limit λ → ∞)") in text
     assert "ridge ‖θ‖² = 53/32 ≈ 1.66 at λ = 1 against 29/9 ≈ 3.22 for θ*" in text
     assert "Training error 31/32 ≈ 0.97 against 1/3 ≈ 0.33 for θ*" in text
     # Labels (0, 1, 1): margins −1, 3 and 2 for θ = (−1, 3), a certificate checkable by hand.
     assert "θ_sep = [-1, 3]    (every margin > 0, checked exactly)" in text
+    # Floats from Newton's method are written with ≈, its tolerance as a power of ten.
+    assert "the logistic ‖θ_λ‖ ≈ 0.0005;" in text and "below 10⁻¹⁰ in size" in text and "1e-10" not in text
+    assert "seed" not in text
+    assert text.count("No test set was given") == 1 and "Test error: not available, as no test set was given." in text

@@ -3,6 +3,7 @@ float) values that `derive.kinds.l2` computes.  Nothing here decides a number; i
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import sympy
@@ -136,7 +137,7 @@ def monotone_step(p, S, path, mono, eig, E0, E_lam, E_inf) -> Step:
                          note="because Xᵀ(Xθ − y) = −cλDθ"))
     E_train = Sym("E_train", r"E_{\text{train}}")
     rels += [Relation(Call(E_train, (0,)), (E0,), note="the limit λ → 0"),
-             Relation(Call(E_train, (LAM,)), (E_lam,), note=f"at λ = {p.lam}"),
+             Relation(Call(E_train, (p.lam,)), (E_lam,), note="this problem's λ"),
              Relation(Call(E_train, (Sym("∞", r"\infty"),)), (E_inf,), note="the limit λ → ∞")]
     if mono.R_zero:
         why = "R ≡ 0: θ(λ) = 0 for every λ (Xᵀy = 0), so nothing changes with λ."
@@ -224,7 +225,16 @@ def logistic_step(S: Setup, lp) -> Step:
                   "and θ* does not exist.")
     return Step("Logistic regression (cross-entropy, numerical)", tuple(rels),
                 "The cross-entropy objective Σ CE(σ(Xθ), y) + λ‖θ‖² (same conventions) has no closed form: Newton's method in "
-                f"numpy float64, labels {S.label_rule}, stopped when ‖∇J‖∞ < {logistic.GRADIENT_TOL:g}. " + status)
+                f"numpy float64, labels {S.label_rule}, stopped when every entry of ∇J is below "
+                f"{_power_of_ten(logistic.GRADIENT_TOL)} in size. " + status)
+
+
+def _power_of_ten(x: float) -> str:
+    """1e-10 as 10⁻¹⁰ (prose for students, not a float literal)."""
+    return "10" + str(round(math.log10(x))).translate(_SUPERSCRIPT_DIGITS)
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
@@ -248,13 +258,15 @@ def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
     moderate = (f"ridge ‖θ‖² = {exact_and_approx(n_lam)} at λ = {p.lam} against {exact_and_approx(n_star)} for θ*"
                 if p.lam else "at λ = 0 the solution is θ* itself; take a λ > 0 to compare")
     text = (answers +
-            f"Very large λ: at λ = {big[0]} the ridge ‖θ‖² {approx_relation(big[-1], sigfigs=3)} and the logistic ‖θ_λ‖ is "
+            f"Very large λ: at λ = {big[0]} the ridge ‖θ‖² {approx_relation(big[-1], sigfigs=3)} and the logistic ‖θ_λ‖ ≈ "
             f"{lg_big.norm:.3g}; both tend to 0 as λ → ∞. "
             f"Very small λ: at λ = {small[0]} the ridge θ is within ‖θ − θ*‖² {approx_relation(gap, sigfigs=3)} of θ*; "
-            f"the logistic ‖θ_λ‖ is {lg_small.norm:.4g} ({star_text}). "
+            f"the logistic ‖θ_λ‖ ≈ {lg_small.norm:.4g} ({star_text}). "
             f"Moderate λ: {moderate}. Training error {exact_and_approx(E_lam)} against {exact_and_approx(E0)} for θ* "
             f"(never lower, by the derivative above); logistic training cross-entropy {lg_mid.loss:.4g} at "
-            f"λ = {lg_mid.lam} against {lg_small.loss:.4g} at λ = {lg_small.lam}. Test error: {verdict(S, sweep, th0)}")
+            f"λ = {lg_mid.lam} against {lg_small.loss:.4g} at λ = {lg_small.lam}. "
+            + ("Test error: not available, as no test set was given." if S.X_test is None  # the sweep says why
+               else f"Test error: {verdict(S, sweep, th0)}"))
     return Step("Very large, very small and moderate λ", (), text)
 
 
@@ -303,7 +315,7 @@ class _vec:
 
 def conventions(p: L2Params, S: Setup) -> tuple[str, ...]:
     out = [f"Objective: {data_term_name(p)} plus "
-           + ("(λ/2)‖θ‖² (the ½ convention; the seed uses λ‖θ‖²)." if p.penalty == "half" else "λ‖θ‖², as in the seed."),
+           + ("(λ/2)‖θ‖² (the ½ convention)." if p.penalty == "half" else "λ‖θ‖²."),
            f"Hence (XᵀX + {S.c}·λ·D)θ = Xᵀy: the λ of this problem enters the normal equations scaled by {S.c}."]
     if p.intercept:
         out.append("θ = (weights, b): a bias column of ones is appended to X; b is "

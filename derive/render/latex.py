@@ -314,9 +314,31 @@ def _context(sol: Solution, precision: Precision, kind) -> dict:
 
 def _step(step, precision: Precision) -> SimpleNamespace:
     """A step's title, explanation, the rows of its align* block, and `align`: those rows
-    joined (`\\\\` and a newline), once here rather than by a Jinja filter in each render."""
+    joined (`\\\\` and a newline), once here rather than by a Jinja filter in each render;
+    `need`, the lines to keep free for a tall step (0 for most)."""
     rows = [row for rel in step.relations for row in _relation_rows(rel, precision)]
-    return SimpleNamespace(title=step.title, explanation=step.explanation, rows=rows, align=" \\\\\n".join(rows))
+    align = " \\\\\n".join(rows)
+    return SimpleNamespace(title=step.title, explanation=step.explanation, rows=rows, align=align,
+                           need=_lines_needed(step.explanation, rows))
+
+
+# A step whose first row is a tall matrix asks for room for it on its page (\needspace).
+# Rows may break across pages (\allowdisplaybreaks) but a row may not, nor may the line before
+# a display leave it: inside a solution's shaded box TeX set the ℓ₂ step's 12-row logistic
+# table past the foot of the page (Overfull \vbox, 68 pt) rather than start it on the next.
+TALL_ROW_LINES = 6  # matrix rows in a step's first row from which it asks
+MOST_STEP_LINES = 40  # a page holds ~50: more cannot be helped by starting a page
+_TEXT_LINE = 90  # characters of explanation per line, roughly (the solution box's \small text)
+
+
+def _lines_needed(explanation: str | None, rows: list[str]) -> int:
+    """Lines to keep free before a step whose first row is a tall matrix (heading,
+    explanation, the matrix's rows, one with a fraction counted twice), else 0."""
+    if not rows or rows[0].count("\\\\") + 1 < TALL_ROW_LINES:
+        return 0
+    lines = 2 + (len(explanation) // _TEXT_LINE + 1 if explanation else 0)
+    lines += sum(2 if "\\frac" in line else 1 for line in rows[0].split("\\\\"))
+    return min(lines, MOST_STEP_LINES)
 
 
 def _kind_template(kind) -> str:
