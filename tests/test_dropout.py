@@ -333,3 +333,12 @@ def test_a_rounded_distance_is_written_with_approx_not_equals():
     # |y_corr − y_orig| = 140/3 is not 46.67; |y_drop − y_orig| = 58 is exact.
     text = D._why_correction(Fraction(-18), Fraction(260, 3), Fraction(40), Fraction(3, 4), "drop")
     assert text.startswith("Here |y_corr − y_orig| ≈ 46.67 and |y_drop − y_orig| = 58, so y_corr is the closer one.")
+
+
+def test_the_expectation_step_says_its_conditions_in_the_problems_own_symbols():
+    # It said "every p with P(keep) > 0", a name the sheet never defines, and "the first five
+    # lines hold for every x and w" over eight displayed rows.
+    text = derive.solve("dropout", checks="none", x=[1, 2, 3, 4], w=[1, 1, 1, 1], p="1/2",
+                        mask=[1, 0, 1, 1]).to_text()
+    assert "(every p with 1 − p > 0)" in text and "P(keep)" not in text
+    assert "the general lines, written with Σᵢ, hold for every x and w" in text and "first five" not in text

@@ -372,12 +372,12 @@ def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_
             Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=at)]
     if E_corr_v is not None:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)), E_corr_v),
-                             note=f"every {name} with P(keep) > 0"))
+                             note=f"every {name} with {_text(ex.keep)} > 0"))
         rels.append(Relation(_Var(Y_CORR), (ex.Var_y_corr, Mul(Div(drop_at, keep_at), sum_sq), Var_corr_v),
                              note=at))
     else:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)),
-                                          Words("undefined: P(keep) = 0")), approx=False))
+                                          Words(f"undefined: {_text(ex.keep)} = 0")), approx=False))
     return Step("Expectation over the mask", tuple(rels), _expectation_text(ex.symbol, ex.keep, general is not None))
 
 
@@ -408,11 +408,11 @@ def _general_relations(symbol, keep, drop, E_m) -> tuple[Relation, ...]:
 
 @lru_cache(maxsize=8)
 def _expectation_text(symbol, keep, checked: bool) -> str:
-    general_text = ("the first five lines hold for every x and w (checked symbolically, with the wᵢxᵢ as symbols)"
-                    if checked else "the first five lines hold for every x and w")
+    general_text = ("the general lines, written with Σᵢ, hold for every x and w (checked symbolically, with the wᵢxᵢ "
+                    "as symbols)" if checked else "the general lines, written with Σᵢ, hold for every x and w")
     return (f"Treat the mask as random: mᵢ ~ Bernoulli({_text(keep)}), independent. Each expectation follows "
             f"from the two outcomes of mᵢ and linearity of expectation, with {_text(symbol)} kept as a symbol; "
-            f"{general_text}, the rest are this problem's numbers.")
+            f"{general_text}; the lines after them put in this problem's numbers.")
 
 
 # The symbolic pieces above depend only on the convention: built and printed once per process.
