@@ -342,3 +342,11 @@ def test_the_expectation_step_says_its_conditions_in_the_problems_own_symbols():
                         mask=[1, 0, 1, 1]).to_text()
     assert "(every p with 1 − p > 0)" in text and "P(keep)" not in text
     assert "the general lines, written with Σᵢ, hold for every x and w" in text and "first five" not in text
+
+
+def test_step_titles_do_not_carry_the_seeds_part_letters():
+    # "(d) Why the correction" named the seed's part (d); a worksheet letters its parts its own way.
+    sol = derive.solve("dropout", checks="none", x=[1, 2, 3, 4], w=[1, 1, 1, 1], p="1/2", mask=[1, 0, 1, 1])
+    titles = [s.title for s in sol.steps]
+    assert "Why the correction" in titles and "Dropout without correction" in titles
+    assert not [t for t in titles if t.startswith("(")]

@@ -310,15 +310,15 @@ def solve(p: DropoutParams) -> Solution:
     mask_why = _mask_origin(p, n)
     steps = (
         Step("Mask", (rel_mask,), mask_why),
-        Step("(a) Dropout without correction", (rel_xdrop, rel_drop),
+        Step("Dropout without correction", (rel_xdrop, rel_drop),
              "Dropped units are set to 0; the kept ones pass unchanged."),
-        Step("(b) Dropout with correction", corr_rels,
+        Step("Dropout with correction", corr_rels,
              f"Dropped units are set to 0 and the kept ones are scaled by {scale_name}, "
              "so that the output keeps its expected value (inverted dropout, as torch.nn.Dropout does in training)."),
-        Step("(c) No dropout", (rel_orig,), "The original output: every unit kept, nothing scaled (test time)."),
+        Step("No dropout", (rel_orig,), "The original output: every unit kept, nothing scaled (test time)."),
         expect_step,
-        Step("(d) Why the correction", (), _why_correction(y_drop, y_corr, y_orig, keep, p.convention)),
-        Step("(e) Train versus test", (), train_test_sentences()),
+        Step("Why the correction", (), _why_correction(y_drop, y_corr, y_orig, keep, p.convention)),
+        Step("Train versus test", (), train_test_sentences()),
     )
     results = (
         Result("y_drop", Y_DROP, y_drop, "output of dropout without correction"),
@@ -820,14 +820,14 @@ def mistakes(p: DropoutParams) -> tuple[MistakeAnswer, ...]:
     y_orig = sum(a, Fraction(0))
     sum_sq = sum((ai * ai for ai in a), Fraction(0))
     out = [MistakeAnswer("no_correction", "Forgot the correction: the kept units must be scaled by 1/(1 − p).",
-                         {"y_corr": kept}, "(b) Dropout with correction")]
+                         {"y_corr": kept}, "Dropout with correction")]
     if drop:
         out.append(MistakeAnswer(
             "scaled_by_inverse_p", "Scaled the kept units by 1/p; p is the drop probability, so the kept units "
-            "are scaled by 1/(1 − p).", {"y_corr": kept / drop}, "(b) Dropout with correction"))
+            "are scaled by 1/(1 − p).", {"y_corr": kept / drop}, "Dropout with correction"))
     out.append(MistakeAnswer(
         "mask_swapped", "Swapped kept and dropped units: m_i = 1 means unit i is kept.",
-        {"y_drop": gone, **({"y_corr": gone / keep} if keep else {})}, "(a) Dropout without correction"))
+        {"y_drop": gone, **({"y_corr": gone / keep} if keep else {})}, "Dropout without correction"))
     if drop and keep:
         out.append(MistakeAnswer(
             "keep_drop_swapped", "Used p as the keep probability: units are kept with probability 1 − p.",
