@@ -352,3 +352,10 @@ def test_the_seed_problem_states_its_errors_exactly():
     assert "the logistic ‖θ_λ‖ ≈ 0.0005;" in text and "below 10⁻¹⁰ in size" in text and "1e-10" not in text
     assert "seed" not in text
     assert text.count("No test set was given") == 1 and "Test error: not available, as no test set was given." in text
+
+
+def test_a_tolerance_is_written_as_a_power_of_ten_only_when_it_is_one():
+    from derive.kinds.l2_steps import _power_of_ten
+
+    assert (_power_of_ten(1e-10), _power_of_ten(1e-3), _power_of_ten(100.0)) == ("10⁻¹⁰", "10⁻³", "10²")
+    assert _power_of_ten(5e-11) == "5e-11"

@@ -229,12 +229,13 @@ def logistic_step(S: Setup, lp) -> Step:
                 f"{_power_of_ten(logistic.GRADIENT_TOL)} in size. " + status)
 
 
-def _power_of_ten(x: float) -> str:
-    """1e-10 as 10⁻¹⁰ (prose for students, not a float literal)."""
-    return "10" + str(round(math.log10(x))).translate(_SUPERSCRIPT_DIGITS)
-
-
 _SUPERSCRIPT_DIGITS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(x: float) -> str:
+    """1e-10 as 10⁻¹⁰ (prose for students, not a float literal); any other number as %g."""
+    exponent = round(math.log10(x))
+    return "10" + str(exponent).translate(_SUPERSCRIPT_DIGITS) if 10.0**exponent == x else f"{x:g}"
 
 
 def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
