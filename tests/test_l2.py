@@ -359,3 +359,10 @@ def test_a_tolerance_is_written_as_a_power_of_ten_only_when_it_is_one():
 
     assert (_power_of_ten(1e-10), _power_of_ten(1e-3), _power_of_ten(100.0)) == ("10⁻¹⁰", "10⁻³", "10²")
     assert _power_of_ten(5e-11) == "5e-11"
+
+
+def test_without_a_test_set_the_answers_say_so_once_when_theta_star_is_zero_too():
+    # Xᵀy = 0: θ* = 0 takes the short answer; it repeated the sweep's "No test set was given" sentence.
+    text = solve(X=[[1, 0], [0, 1], [1, 1]], y=[0, 0, 0], lam=1).to_text()
+    assert "the comparisons are all equalities. Test error: not available, as no test set was given." in text
+    assert text.count("No test set was given") == 1

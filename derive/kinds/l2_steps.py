@@ -252,10 +252,13 @@ def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
     # Labelled by what they ask, not by the seed's numbers: a worksheet letters its parts its own way.
     answers = ("Answers: for a very large λ, θ = 0; for a very small λ, θ = θ*; for a moderate λ, ‖θ‖₂ < ‖θ*‖₂, "
                "a little worse on training metrics and hopefully better on test metrics. ")
+    # The sweep's step says why there is no test error; this one only answers.
+    test = ("Test error: not available, as no test set was given." if S.X_test is None
+            else f"Test error: {verdict(S, sweep, th0)}")
     if n_star == 0:
         return Step("Very large, very small and moderate λ", (), answers + (
             "On these data Xᵀy gives θ* = 0 (penalized part), so θ(λ) = 0 for every λ and the comparisons are all "
-            "equalities. " + verdict(S, sweep, th0)))
+            "equalities. " + test))
     moderate = (f"ridge ‖θ‖² = {exact_and_approx(n_lam)} at λ = {p.lam} against {exact_and_approx(n_star)} for θ*"
                 if p.lam else "at λ = 0 the solution is θ* itself; take a λ > 0 to compare")
     text = (answers +
@@ -265,9 +268,7 @@ def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:
             f"the logistic ‖θ_λ‖ ≈ {lg_small.norm:.4g} ({star_text}). "
             f"Moderate λ: {moderate}. Training error {exact_and_approx(E_lam)} against {exact_and_approx(E0)} for θ* "
             f"(never lower, by the derivative above); logistic training cross-entropy {lg_mid.loss:.4g} at "
-            f"λ = {lg_mid.lam} against {lg_small.loss:.4g} at λ = {lg_small.lam}. "
-            + ("Test error: not available, as no test set was given." if S.X_test is None  # the sweep says why
-               else f"Test error: {verdict(S, sweep, th0)}"))
+            f"λ = {lg_mid.lam} against {lg_small.loss:.4g} at λ = {lg_small.lam}. " + test)
     return Step("Very large, very small and moderate λ", (), text)
 
 
