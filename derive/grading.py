@@ -33,6 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import jsontext
 from .errors import AnswerSyntaxError, DeriveError, InputError
 
 __all__ = ["KeyPart", "Key", "Submission", "GradedRow", "GradeReport", "load_key", "read_answers",
@@ -181,11 +182,11 @@ def load_key(source) -> Key:
         source = text
     if isinstance(source, str):
         try:
-            data = json.loads(source, parse_float=Decimal)  # decimals exactly, never via float
+            data = jsontext.loads(source, parse_float=Decimal)  # decimals exactly, never via float
         except json.JSONDecodeError as e:
             raise InputError("key", f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
-        except RecursionError:
-            raise InputError("key", "nested too deeply") from None
+        except jsontext.TooDeep as e:
+            raise InputError("key", str(e)) from None
     else:
         data = source
     parts, seen = [], set()

@@ -21,6 +21,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from . import jsontext
 from .errors import InputError
 from .exact import rational, to_fraction
 
@@ -110,9 +111,9 @@ def _parse_list_text(text: str, field: str):
     if not text.startswith("["):
         raise InputError(field, f"expected a list like [1, 2, 3], got {text[:40]!r}")
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
-    except RecursionError:
-        raise InputError(field, "list nested too deeply") from None
+        return jsontext.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except jsontext.TooDeep as e:
+        raise InputError(field, f"list {e}") from None
     except json.JSONDecodeError as e:
         raise InputError(field, f"not a valid list: {e.msg} at position {e.pos + 1}") from None
     except ValueError as e:

@@ -144,6 +144,7 @@ def test_key_formats():
     ({"parts": [{"part": "a", "exact": "__import__('os')"}]}, "exact"),
     ({"nothing": 1}, "parts"),
     ("{not json", "not valid JSON"),
+    ('{"parts": [{"part": "a", "exact": ' + "[" * 5000 + '"1"' + "]" * 5000 + "}]}", "nested more than 32 levels"),
 ])
 def test_bad_keys(bad, message):
     with pytest.raises(InputError, match=message):
