@@ -323,7 +323,7 @@ def verify(sp: SolvedProblem, where: str) -> None:
         if not c.ok:
             err = "" if c.max_abs_error is None else f", max |error| {c.max_abs_error:.2g}"
             raise DeriveError(f"{where}: the numeric check disagrees with the exact answer "
-                              f"({c.backend}: {c.detail}{err}{'; ' + c.note if c.note else ''})")
+                              f"({c.backend}: {c.description}{err}{'; ' + c.note if c.note else ''})")
 
 
 def solve_fixed(plan: VariantPlan, checks=("numpy",)) -> dict[int, SolvedProblem]:

@@ -85,21 +85,33 @@ class Result:
 
 @dataclass(frozen=True)
 class Check:
-    """One numeric cross-check of the exact answer (numpy, torch, …)."""
+    """One numeric cross-check of the exact answer (numpy, torch, …).
+
+    `detail` says how the numbers were made ("numpy float64 (same definition)"); `result`
+    names the Result they were compared with ("" for a check of the whole problem), so that
+    a document can write its symbol where JSON writes its name (`description`).
+    """
 
     backend: str
     detail: str
     max_abs_error: float | None
     ok: bool
     note: str = ""
+    result: str = ""
 
-    def __init__(self, backend, detail, max_abs_error, ok, note=""):
+    def __init__(self, backend, detail, max_abs_error, ok, note="", result=""):
         d = self.__dict__
         d["backend"] = backend
         d["detail"] = detail
         d["max_abs_error"] = max_abs_error
         d["ok"] = ok
         d["note"] = note
+        d["result"] = result
+
+    @property
+    def description(self) -> str:
+        """`detail, result` in plain words and names: JSON's "detail" and error messages."""
+        return f"{self.detail}, {self.result}" if self.result else self.detail
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,8 @@ def _generic_check(kind, params, solution, spec: str, dtype) -> list[Check]:
             continue
         err, ok, note = compare(results[rname], numeric, rtol)
         label = spec if len(values) == 1 else f"{spec}:{rname}"
-        detail = f"{backend.label} on {backend.device_name} (same definition), {rname}"
-        checks.append(Check(label, detail, err, ok, "; ".join(x for x in (note, *backend.notes) if x)))
+        detail = f"{backend.label} on {backend.device_name} (same definition)"
+        checks.append(Check(label, detail, err, ok, "; ".join(x for x in (note, *backend.notes) if x), rname))
     return checks
 
 
@@ -204,7 +204,7 @@ def run_checks(kind, params, solution, backends=("numpy",), *, dtype="float64") 
                 continue
             err, ok, note = compare(results[name], numeric)
             label = backend if single else f"{backend}:{name}"
-            checks.append(Check(label, f"{detail}, {name}", err, ok, _notes(note, note_all)))
+            checks.append(Check(label, detail, err, ok, _notes(note, note_all), name))
     return tuple(checks)
 
 

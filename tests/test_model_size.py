@@ -394,3 +394,23 @@ def test_hundred_layers_under_half_a_second():
     sol.to_text(), sol.to_latex(), sol.to_json()
     assert len(sol.params.layers) == 100
     assert time.perf_counter() - start < 0.5
+
+
+def test_numpy_checks_buffers_only_where_the_model_has_some():
+    """B = 0 from the same tensor list as the exact count checks nothing, and the seed's
+    solution never defines B; a BatchNorm's buffers are checked."""
+    seed = derive.solve("model-size", **SEED)
+    assert "numpy:buffers" not in {c.backend for c in seed.checks}
+    assert {"numpy:params", "numpy:K", "numpy:activations"} <= {c.backend for c in seed.checks}
+    assert ", B:" not in seed.to_text()
+    with_bn = derive.solve("model-size", layers="Linear(10, 8); BatchNorm1d; ReLU; Linear(8, 2)",
+                           input_shape=[4, 10], loss="none")
+    (buffers,) = [c for c in with_bn.checks if c.backend == "numpy:buffers"]
+    assert buffers.ok and buffers.result == "buffers"
+    big = ms._reference_by_tensor(params(**SEED))
+    assert "buffers" not in big and big["params"] == 66756
+
+
+def test_the_activation_step_says_what_z_hat_is():
+    step = next(s for s in solve(**SEED).steps if s.title == "Activation count Z")
+    assert "ẑᵢ is the number of elements of zᵢ." in step.explanation

@@ -196,3 +196,25 @@ def test_a_long_note_puts_each_clause_on_a_row():
     rows = relation_latex(long, Precision())
     assert len(rows) == 4 and rows[0].endswith(rf"&& \text{{{a};}}") and rows[1].endswith(rf"&& \text{{{b}}}")
     assert not any("&&" in row for row in rows[2:])
+
+
+def test_numeric_checks_name_each_result_by_its_symbol_and_json_by_its_name():
+    """A document writes the symbols it defines (σ²_run), never the JSON names (running_var)."""
+    sol = derive.solve("batchnorm", **BN)
+    text = sol.to_text().split("\nNumeric checks", 1)[1]
+    assert "numpy float64 (same definition), σ²_run: max |error|" in text
+    assert "numpy float64 (same definition), BatchNorm(X): max |error|" in text
+    assert "running_var" not in text and "output" not in text
+    tex = sol.to_latex().split(r"\stephead{Numeric checks}", 1)[1]
+    assert r"numpy float64 (same definition), $\sigma^2_{\mathrm{run}}$: max" in tex
+    assert "running" not in tex
+    checks = json.loads(sol.to_json())["checks"]
+    assert checks["numpy:running_var"]["detail"] == "numpy float64 (same definition), running_var"
+
+
+def test_the_monte_carlo_check_names_the_expectation_it_estimates():
+    sol = derive.solve("dropout", x=[1, 2, 3, 4], mask=[1, 0, 1, 1], w=[2, 2, 2, 2], p="1/4")
+    tex = sol.to_latex().split(r"\stephead{Numeric checks}", 1)[1]
+    assert (r"numpy Monte Carlo (within 4 standard errors), $\mathbb{E}\left[y_{\text{corr}}\right]$: max"
+            in tex)
+    assert "E{[}y" not in tex and r"y\_" not in tex

@@ -138,6 +138,11 @@ def test_specials(text, expected):
         ("x\u00b2 \u00b3", r"x\ensuremath{^{2}} \ensuremath{^{3}}"),  # ² and ³ too are math scripts
         ("\u03c3\u00b2 and \u2016\u03b8\u2016\u00b2", r"\ensuremath{\sigma^{2}} and \ensuremath{\Vert}\ensuremath{\theta}\ensuremath{\Vert^{2}}"),
         ("e\u0301", "\u00e9"),  # combining accent composed to Latin-1 (NFC)
+        # beyond Latin-1, a precomposed letter with a math accent is that accent in math;
+        # NFC makes z + U+0302 the precomposed ẑ (model size's ẑᵢ), which was refused
+        ("\u1e91\u1d62 counts z\u1d62", r"\ensuremath{\hat{z}_{i}} counts z\ensuremath{_{i}}"),
+        ("z\u0302\u2081\u2080", r"\ensuremath{\hat{z}_{10}}"),
+        ("\u0177 \u1e8b", r"\ensuremath{\hat{y}} \ensuremath{\dot{x}}"),
     ],
 )
 def test_unicode(text, expected):

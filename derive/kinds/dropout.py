@@ -643,12 +643,13 @@ def _by_given_masks(x, m, w, drop: float) -> dict:
 
 def _mc_check(backend, detail, samples, exact, mean, se, seed) -> Check:
     if exact is None:
-        return Check(backend, detail, None, True, "skipped: E[y_corr] is undefined for p = 1")
+        return Check(backend, detail, None, True, "skipped: E[y_corr] is undefined for p = 1", "E_y_corr")
     err = abs(mean - float(exact))
     allowed = MC_SIGMAS * se + 1e-12 * max(1.0, abs(float(exact)))
     return Check(backend, detail, err, bool(err <= allowed),
                  f"{samples} masks (seed {seed}): estimate {mean:.6g} ± {se:.3g} (standard error); "
-                 f"|estimate − exact| = {err / se if se else 0:.2f} standard errors, allowed {MC_SIGMAS}")
+                 f"|estimate − exact| = {err / se if se else 0:.2f} standard errors, allowed {MC_SIGMAS}",
+                 "E_y_corr")
 
 
 def _exact_E_corr(p: DropoutParams):
@@ -673,7 +674,7 @@ def _monte_carlo(p: DropoutParams, x, w, drop: float, samples: int = MC_SAMPLES,
     n = len(x)
     samples = max(1000, min(samples, _MC_MAX_DRAWS // max(n, 1)))
     exact = _exact_E_corr(p)
-    detail = f"numpy Monte Carlo, E[y_corr] within {MC_SIGMAS} standard errors"
+    detail = f"numpy Monte Carlo (within {MC_SIGMAS} standard errors)"
     if exact is None:
         return _mc_check("numpy:monte_carlo", detail, samples, None, 0, 0, seed)
     a = w * x
@@ -796,7 +797,7 @@ def torch_reference(p: DropoutParams) -> dict:
         exact = _exact_E_corr(p)
         n = len(x)
         samples = max(1000, min(MC_SAMPLES, _MC_MAX_DRAWS // max(n, 1)))
-        detail = f"torch.nn.Dropout (train mode) Monte Carlo, E[y_corr] within {MC_SIGMAS} standard errors"
+        detail = f"torch.nn.Dropout (train mode) Monte Carlo (within {MC_SIGMAS} standard errors)"
         if exact is None:
             out["monte_carlo"] = _mc_check("torch:monte_carlo", detail, samples, None, 0, 0, MC_SEED)
             return out

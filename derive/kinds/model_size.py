@@ -291,9 +291,18 @@ def reference(p: ModelSizeParams) -> dict:
         return _reference_by_tensor(p)
     param_sizes, buffer_sizes, sizes = groups
     per_example = [_float_product(s[1:]) for s in m.shapes]  # each at most its shape's size: exact too
-    return {"params": np.float64(sum(param_sizes)), "buffers": np.float64(sum(buffer_sizes)),
-            "K": np.float64(sum(per_example)), "activations": np.float64(sum(sizes[: len(m.shapes)])),
-            "activation_sizes": np.array(sizes, dtype=np.float64)}
+    out = {"params": np.float64(sum(param_sizes)), "buffers": np.float64(sum(buffer_sizes)),
+           "K": np.float64(sum(per_example)), "activations": np.float64(sum(sizes[: len(m.shapes)])),
+           "activation_sizes": np.array(sizes, dtype=np.float64)}
+    return out if buffers else _without_buffers(out)
+
+
+def _without_buffers(counts: dict) -> dict:
+    """A model with no buffer tensors has B = 0 by the same tensor list the exact count reads:
+    comparing 0 with 0 checks nothing, and the document would name a B it never defines.
+    (torch's count stays: its buffers() is an independent witness.)"""
+    del counts["buffers"]
+    return counts
 
 
 _EXACT_FLOATS = 2**53  # every integer below this is a float64, and so are the sums and products below it
@@ -341,17 +350,20 @@ def _reference_by_tensor(p: ModelSizeParams) -> dict:
 
     m = p.model
     params = buffers = np.float64(0)
+    has_buffers = False
     for k, layer in enumerate(m.layers):
         for t in layer.tensors():
             size = np.prod(np.array(t.shape, dtype=np.float64)) if t.shape else np.float64(1)
             if t.kind == "buffer":
                 buffers += size
+                has_buffers = True
             elif not (t.tied_to is not None and k in m.ties):
                 params += size
     sizes = np.array([np.prod(np.array(s, dtype=np.float64)) if s else 1.0 for s in m.all_shapes])
     per_example = np.array([np.prod(np.array(s[1:], dtype=np.float64)) for s in m.shapes])
-    return {"params": params, "buffers": buffers, "K": per_example.sum(),
-            "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+    out = {"params": params, "buffers": buffers, "K": per_example.sum(),
+           "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
+    return out if has_buffers else _without_buffers(out)
 
 
 def torch_reference(p: ModelSizeParams) -> dict:

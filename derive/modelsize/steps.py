@@ -350,7 +350,7 @@ def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model)
     last = len(model.shapes)
     excluded = "the input x" + (f" and the loss output {z_sym(last + 1).text}" if model.loss is not None else "")
     text = (f"Each line counts the elements of a group of activations of the same shape, the outputs of "
-            f"the layers named beside it. Z adds up the "
+            f"the layers named beside it; ẑᵢ is the number of elements of zᵢ. Z adds up the "
             f"intermediate activations z₁…{z_sym(last).text} (every layer output; {excluded} are not counted), so "
             f"Z = n·K with K = {K} per example.")
     return Step("Activation count Z", tuple(rels), text)

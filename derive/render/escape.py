@@ -266,6 +266,15 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
     return "".join(out)
 
 
+def _decomposed(ch: str) -> tuple[str, str | None]:
+    """(letter, accent) for a precomposed ASCII letter with a math accent (ẑ → z, U+0302), else
+    (ch, None).  NFC composes z + U+0302 into ẑ, beyond Latin-1, so it is met here."""
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        return parts[0], parts[1]
+    return ch, None
+
+
 def _escape(text: str, field: str, strict: bool, offset: int) -> str:
     """`escape_latex` of NFC text that starts at `offset` in what the caller was given."""
     if _NEEDS_LOOP.search(text) is None:
@@ -285,8 +294,11 @@ def _escape(text: str, field: str, strict: bool, offset: int) -> str:
             category = unicodedata.category(ch)
             if category in ("Cc", "Cf"):
                 continue  # controls, bidi overrides, zero-width and other invisibles
+            letter, accent = _decomposed(ch)
             if category == "Zs":
                 out.append(" ")
+            elif accent is not None:
+                out.append(rf"\ensuremath{{{_ACCENTS[accent]}{{{letter}}}}}")  # ẑ, ŷ: as x̂ above
             elif strict:
                 shown = f"{ch!r} " if ch.isprintable() else ""
                 raise InputError(

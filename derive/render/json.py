@@ -109,7 +109,7 @@ def solution_dict(sol: Solution, precision: Precision = Precision()) -> dict:
         "conventions": list(sol.conventions),
         "notes": list(sol.notes),
         "checks": {
-            c.backend: {"detail": c.detail, "max_abs_error": c.max_abs_error, "ok": c.ok, "note": c.note}
+            c.backend: {"detail": c.description, "max_abs_error": c.max_abs_error, "ok": c.ok, "note": c.note}
             for c in sol.checks
         },
         "precision": {"decimals": precision.decimals, "sigfigs": precision.sigfigs,

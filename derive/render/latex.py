@@ -233,12 +233,19 @@ def _shown_whole(rows) -> bool:
 
 
 def _checks(sol: Solution) -> list[str]:
+    """One line per check, naming the result it compared by its symbol ($\\sigma^2_{\\mathrm{run}}$,
+    not running_var: the document never defines the JSON names)."""
+    symbols = {r.name: r.symbol for r in sol.results}
     out = []
     for c in sol.checks:
+        what = _escape_cached(c.detail)
+        if c.result:
+            symbol = symbols.get(c.result)
+            what += f", ${latex(symbol)}$" if symbol is not None else ", " + _escape_cached(c.result)
         err = "" if c.max_abs_error is None else f": max $|\\text{{error}}|$ = {c.max_abs_error:.1e}"
         verdict = "agrees" if c.ok else r"\textbf{disagrees}"
         note = f" ({_escape_cached(c.note)})" if c.note else ""
-        out.append(f"{_escape_cached(c.detail)}{err} --- {verdict}{note}")
+        out.append(f"{what}{err} --- {verdict}{note}")
     return out
 
 

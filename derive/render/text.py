@@ -43,11 +43,17 @@ def _distinct(parts):
 
 
 def checks_text(sol: Solution) -> list[str]:
+    """One line per check, naming the result it compared by its symbol (σ²_run, not running_var)."""
+    symbols = {r.name: r.symbol for r in sol.results}
     out = []
     for c in sol.checks:
+        what = c.detail
+        if c.result:
+            symbol = symbols.get(c.result)
+            what += ", " + (text(symbol) if symbol is not None else c.result)
         err = "" if c.max_abs_error is None else f": max |error| {c.max_abs_error:.1e}"
         verdict = "agrees" if c.ok else "DISAGREES"
-        out.append(f"  {c.detail}{err} — {verdict}" + (f" ({c.note})" if c.note else ""))
+        out.append(f"  {what}{err} — {verdict}" + (f" ({c.note})" if c.note else ""))
     return out
 
 
