@@ -143,6 +143,12 @@ def test_specials(text, expected):
         ("\u1e91\u1d62 counts z\u1d62", r"\ensuremath{\hat{z}_{i}} counts z\ensuremath{_{i}}"),
         ("z\u0302\u2081\u2080", r"\ensuremath{\hat{z}_{10}}"),
         ("\u0177 \u1e8b", r"\ensuremath{\hat{y}} \ensuremath{\dot{x}}"),
+        # an underscore after a Greek letter is its index (ℓ₂'s prose: ‖θ_λ‖, θ_sep), not a
+        # text underscore between math; after a Latin letter it stays literal (x_1, in_features)
+        ("\u2016\u03b8_\u03bb\u2016", r"\ensuremath{\Vert}\ensuremath{\theta_{\lambda}}\ensuremath{\Vert}"),
+        ("\u03b8_sep up, \u03c3_12", r"\ensuremath{\theta_{\text{sep}}} up, \ensuremath{\sigma_{12}}"),
+        ("\u03bc_i x_1 in_features", r"\ensuremath{\mu_{i}} x\_1 in\_features"),
+        ("\u03b8_\u03bb\u00b2 \u03c3_1a", r"\ensuremath{\theta}\_\ensuremath{\lambda^{2}} \ensuremath{\sigma}\_1a"),
     ],
 )
 def test_unicode(text, expected):

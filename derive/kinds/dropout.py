@@ -470,7 +470,7 @@ def _conventions(p: DropoutParams, drop: Fraction) -> tuple[str, ...]:
     return (first,
             "Correction is applied at training time (inverted dropout), as PyTorch does; Srivastava et al. (2014) "
             "instead scale by the keep probability at test time, which gives the same expectations.",
-            "The mask m has m_i = 1 for kept units; dropped indices are 0-based.")
+            "The mask m has mᵢ = 1 for kept units; dropped indices are 0-based.")
 
 
 def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:

@@ -215,6 +215,19 @@ _LAST_MATH = re.compile(r"\\ensuremath\{((?:[^{}]|\{[^{}]*\})*)\}\Z")
 _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
 
+# An underscore right after a Greek letter is its subscript (θ_λ, θ_sep, σ_1), never a
+# literal underscore beside math: set as one math group, a word index upright in \text.
+_GREEK = "|".join(cmd[1:] for ch, cmd in _MATH.items() if "\u0391" <= ch <= "\u03f5" and cmd.isascii()
+                  and cmd[1:].isalpha())
+_GREEK_INDEX = re.compile(rf"\\ensuremath\{{(\\(?:{_GREEK}))\}}\\_"
+                          r"(?:\\ensuremath\{(\\[A-Za-z]+)\}|([A-Za-z]+|[0-9]+)(?![A-Za-z0-9]))")
+
+
+def _greek_index(m: re.Match) -> str:
+    base, greek, word = m.groups()
+    index = greek or (word if len(word) == 1 or word.isdigit() else rf"\text{{{word}}}")
+    return rf"\ensuremath{{{base}_{{{index}}}}}"
+
 
 # Combining accents that survive NFC on a letter with no precomposed form (x̂, ȳ, ẋ),
 # as the math accents the solutions use for estimates and means.
@@ -241,6 +254,12 @@ def escape_latex(text: str, *, field: str = "text", strict: bool = True) -> str:
     >>> escape_latex("层 norm", strict=False)
     '? norm'
     """
+    out = _escape_latex(text, field, strict)
+    return _GREEK_INDEX.sub(_greek_index, out) if "}\\_" in out else out
+
+
+def _escape_latex(text: str, field: str, strict: bool) -> str:
+    """`escape_latex` before a Greek letter's underscore index is joined to it."""
     if not isinstance(text, str):
         raise TypeError(f"escape_latex() needs a str, not {type(text).__name__}")
     # NFC first: "e" + COMBINING ACUTE becomes the Latin-1 "é" that T1 can print.
