@@ -167,6 +167,7 @@ class _TorchNamespace:
 
     def __init__(self, torch):
         self.torch = torch
+        self.linalg = torch.linalg
 
     def mean(self, x, axis=None, keepdims=False):
         return self.torch.mean(x, dim=axis, keepdim=keepdims)
@@ -230,6 +231,27 @@ class _ExactNamespace:
             return _ZeroRoot() if r == 0 else r
 
         return np.vectorize(root, otypes=[object])(x)
+
+    @property
+    def linalg(self):
+        return _ExactLinalg
+
+
+class _ExactLinalg:
+    """`linalg.solve` in Fractions (ℓ₂'s ridge definition evaluated exactly)."""
+
+    @staticmethod
+    def solve(A, b):
+        import numpy as np
+
+        from .exact import solve_linear
+
+        x = solve_linear(A.tolist(), b.tolist())
+        if x is None:
+            raise ZeroDivisionError("singular matrix")  # an ArithmeticError, as numpy's LinAlgError is not
+        out = np.empty(len(x), dtype=object)
+        out[:] = x
+        return out
 
 
 _EXACT = _ExactNamespace()
@@ -325,6 +347,8 @@ class Backend:
         """float64 numpy array on the host (exact: every value of a smaller dtype fits)."""
         import numpy as np
 
+        if isinstance(array, np.ndarray):  # assembled on the host from device scalars (ℓ₂'s sweep)
+            return array.astype(np.float64)
         if self.name == "torch":
             return array.detach().to(device="cpu", dtype=self.module.float64).numpy()
         if self.name == "cupy":

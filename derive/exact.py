@@ -28,6 +28,7 @@ import numbers
 from .errors import InputError
 
 __all__ = [
+    "solve_linear",
     "Surd",
     "Exact",
     "to_fraction",
@@ -332,6 +333,22 @@ def _decimal(text: str) -> Decimal:
 
 
 # -- rational arithmetic on the hot paths ---------------------------------------------
+def solve_linear(A, b) -> tuple[Fraction, ...] | None:
+    """x with A·x = b, by Gauss–Jordan elimination in Fractions; None when A is singular."""
+    n = len(b)
+    M = [[Fraction(v) for v in A[i]] + [Fraction(b[i])] for i in range(n)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
+        if piv is None:
+            return None
+        M[col], M[piv] = M[piv], M[col]
+        for r in range(n):
+            if r != col and M[r][col] != 0:
+                f = M[r][col] / M[col][col]
+                M[r] = [a - f * c for a, c in zip(M[r], M[col])]
+    return tuple(M[i][n] / M[i][i] for i in range(n))
+
+
 def products(u, v) -> tuple[Fraction, ...]:
     """(uᵢ·vᵢ) as Fractions.  Worksheet data are mostly integers, and a Fraction built
     from an int skips the gcds that `Fraction.__mul__` spends on every product.

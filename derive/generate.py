@@ -47,12 +47,13 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NoReturn
 
 from .documents import build_documents
 from .errors import DeriveError, InputError
 from .key_json import json_canonical
 from .model import Precision
+from .numerics import uses_gpu
 from .registry import get_kind
 from .render.json import params_json
 from .variant_output import variant_files
@@ -521,7 +522,10 @@ class _Workers:
         def give(conn) -> None:
             task = next(todo, None)
             if task is not None:
-                conn.send(task[1])
+                try:
+                    conn.send(task[1])
+                except OSError:  # BrokenPipeError: it died before we gave it this chunk
+                    self._died(conn)
                 held[conn].append(task[0])
 
         for _ in range(2):
@@ -538,13 +542,16 @@ class _Workers:
         try:
             ok, value = conn.recv()
         except (EOFError, OSError):  # OSError: it died with our next chunk unread
-            proc = self.procs[self.conns.index(conn)]
-            proc.join(1)
-            raise DeriveError(f"a worker process ended unexpectedly (exit code {proc.exitcode})") from None
+            self._died(conn)
         if not ok:
             error, trace = value
             raise error from _RemoteTraceback(trace)
         return value
+
+    def _died(self, conn) -> NoReturn:
+        proc = self.procs[self.conns.index(conn)]
+        proc.join(1)
+        raise DeriveError(f"a worker process ended unexpectedly (exit code {proc.exitcode})") from None
 
     def close(self) -> None:
         """Stop the workers: told to when all is done, killed when a variant failed or the
@@ -618,13 +625,16 @@ def iter_variants(plan: VariantPlan, *, checks=("numpy",), precision: Precision 
 
     With `jobs` > 1 the variants are built on that many processes; each variant depends
     only on (seed, its number, the attempts that keep it distinct), so the output is the
-    same for any `jobs`; variants built in a worker come back as their files' text
+    same for any `jobs` (one process when the checks run on a GPU: CUDA does not survive a
+    fork); variants built in a worker come back as their files' text
     (`documents` and `solved` are None, `planned.params` empty).  With `folder`, the process
     that builds a variant writes its folder there (`derive.variant_output.write_folder`)
     and sends back only its key lines (and its LaTeX when `keep_sources`).
     `progress(done, n)` is called after each variant.
     """
     n = plan.count
+    if uses_gpu(checks):
+        jobs = 1  # the fixed problems' checks start CUDA here, and a forked worker cannot start it again
     fixed = solve_fixed(plan, checks)
     options = {"checks": checks, "precision": precision, "moodle": moodle, "matrices": matrices,
                "keep_solved": keep_solved}

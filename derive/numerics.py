@@ -16,7 +16,7 @@ from .errors import BackendUnavailable, InputError
 from .exact import Surd, to_float
 from .model import Check
 
-__all__ = ["BACKENDS", "run_checks", "compare", "available_backends", "resolve_backends", "dtype_tolerance"]
+__all__ = ["BACKENDS", "run_checks", "compare", "available_backends", "resolve_backends", "dtype_tolerance", "uses_gpu"]
 
 BACKENDS = ("numpy", "torch", "cupy")
 
@@ -67,6 +67,16 @@ def _resolve(spec) -> tuple[str, ...]:
 
             parse_device(device)
     return tuple(spec)
+
+
+def uses_gpu(spec) -> bool:
+    """Whether the checks run on a GPU (torch:cuda…, CuPy).  A process that has used CUDA
+    cannot fork workers that use it too: CUDA refuses to start again in a forked child."""
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec or ())
+    if items in (["all"], ["auto"]):
+        items = list(available_backends())
+    return any(name == "cupy" or device.startswith("cuda")
+               for name, _, device in (item.partition(":") for item in items))
 
 
 def compare(exact_value, numeric, rtol: float = RELATIVE_TOLERANCE) -> tuple[float, bool, str]:

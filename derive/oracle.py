@@ -319,7 +319,7 @@ class Run:
 
     @property
     def label(self) -> str:
-        how = f"definition, {self.variance} variance" if self.source == "definition" else self.source
+        how = f"definition, {self.variance} variance" if self.source == "definition" and self.variance else self.source
         return f"{self.backend} {self.device} {self.dtype.name} · {how}"
 
     def result(self, name: str) -> ResultErrors:
@@ -417,6 +417,10 @@ def _runs_for(kind, params, solution, backend, variances, layers, stored):
         traces[formula] = [(axis, backend.to_numpy(v)) for _, axis, v in trace]
         results = tuple(_result_errors(n, exact[n], v, backend.dtype, stored.get(n))
                         for n, v in values.items() if n in exact)
+        if not trace:  # the definition computes no variance (dropout, ℓ₂, model size): one run says all
+            runs.append(Run(backend.name, backend.device, backend.device_name, backend.library, backend.dtype,
+                            "definition", None, results, backend.notes))
+            break
         runs.append(Run(backend.name, backend.device, backend.device_name, backend.library, backend.dtype,
                         "definition", formula, results, backend.notes))
     if layers:
@@ -512,7 +516,13 @@ def run_oracle(kind, params, *, backends="numpy", device=None, dtypes=("float32"
                 stored_cache[fmt.name] = _exact_values(kind, params, solution, fmt)
                 roundings[fmt.name] = input_roundings(kind, params, fmt)
             stored_values, stored_trace = stored_cache[fmt.name]
-            new_runs, traces = _runs_for(kind, params, solution, backend, formulas, layers, stored_values)
+            try:
+                new_runs, traces = _runs_for(kind, params, solution, backend, formulas, layers, stored_values)
+            except BackendUnavailable as e:  # the kind cannot run at this dtype (ℓ₂'s solve at float16)
+                if every_backend or len(fmts) > 1:
+                    skipped.append(str(e))
+                    continue
+                raise
             runs.extend(new_runs)
             if exact_trace:
                 variance_rows[(backend.name, backend.device, fmt.name)] = _variance_rows(

@@ -294,3 +294,75 @@ def test_cuda_check_through_run_checks():
     kind, p = get_kind("layernorm"), make_params("layernorm", **SEED)
     checks = run_checks(kind, p, kind.solve(p), resolve_backends("torch:cuda"), dtype="float32")
     assert checks and all(c.ok for c in checks) and "cuda" in checks[0].detail
+
+
+# -- every kind of the seed worksheet through derive.backends (--check torch:cuda, cupy) -----
+def _seed_worksheet_problems() -> dict:
+    from pathlib import Path
+
+    from derive.worksheet import load_worksheet
+
+    spec = Path(__file__).resolve().parents[1] / "examples" / "normalization-regularization.toml"
+    return {pr.kind: pr.params for pr in load_worksheet(spec).problems}
+
+
+SEED_PROBLEMS = _seed_worksheet_problems()
+# What each kind's `evaluate` hook recomputes (the rest are limits or labels, which the
+# kind's own numpy reference checks): without a hook, dropout, ℓ₂ and model size raised
+# "its definition's argument 'm' matches no parameter" on every device but numpy's own path.
+EVALUATED = {"dropout": {"y_drop", "y_corr", "y_orig", "E_y_drop", "E_y_corr", "Var_y_corr"},
+             "l2": {"theta", "norm2", "train_error", "theta_0", "sweep", "w_step"},
+             "model-size": {"params", "K", "activations", "activation_sizes"}}
+
+
+def _entries(value):
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [e for v in value for e in _entries(v)]
+    return [value]
+
+
+@pytest.mark.parametrize("kind_name", sorted(EVALUATED))
+def test_each_kind_s_definitions_evaluated_exactly_are_its_exact_results(kind_name):
+    """In Fractions (the oracle's exact backend) the hook must give the solution's own
+    answers entry for entry: it evaluates the same definitions, only without rounding."""
+    from derive.backends import ExactBackend
+
+    kind, p = get_kind(kind_name), SEED_PROBLEMS[kind_name]
+    results = {r.name: r.value for r in kind.solve(p).results}
+    values = evaluate(kind, p, ExactBackend())
+    assert set(values) == EVALUATED[kind_name]
+    for name, value in values.items():
+        assert _entries(value) == [Fraction(e) for e in _entries(results[name])], name
+
+
+def _device_combos():
+    combos = [(k, "numpy:cpu", d) for k in SEED_PROBLEMS for d in ("float64", "float32")]
+    combos += [(k, "torch:cpu", d) for k in SEED_PROBLEMS for d in ("float64", "float32")]
+    combos += [pytest.param(k, "torch:cuda", d, marks=needs_cuda) for k in SEED_PROBLEMS for d in ("float64", "float32")]
+    combos += [pytest.param(k, "cupy", d, marks=needs_cupy) for k in SEED_PROBLEMS for d in ("float64", "float32")]
+    return combos
+
+
+@pytest.mark.parametrize("kind_name,spec,dtype", _device_combos())
+def test_every_seed_problem_checks_on_every_device(kind_name, spec, dtype, require_module):
+    from derive.numerics import resolve_backends, run_checks
+
+    if spec == "torch:cpu":
+        require_module("torch")
+    kind, p = get_kind(kind_name), SEED_PROBLEMS[kind_name]
+    checks = run_checks(kind, p, kind.solve(p), resolve_backends(spec), dtype=dtype)
+    assert checks and all(c.ok for c in checks), [(c.result, c.max_abs_error, c.note) for c in checks if not c.ok]
+    assert {c.result for c in checks} == EVALUATED.get(kind_name, {c.result for c in checks})
+    assert all(spec.split(":")[0] in c.detail for c in checks)
+
+
+def test_l2_at_half_precision_is_refused_in_one_line_or_skipped():
+    from derive.errors import BackendUnavailable
+    from derive.oracle import run_oracle
+
+    kind, p = get_kind("l2"), SEED_PROBLEMS["l2"]
+    with pytest.raises(BackendUnavailable, match="dtype float16: numpy has no linalg.solve at half precision"):
+        run_oracle(kind, p, backends="numpy", dtypes="float16")
+    report = run_oracle(kind, p, backends="numpy", dtypes="float32,float16")  # the CLI's default
+    assert [(run.dtype.name, run.variance) for run in report.runs] == [("float32", None)]  # no Var: one run
+    assert "float16" in report.skipped[0] and "numpy cpu float32 · definition" in report.to_text()

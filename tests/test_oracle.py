@@ -198,6 +198,21 @@ def test_cli_acceptance():
     assert "1832" in r.stdout
 
 
+def test_cli_every_kind_runs():
+    """numerics model-size crashed with argparse's conflicting --dtype (the memory dtype);
+    dropout, ℓ₂ and model size had no way onto derive.backends at all."""
+    model = _cli("model-size", "--layers", "Linear(52, 128); ReLU; Linear(?, 10)", "--input-shape", "[4,52]",
+                 "--num-classes", "10", "--dtype", "float16")
+    assert model.returncode == 0, model.stderr
+    assert "numpy cpu float16 · definition" in model.stdout and "8074" in model.stdout
+    drop = _cli("dropout", "--x", "[2,6,4,4,5,3,4,4]", "--mask", "[0,0,0,0,0,0,1,1]", "--p", "3/4")
+    assert drop.returncode == 0, drop.stderr
+    assert "numpy cpu float32 · definition   [" in drop.stdout and "Var_y_corr" in drop.stdout
+    assert "naive" not in drop.stdout  # no variance in the definition: one run per dtype, not two alike
+    ridge = _cli("l2", "--X", "[[1,0],[0,1],[1,1]]", "--y", "[1,2,2]", "--lam", "1", "--dtype", "float16")
+    assert ridge.returncode == 2 and ridge.stderr.count("\n") == 1 and "half precision" in ridge.stderr
+
+
 def test_cli_torch_gives_the_same_rows(require_module):
     require_module("torch")
     args = ("layernorm", "--X", "[[10000,10001,10002,10003]]", "--eps", "1e-5", "--dtype", "float16",

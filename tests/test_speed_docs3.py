@@ -112,6 +112,22 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(ws, monkeypatch):
     assert _no_workers_left()
 
 
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="patches reach workers by fork")
+def test_a_worker_dead_before_it_is_given_work_is_the_same_error(monkeypatch):
+    """Sending to a dead worker raised BrokenPipeError, not the error above (seen with 16 cores,
+    where a worker could die before this process gave it its next chunk)."""
+    import os
+
+    monkeypatch.setattr(G, "_init_worker", lambda *args: os._exit(3))
+    workers = G._Workers(2, None)
+    for proc in workers.procs:
+        proc.join(5)
+    with pytest.raises(DeriveError, match=r"ended unexpectedly \(exit code 3\)"):
+        list(workers.imap(list(range(2, 40))))
+    workers.close()
+    assert _no_workers_left()
+
+
 def test_stopping_early_stops_the_workers(ws):
     variants = G.iter_variants(G.prepare(ws, 40, 11), jobs=2, checks=())
     assert [next(variants).id for _ in range(3)] == ["v01", "v02", "v03"]
@@ -248,3 +264,20 @@ def test_an_earlier_run_s_folder_is_removed_whole_on_threads_and_no_link_is_foll
     _remove_tree(tmp_path / "missing")  # as rmtree(..., ignore_errors=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outside"]
     shutil.rmtree(outside)
+
+
+def test_checks_on_a_gpu_build_in_one_process(ws, monkeypatch):
+    """CUDA refuses to start in a forked child of a process that used it (the fixed problems'
+    checks do, before the fork): seen on an H100 as 'Cannot re-initialize CUDA in forked subprocess'."""
+    from derive.numerics import uses_gpu
+
+    assert uses_gpu("torch:cuda") and uses_gpu("numpy,torch:cuda:1") and uses_gpu(("cupy",))
+    assert not uses_gpu("numpy") and not uses_gpu("torch:cpu") and not uses_gpu(()) and not uses_gpu("none")
+
+    def no_workers(*args):
+        raise AssertionError("forked workers with GPU checks")
+
+    monkeypatch.setattr(G, "uses_gpu", lambda checks: True)
+    monkeypatch.setattr(G, "_Workers", no_workers)
+    built = list(G.iter_variants(G.prepare(ws, 6, 11), jobs=2, checks=("numpy",)))
+    assert [b.id for b in built] == [G.variant_id(k, 6) for k in range(1, 7)]

@@ -21,10 +21,13 @@ def take_kind(parser: argparse.ArgumentParser, argv: list[str]):
     return get_kind(argv[0]), argv[1:]
 
 
-def add_param_options(parser: argparse.ArgumentParser, kind) -> None:
+def add_param_options(parser: argparse.ArgumentParser, kind, *, skip: tuple[str, ...] = ()) -> None:
+    """An option per parameter of `kind`; `skip` names parameters that the command's own
+    options of the same name replace (numerics' --dtype is the float format, not model
+    size's memory dtype)."""
     group = parser.add_argument_group(f"{kind.name} parameters")
     for f in field_specs(kind.params):
-        if not f.metadata.get("cli", True):
+        if not f.metadata.get("cli", True) or f.name in skip:
             continue
         flags = [f"--{f.name}"]
         if "_" in f.name:

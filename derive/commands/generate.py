@@ -58,7 +58,8 @@ def run(parser, argv) -> int:
                         help="also write moodle.xml: a question bank with a category per part")
     parser.add_argument("--moodle-matrices", choices=("cloze", "entries"),
                         help="a matrix answer as one cloze question (default) or one question per entry")
-    parser.add_argument("--jobs", metavar="J", help="worker processes (default: the CPUs available, at most 8)")
+    parser.add_argument("--jobs", metavar="J", help="worker processes (default: the CPUs available, at most 8; "
+                        "one when --check runs on a GPU, as CUDA does not survive a fork)")
     parser.add_argument("--check", default="numpy", metavar="BACKENDS",
                         help="numeric verification of every variant's key (default numpy; 'none' skips it)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")

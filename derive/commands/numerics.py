@@ -16,7 +16,7 @@ DTYPE_HELP = "float64, float32, float16, bfloat16, a comma list, or all (default
 def run(parser, argv) -> int:
     kind, rest = take_kind(parser, argv)
     parser.prog = f"derive numerics {kind.name}"
-    add_param_options(parser, kind)
+    add_param_options(parser, kind, skip=("dtype",))
     group = parser.add_argument_group("numerics")
     group.add_argument("--backend", default="numpy", metavar="B",
                        help="numpy, torch, cupy, a comma list, or all (the installed ones); default numpy")

@@ -33,7 +33,7 @@ from .dropout_params import DropoutParams, below, drop_probability, sample_mask
 from .normalization import Undefined
 from .sampling import randints
 
-__all__ = ["DropoutParams", "solve", "reference", "torch_reference", "mistakes", "generate",
+__all__ = ["DropoutParams", "solve", "reference", "torch_reference", "evaluate", "mistakes", "generate",
            "expectations", "verify_identities", "monte_carlo", "drop_probability", "sample_mask", "KIND",
            "MC_SAMPLES", "MC_SIGMAS"]
 
@@ -563,6 +563,28 @@ def reference(p: DropoutParams) -> dict:
         if out is None:
             out = _by_given_masks(x, np.array(floats(p.mask)), w, drop)
     out["monte_carlo"] = _monte_carlo(p, x, w, drop)
+    return out
+
+
+def evaluate(p: DropoutParams, b) -> dict:
+    """The definitions on backend b (`derive.backends`: a device, another dtype, exact), for
+    the oracle and `--check torch:cuda`: the outputs on the given and the all-ones mask, the
+    expectations at the mean mask (each output is linear in the mask, so its expectation is
+    the output at E[m] = 1 − p), and Var[y_corr] = Σ(wᵢxᵢ)²·p/(1 − p).  Without y_corr's three
+    values at p = 1, where they are undefined."""
+    drop = drop_probability(p)
+    keep = 1 - drop
+    n = len(p.x)
+    x, m, w = b.asarray(p.x), b.asarray(p.mask), b.asarray(p.w)
+    mean_mask = b.asarray((keep,) * n)
+    out = {"y_drop": definitions.dropout(x, m, w),
+           "y_orig": definitions.dropout(x, b.asarray((1,) * n), w),
+           "E_y_drop": definitions.dropout(x, mean_mask, w)}
+    if keep:
+        rate = b.scalar(drop)
+        out.update(y_corr=definitions.dropout_corrected(x, m, w, rate),
+                   E_y_corr=definitions.dropout_corrected(x, mean_mask, w, rate),
+                   Var_y_corr=((w * x) ** 2).sum() * b.scalar(drop / keep))
     return out
 
 

@@ -23,12 +23,13 @@ from fractions import Fraction
 
 from .. import definitions
 from ..errors import InputError
+from ..exact import solve_linear
 from ..forms import Add, Call, Div, Mat, Pow, Sym
 from ..model import Relation, Result, Solution, Step
 from ..params import build
 from ..registry import Kind, MistakeAnswer
 from . import l2_logistic as logistic
-from .l2_numeric import reference, save_plot, torch_reference
+from .l2_numeric import evaluate, reference, save_plot, torch_reference
 from .l2_params import DEFAULT_GRID, MAX_FEATURES, L2Params, Setup, setup
 from .l2_ridge import (LAM, eigen_form, limit_inf, limit_zero, monotonicity, mse, penalized_norm2, rank,
                        ridge_path, theta_at)
@@ -36,7 +37,7 @@ from .l2_steps import (THETA, XTX, XTY, col, conventions, data_term_name, limits
                        monotone_step, norm2_sym, notes, objective_step, seed_step, sgd_step, sweep_step,
                        sweep_table, system_step)
 
-__all__ = ["L2Params", "Setup", "setup", "solve", "reference", "torch_reference", "mistakes", "generate",
+__all__ = ["L2Params", "Setup", "setup", "solve", "reference", "torch_reference", "evaluate", "mistakes", "generate",
            "save_plot", "KIND", "DEFAULT_GRID", "MAX_FEATURES"]
 
 
@@ -109,27 +110,11 @@ def solve(p: L2Params) -> Solution:
 
 
 # -- wrong methods, for diagnosis ---------------------------------------------------
-def _solve_exact(A, b):
-    """Gauss–Jordan elimination in Fractions; None when A is singular."""
-    n = len(b)
-    M = [list(A[i]) + [b[i]] for i in range(n)]
-    for col_ in range(n):
-        piv = next((r for r in range(col_, n) if M[r][col_] != 0), None)
-        if piv is None:
-            return None
-        M[col_], M[piv] = M[piv], M[col_]
-        for r in range(n):
-            if r != col_ and M[r][col_] != 0:
-                f = M[r][col_] / M[col_][col_]
-                M[r] = [a - f * b_ for a, b_ in zip(M[r], M[col_])]
-    return tuple(M[i][n] / M[i][i] for i in range(n))
-
-
 def _theta_with(S: Setup, lam, c, D):
     A = [[sum((r[i] * r[j] for r in S.X), Fraction(0)) + (c * lam * D[i] if i == j else 0)
           for j in range(len(D))] for i in range(len(D))]
     b = [sum((r[i] * t for r, t in zip(S.X, S.y)), Fraction(0)) for i in range(len(D))]
-    return _solve_exact(A, b)
+    return solve_linear(A, b)
 
 
 def mistakes(p: L2Params) -> tuple[MistakeAnswer, ...]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .. import definitions
 from ..model import Solution
 from .l2_params import L2Params, setup
 
-__all__ = ["reference", "torch_reference", "save_plot"]
+__all__ = ["reference", "torch_reference", "evaluate", "save_plot"]
 
 
 def _np_setup(p: L2Params):
@@ -59,6 +61,61 @@ def reference(p: L2Params) -> dict:
     grad = 2 * float(S.s) * X.T @ (X @ w0 - y)
     out["w_step"] = definitions.weight_decay_step(w0, grad, float(p.eta), 2 * float(S.t) * float(p.lam) * np.diag(D))
     return out
+
+
+def evaluate(p: L2Params, b) -> dict:
+    """The definitions on backend b (`derive.backends`: a device, another dtype, exact), for
+    the oracle and `--check torch:cuda`: θ(λ) by `definitions.ridge`, its penalized ‖θ‖², the
+    training error, θ* when XᵀX is invertible, every row of the λ sweep and the SGD step.
+    (θ(∞) and a singular θ* are least-squares limits, which `reference` checks with numpy.)"""
+    from .l2_ridge import rank
+
+    if b.name != "exact" and b.dtype.name in ("float16", "bfloat16"):
+        from ..errors import BackendUnavailable
+
+        raise BackendUnavailable(f"dtype {b.dtype.name}: {b.name} has no linalg.solve at half precision; "
+                                 "the ridge solution runs at float32 or float64")
+    S = setup(p)
+    k = len(S.D)
+    X, y = b.asarray(S.X), b.asarray(S.y)
+    D = b.asarray(tuple(tuple(S.D[i] if i == j else 0 for j in range(k)) for i in range(k)))
+    scale = len(S.y) if p.loss == "sum" else 1
+    invertible = rank(S.X) == k
+
+    def theta_at(lam):
+        return definitions.ridge(X, y, b.scalar(S.c * lam), D)
+
+    def mse(A, t, theta):
+        return ((A @ theta - t) ** 2).mean()
+
+    out = {}
+    if p.lam > 0 or invertible:
+        theta = theta_at(p.lam)
+        out.update(theta=theta, norm2=theta @ D @ theta, train_error=mse(X, y, theta) * scale)
+    if invertible:
+        out["theta_0"] = theta_at(0)
+    test = (b.asarray(S.X_test), b.asarray(S.y_test)) if S.X_test is not None else None
+    rows = []
+    for lam in S.grid:
+        th = theta_at(lam)
+        row = [lam, mse(X, y, th)] + ([mse(*test, th)] if test else []) + [th @ D @ th]
+        rows.append([float(b.to_numpy(v)) if not isinstance(v, Fraction) else v for v in row])
+    out["sweep"] = _host_array(rows, b)
+    w0 = b.asarray(p.w0 if p.w0 is not None else (1,) * k)
+    grad = X.T @ (X @ w0 - y) * b.scalar(2 * S.s)
+    out["w_step"] = definitions.weight_decay_step(w0, grad, b.scalar(p.eta), b.asarray(S.D) * b.scalar(2 * S.t * p.lam))
+    return out
+
+
+def _host_array(rows, b):
+    """The sweep's rows as one host array: float64 from a float backend, Fractions exactly."""
+    import numpy as np
+
+    if b.name == "exact":
+        out = np.empty((len(rows), len(rows[0])), dtype=object)
+        out[:] = rows
+        return out
+    return np.array(rows, dtype=np.float64)
 
 
 def torch_reference(p: L2Params) -> dict:

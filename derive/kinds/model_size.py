@@ -279,13 +279,7 @@ def reference(p: ModelSizeParams) -> dict:
     import numpy as np
 
     m = p.model
-    params, buffers = [], []
-    for k, layer in enumerate(m.layers):
-        for t in layer_tensors(layer):
-            if t.kind == "buffer":
-                buffers.append(t.shape)
-            elif not (t.tied_to is not None and k in m.ties):
-                params.append(t.shape)
+    params, buffers = _tensor_shapes(m)
     groups = [_float_sizes(g) for g in (params, buffers, m.all_shapes)]
     if None in groups:
         return _reference_by_tensor(p)
@@ -295,6 +289,44 @@ def reference(p: ModelSizeParams) -> dict:
            "K": np.float64(sum(per_example)), "activations": np.float64(sum(sizes[: len(m.shapes)])),
            "activation_sizes": np.array(sizes, dtype=np.float64)}
     return out if buffers else _without_buffers(out)
+
+
+def _tensor_shapes(m: Model) -> tuple[list, list]:
+    """(parameter shapes, buffer shapes) of every layer; a tied weight counted once."""
+    params, buffers = [], []
+    for k, layer in enumerate(m.layers):
+        for t in layer_tensors(layer):
+            if t.kind == "buffer":
+                buffers.append(t.shape)
+            elif not (t.tied_to is not None and k in m.ties):
+                params.append(t.shape)
+    return params, buffers
+
+
+def evaluate(p: ModelSizeParams, b) -> dict:
+    """The counts recomputed on backend b (`derive.backends`: a device, another dtype, exact)
+    for `--check torch:cuda`: each shape's dimensions multiplied as arrays, then summed."""
+    m = p.model
+    params, buffers = _tensor_shapes(m)
+
+    def sizes(shapes):
+        if not shapes:
+            return b.asarray((0,))[:0]
+        width = max(len(s) for s in shapes)
+        if width == 0:  # only scalars (a loss with reduction='mean')
+            return b.asarray((1,) * len(shapes))
+        dims = b.asarray(tuple(tuple(s) + (1,) * (width - len(s)) for s in shapes))
+        out = dims[:, 0]
+        for j in range(1, width):
+            out = out * dims[:, j]
+        return out
+
+    all_sizes = sizes(m.all_shapes)
+    out = {"params": sizes(params).sum(), "K": sizes([s[1:] for s in m.shapes]).sum(),
+           "activations": all_sizes[: len(m.shapes)].sum(), "activation_sizes": all_sizes}
+    if buffers:
+        out["buffers"] = sizes(buffers).sum()
+    return out
 
 
 def _without_buffers(counts: dict) -> dict:
