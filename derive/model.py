@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Relation", "Step", "Result", "Check", "Precision", "Solution"]
+__all__ = ["Relation", "Prose", "Step", "Result", "Check", "Precision", "Solution"]
 
 # A variant builds some 130 of these; like `derive.forms`, the hot classes write their own
 # __init__, storing the fields in the instance's __dict__ (the generated frozen one calls
@@ -43,6 +43,22 @@ class Relation:
         d["approx"] = approx
         d["note"] = note
         d["stacked"] = stacked
+
+
+class Prose(str):
+    """Prose that names symbols: as a str it is the plain text (y_corr, for text and JSON);
+    `parts` keeps each symbol (a `forms.Sym`) apart, so LaTeX sets it in math (y_{\text{corr}})
+    where escaping the text would print a literal underscore.
+
+    >>> from derive.forms import Sym
+    >>> Prose("so ", Sym("y_corr", r"y_{\text{corr}}"), " is closer")
+    'so y_corr is closer'
+    """
+
+    def __new__(cls, *parts):
+        self = super().__new__(cls, "".join(p if isinstance(p, str) else p.text for p in parts))
+        self.parts = parts
+        return self
 
 
 @dataclass(frozen=True)

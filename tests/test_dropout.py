@@ -350,3 +350,22 @@ def test_step_titles_do_not_carry_the_seeds_part_letters():
     titles = [s.title for s in sol.steps]
     assert "Why the correction" in titles and "Dropout without correction" in titles
     assert not [t for t in titles if t.startswith("(")]
+
+
+def test_the_prose_sets_y_corr_as_math_in_latex_and_plain_in_text():
+    """y_corr in the explanation and notes printed a text underscore (y\\_corr) beside the math."""
+    import pickle
+
+    from derive.model import Prose
+
+    sol = derive.solve("dropout", x=[2, 6, 4, 4, 5, 3, 4, 4], mask=[0, 0, 0, 0, 0, 0, 1, 1], p="3/4")
+    why = next(s for s in sol.steps if s.title == "Why the correction").explanation
+    assert why.startswith("Here |y_corr − y_orig| = 0 and |y_drop − y_orig| = 24, so y_corr is the closer one.")
+    tex = sol.to_latex()
+    assert (r"Here \textbar{}\ensuremath{y_{\text{corr}}} \textminus{} \ensuremath{y_{\text{orig}}}\textbar{} = 0"
+            in tex)
+    assert r"makes \ensuremath{\mathbb{E}\left[y_{\text{corr}}\right]} = \ensuremath{y_{\text{orig}}}," in tex
+    assert r"y\_" not in tex
+    assert pickle.loads(pickle.dumps(why)).parts == why.parts and isinstance(why, Prose)
+    edge = derive.solve("dropout", x=[2, 6], mask=[1, 1], p=0).to_latex()
+    assert r"the identity and \ensuremath{y_{\text{drop}}} = \ensuremath{y_{\text{corr}}}" in edge

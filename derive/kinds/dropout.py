@@ -26,7 +26,7 @@ from .. import definitions
 from ..errors import InputError
 from ..exact import _ZERO, approx_relation, floats, products, rational, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
-from ..model import Check, Relation, Result, Solution, Step
+from ..model import Check, Prose, Relation, Result, Solution, Step
 from ..params import build
 from ..registry import Kind, MistakeAnswer
 from .dropout_params import DropoutParams, below, drop_probability, sample_mask
@@ -421,20 +421,26 @@ def _text(expr) -> str:
     return str(expr).replace(" - ", " − ")  # prose: a minus sign, not a hyphen
 
 
-def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> str:
+# E[y_corr] in prose, as the expectation rows print it.
+_E_Y_CORR = Sym("E[y_corr]", r"\mathbb{E}\left[y_{\text{corr}}\right]")
+
+
+def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> Prose:
+    """The comparison in words; the symbols are `Prose` parts, so LaTeX sets y_corr as math."""
     k = "1 − p" if convention == "drop" else "q"
     if not keep:
-        return (f"With {k} = 0 every unit is dropped: y_drop = 0, and the correction 1/({k}) is undefined, "
-                "so dropout with correction cannot be used here.")
+        return Prose(f"With {k} = 0 every unit is dropped: ", Y_DROP, f" = 0, and the correction 1/({k}) is "
+                     "undefined, so dropout with correction cannot be used here.")
     off_corr, off_drop = abs(y_corr - y_orig), abs(y_drop - y_orig)
     closer = off_corr <= off_drop
-    here = (f"Here |y_corr − y_orig| {approx_relation(off_corr)} and |y_drop − y_orig| "
-            f"{approx_relation(off_drop)}, so y_corr is {'the closer one' if closer else 'not closer this time'}. ")
-    return (here + f"Zeroing units alone shrinks the expected output to ({k})·y_orig during training, while at "
-            "test time dropout is off and the output is y_orig: the next layer would see a shift in scale between "
-            "training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
-            f"1/({k}) makes E[y_corr] = y_orig, so train and test outputs agree in expectation; a single "
-            "mask need not land closer, only the average over masks does.")
+    return Prose(
+        "Here |", Y_CORR, " − ", Y_ORIG, f"| {approx_relation(off_corr)} and |", Y_DROP, " − ", Y_ORIG,
+        f"| {approx_relation(off_drop)}, so ", Y_CORR, f" is {'the closer one' if closer else 'not closer this time'}. "
+        f"Zeroing units alone shrinks the expected output to ({k})·", Y_ORIG, " during training, while at "
+        "test time dropout is off and the output is ", Y_ORIG, ": the next layer would see a shift in scale "
+        "between training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
+        f"1/({k}) makes ", _E_Y_CORR, " = ", Y_ORIG, ", so train and test outputs agree in expectation; a single "
+        "mask need not land closer, only the average over masks does.")
 
 
 TRAIN_TEST = {
@@ -476,10 +482,11 @@ def _conventions(p: DropoutParams, drop: Fraction) -> tuple[str, ...]:
 def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:
     notes = []
     if drop == 0:
-        notes.append("p = 0 keeps every unit: dropout is the identity and y_drop = y_corr = y_orig.")
+        notes.append(Prose("p = 0 keeps every unit: dropout is the identity and ", Y_DROP, " = ", Y_CORR, " = ",
+                           Y_ORIG, "."))
     if drop == 1:
-        notes.append("p = 1 drops every unit: y_drop = 0 and y_corr is undefined (1/(1 − p) = 1/0); "
-                     "torch.nn.Dropout(p=1) returns zeros instead.")
+        notes.append(Prose("p = 1 drops every unit: ", Y_DROP, " = 0 and ", Y_CORR, " is undefined (1/(1 − p) = "
+                           "1/0); torch.nn.Dropout(p=1) returns zeros instead."))
     return tuple(notes)
 
 

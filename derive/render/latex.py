@@ -16,7 +16,7 @@ from ..definitions import definition_latex
 from ..exact import Surd
 from ..forms import Mat, Vec
 from ..memo import KeptByIdentity, keep
-from ..model import Precision, Relation, Solution
+from ..model import Precision, Prose, Relation, Solution
 from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
 from .breaking import LONG_FORM, break_sum, visible_length
 from .escape import escape_latex, escape_latex_kept
@@ -92,9 +92,17 @@ def environment():
         auto_reload=False,  # templates ship with the package; don't stat them on every render
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters["e"] = _escape_cached
+    env.filters["e"] = _escape_filter
     env.filters["math"] = latex
     return env
+
+
+def _escape_filter(text) -> str:
+    """Jinja's `e`: escaped text, with the symbols of a `Prose` set in math."""
+    if type(text) is Prose:
+        return "".join(_escape_cached(p) if isinstance(p, str) else rf"\ensuremath{{{latex(p)}}}"
+                       for p in text.parts)
+    return _escape_cached(text)
 
 
 def _bytecode_cache():
