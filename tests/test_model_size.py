@@ -103,7 +103,7 @@ def test_seed_steps_read_like_the_worksheet():
     assert "Z = 3 · 4 · 128 + 3 · 4 · 256 + 3 · 4 · 20 + 4 · 1000    (n = 4)\n    = 8848\n" in text
     assert "Linear4 = Linear(?, ?) = Linear(20, 1000)" in text
     assert "shape(z₁₁) = []" in text
-    assert "n* = floor(C/K) + 1 = 30 + 1 = 31" in text
+    assert "n* = ⌊C/K⌋ + 1 = 30 + 1 = 31" in text
     assert "is the logits" in text and "Softmax" in text
     titles = [s.title for s in sol.steps]
     assert titles == ["Missing dimensions", "Activation shapes", "Logits and probabilities", "Parameter count C",
@@ -414,3 +414,13 @@ def test_numpy_checks_buffers_only_where_the_model_has_some():
 def test_the_activation_step_says_what_z_hat_is():
     step = next(s for s in solve(**SEED).steps if s.title == "Activation count Z")
     assert "ẑᵢ is the number of elements of zᵢ." in step.explanation
+
+
+def test_floor_and_ceil_are_brackets():
+    """n* = ⌊C/K⌋ + 1, as a worksheet writes it (was \\operatorname{floor}(C/K))."""
+    tex = solve(**SEED).to_latex()
+    assert r"n^{*} &= \left\lfloor \frac{C}{K}\right\rfloor + 1 = 30 + 1 = 31" in tex and "floor}" not in tex
+    pool = solve(layers="Conv2d(3, 4, 3, stride=2); MaxPool2d(2, ceil_mode=True); Flatten; Linear(?, 2)",
+                 input_shape=[2, 3, 9, 9])
+    assert "⌈(4 - 2 + 2 · 0)/2⌉ + 1 = ⌈1⌉ + 1 = 2" in pool.to_text()
+    assert r"\left\lceil \frac{4 - 2 + 2 \cdot 0}{2}\right\rceil + 1" in pool.to_latex()

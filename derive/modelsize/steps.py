@@ -155,9 +155,12 @@ def _shape_relation(i: int, shape: tuple[int, ...], note: str) -> Relation:
 _SHAPE = Sym("shape", r"\operatorname{shape}")
 
 
+_NO_NAME = Sym("", "")
+
+
 def _floor_call(inner, ceil: bool = False):
-    name = "ceil" if ceil else "floor"
-    return Call(Sym(name, rf"\operatorname{{{name}}}"), (inner,))
+    """⌊inner⌋ (⌈inner⌉), as the brackets of a Call without a name."""
+    return Call(_NO_NAME, (inner,), "⌈⌉" if ceil else "⌊⌋")
 
 
 def _spatial_relation(k: int, label: str, sp: Spatial, both: bool) -> Relation:

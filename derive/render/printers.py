@@ -376,8 +376,8 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
     _precedence = {**_FormsMixin._precedence, F.Div: ATOM}
     _dots = r"\dots"
     _ops = {"dot": r" \cdot ", "hadamard": r" \odot ", "times": r" \times ", "juxtapose": r" \, "}
-    _opening = {"(": r"\left(", "[": r"\left[", "{": r"\left\{"}
-    _closing = {")": r"\right)", "]": r"\right]", "}": r"\right\}"}
+    _opening = {"(": r"\left(", "[": r"\left[", "{": r"\left\{", "⌊": r"\left\lfloor ", "⌈": r"\left\lceil "}
+    _closing = {")": r"\right)", "]": r"\right]", "}": r"\right\}", "⌋": r"\right\rfloor", "⌉": r"\right\rceil"}
 
     def _node(self, expr) -> str:
         # Symbols and numbers are most of the nodes: printed here, without a method call.
