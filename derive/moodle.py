@@ -28,6 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .model import Precision
+from .render.escape import TEXT_ESCAPES
 from .nested import indexed_entries, value_shape
 from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
 
@@ -52,6 +53,13 @@ def text_html(text: Text) -> str:
 _TEXT_COMMANDS = {
     r"\emph": "em", r"\textit": "em", r"\textbf": "strong", r"\texttt": "code",
 }
+
+# What `escape_latex` writes for a character in running text ({[}, \_, \textminus{}), HTML-
+# escaped as the prose is when they are met, back to the character: the statements' prose
+# comes through the `e` filter (a shape "{[}4, 52{]}", "num\_classes" printed as such).
+_UNESCAPED = {html.escape(tex, quote=False): html.escape(ch, quote=False)
+              for ch, tex in TEXT_ESCAPES.items() if tex[:1] in ("\\", "{") and tex != r"\,"}
+_UNESCAPE = re.compile("|".join(map(re.escape, sorted(_UNESCAPED, key=len, reverse=True))))
 
 
 def latex_to_html(tex: str) -> str:
@@ -87,7 +95,7 @@ def _prose_html(s: str) -> str:
     s = re.sub(r"\\item\s*", "<li>", s)
     s = re.sub(r"\n\s*\n|\\par\b", "</p><p>", s)
     s = s.replace("\\\\", "<br>")
-    return s
+    return _UNESCAPE.sub(lambda m: _UNESCAPED[m.group()], s)
 
 
 # ---------------------------------------------------------------------------------

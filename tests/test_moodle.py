@@ -169,3 +169,13 @@ def test_user_text_is_escaped_html():
     assert text_html(parse_text("<script>alert(1)</script> & $x < y$", "q")) == \
         r"<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; \(x &lt; y\)</p>"
     assert latex_to_html(r"A \emph{b} ``c'' --- $x$ \[ y \]") == r"<p>A <em>b</em> “c” — \(x\) \[y\]</p>"
+
+
+def test_escaped_prose_reads_as_the_characters_it_escapes(quiz):
+    """The model-size statement showed "{[}4, 52{]}" and "num\\_classes" in Moodle: its prose went
+    through escape_latex for pdflatex, and the HTML kept the escapes."""
+    assert (latex_to_html(r"shape {[}4, 52{]} and \texttt{num\_classes}~$=$~20, a\&b \textminus{}1")
+            == "<p>shape [4, 52] and <code>num_classes</code>\u00a0\\(=\\)\u00a020, a&amp;b \u22121</p>")
+    texts = " ".join(q.findtext("questiontext/text") or "" for q in questions(quiz))
+    assert "shape [4, 52] (batch first), and <code>num_classes</code>" in texts
+    assert "{[}" not in texts and "num\\_" not in texts and "\\textminus" not in texts

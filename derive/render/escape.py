@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from derive.errors import InputError
 
-__all__ = ["escape_latex", "latex_escape"]
+__all__ = ["escape_latex", "latex_escape", "TEXT_ESCAPES"]
 
 
 # The ten characters with a special meaning in TeX, and < > | which print as other glyphs
@@ -211,6 +211,9 @@ _HAS_SCRIPT = re.compile(f"[{''.join(_SCRIPT_CHARS)}]")
 _SCRIPT_RUN = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+")
 # The math group a text's escaped part ends with (\ensuremath{\sigma}, \ensuremath{_{i}}).
 _LAST_MATH = re.compile(r"\\ensuremath\{((?:[^{}]|\{[^{}]*\})*)\}\Z")
+
+# What a special or typographic character becomes in running text (derive.moodle reads it back).
+TEXT_ESCAPES = {**_SPECIALS, **_TEXT}
 
 _MAP = {**_SPECIALS, **_WHITESPACE, **_TEXT}
 _MAP.update({ch: rf"\ensuremath{{{cmd}}}" for ch, cmd in _MATH.items()})
