@@ -214,7 +214,13 @@ def test_jinja_filter_in_a_template():
 # these tokens and characters that TeX treats as plain text, nothing else.
 _SCRIPTED = (r"\\ensuremath\{(?:" + "|".join(re.escape(v) for v in sorted(_MATH.values(), key=len, reverse=True))
              + r")?(?:[_^]\{[0-9()+=nijk-]+\})+\}")  # a run of scripts, maybe joined to the math before it
-_TOKENS = re.compile("|".join([_SCRIPTED] + [re.escape(v) for v in sorted(set(_MAP.values()), key=len, reverse=True)]))
+# A letter under a math accent (x̂; a precomposed ẑ or Ŝ), maybe with scripts joined to it.
+_ACCENTED = r"\\ensuremath\{\\(?:hat|bar|tilde|dot)\{[A-Za-z]\}(?:[_^]\{[0-9()+=nijk-]+\})*\}"
+# A Greek letter's underscore index (θ_λ, θ_sep, σ_12): letters and digits only.
+_GREEK_CMDS = "|".join(re.escape(v) for v in sorted(_MATH.values(), key=len, reverse=True) if v[1:].isalpha())
+_INDEXED = (rf"\\ensuremath\{{(?:{_GREEK_CMDS})_\{{(?:(?:{_GREEK_CMDS})|[A-Za-z]|[0-9]+|\\text\{{[A-Za-z]+\}})\}}\}}")
+_TOKENS = re.compile("|".join([_SCRIPTED, _ACCENTED, _INDEXED]
+                              + [re.escape(v) for v in sorted(set(_MAP.values()), key=len, reverse=True)]))
 _ACTIVE = set("\\{}$&#%^_~<>|[]") | {chr(c) for c in range(32)} | {"\x7f"}
 
 
@@ -235,6 +241,13 @@ def test_hostile_text_is_inert(text):
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_any_text_escapes_to_inert_latex(text):
+    _assert_inert(escape_latex(text, strict=False))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="θλσμΣẑŜŷx\u0302\u0304_₁₂ᵢ²⁻ ab1{}\\^$", max_size=12))
+def test_accents_and_greek_indices_escape_to_inert_latex(text):
+    """The outputs the broad test above rarely meets: accented letters, θ_λ, scripts beside them."""
     _assert_inert(escape_latex(text, strict=False))
 
 
