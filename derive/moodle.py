@@ -28,8 +28,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .model import Precision
-from .render.escape import TEXT_ESCAPES
 from .nested import indexed_entries, value_shape
+from .render.escape import TEXT_ESCAPES
 from .worksheet import Part, SolvedProblem, SolvedWorksheet, Text
 
 __all__ = ["moodle_xml", "text_html", "latex_to_html", "QUESTION_TYPES", "ANSWER_DECIMALS"]
