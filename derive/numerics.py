@@ -48,9 +48,7 @@ def _resolve_hashable(spec) -> tuple[str, ...]:
 def _resolve(spec) -> tuple[str, ...]:
     if spec is None:
         return ("numpy",)
-    if isinstance(spec, str):
-        spec = [s.strip() for s in spec.split(",") if s.strip()]
-    spec = list(spec)
+    spec = _items(spec)
     if spec in (["all"], ["auto"]):
         return available_backends()
     if spec == ["none"]:
@@ -69,10 +67,17 @@ def _resolve(spec) -> tuple[str, ...]:
     return tuple(spec)
 
 
+def _items(spec) -> list[str]:
+    """The items of a backends spec: "numpy, torch:cuda" split at the commas, or the sequence."""
+    if isinstance(spec, str):
+        return [s.strip() for s in spec.split(",") if s.strip()]
+    return list(spec)
+
+
 def uses_gpu(spec) -> bool:
     """Whether the checks run on a GPU (torch:cuda…, CuPy).  A process that has used CUDA
     cannot fork workers that use it too: CUDA refuses to start again in a forked child."""
-    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec or ())
+    items = _items(spec or ())
     if items in (["all"], ["auto"]):
         items = list(available_backends())
     return any(name == "cupy" or device.startswith("cuda")
