@@ -3,7 +3,7 @@
 `μ₃ = (1 + 1 + 1 + 5)/4 = 2` needs the sum *unevaluated*.  SymPy's `evaluate=False`
 reorders and re-flattens terms when printed, so steps use these small immutable nodes
 instead; values inside them stay exact (int, Fraction, Surd, SymPy).  The printers in
-`derive.render.printers` turn them into text and LaTeX; nothing here formats strings.
+`derive.render.printers` turn them into text and LaTeX; nothing here prints a form.
 
 >>> Div(Add((1, 1, 1, 5)), 4)
 Div(num=Add(terms=(1, 1, 1, 5)), den=4)
@@ -22,8 +22,15 @@ from typing import Any
 
 __all__ = [
     "Sym", "Add", "Sub", "Mul", "Div", "Sqrt", "Pow", "Vec", "Mat", "Call", "Words",
-    "vec", "mat",
+    "vec", "mat", "subscript",
 ]
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(i: int) -> str:
+    """An index as Unicode subscript digits, for a symbol's plain text (10 → "₁₀" in z₁₀)."""
+    return str(i).translate(_SUBSCRIPT_DIGITS)
 
 
 @dataclass(frozen=True)

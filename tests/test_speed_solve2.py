@@ -147,11 +147,22 @@ def test_dropout_reference_is_the_definitions_on_every_mask(seed):
 
 
 # -- model size's numeric path --------------------------------------------------------------
+def _row_products(shapes):
+    """The product of each shape (1 for []), as float64: the shapes padded with ones, as one array."""
+    width = max((len(s) for s in shapes), default=0)
+    rows = np.array([(*s, *(1,) * (width - len(s))) for s in shapes] if width else [], dtype=float)
+    return rows.reshape(len(shapes), width).prod(axis=1)
+
+
+def test_row_products_of_padded_shapes():
+    assert _row_products([(2, 3), (), (4,)]).tolist() == [6.0, 1.0, 4.0]
+    assert _row_products([]).shape == (0,)
+    assert _row_products([(), ()]).tolist() == [1.0, 1.0]
+
+
 def _model_size_reference_in_numpy(p) -> dict:
     """The array version `reference` replaced: one padded array of shapes, one `prod`, four sums."""
     import itertools
-
-    from derive.kinds import model_size as MS
 
     m = p.model
     params, buffers = [], []
@@ -162,7 +173,7 @@ def _model_size_reference_in_numpy(p) -> dict:
             elif not (t.tied_to is not None and k in m.ties):
                 params.append(t.shape)
     groups = (params, buffers, m.all_shapes, [s[1:] for s in m.shapes])
-    products = MS._row_products(np, [s for g in groups for s in g])
+    products = _row_products([s for g in groups for s in g])
     ends = list(itertools.accumulate(len(g) for g in groups))
     sizes = products[ends[1]:ends[2]]
     out = {"params": products[:ends[0]].sum(), "buffers": products[ends[0]:ends[1]].sum(),

@@ -16,7 +16,7 @@ from functools import lru_cache
 from .. import definitions
 from ..errors import InputError
 from ..exact import _ZERO, floats, to_float
-from ..forms import Sym
+from ..forms import Sym, subscript
 from ..model import Relation, Result, Solution, Step
 from ..params import Matrix, Vector, param
 from ..registry import Kind, MistakeAnswer
@@ -65,13 +65,10 @@ CONVENTIONS = (
 )
 
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
 @lru_cache(maxsize=1024)
 def indexed(text: str, latex: str, i: int) -> Sym:
     """The symbol for row/column i: text 'μ₃', LaTeX with '#' replaced by the index."""
-    return Sym(text.replace("#", str(i).translate(_SUBSCRIPTS)), latex.replace("#", str(i)))
+    return Sym(text.replace("#", subscript(i)), latex.replace("#", str(i)))
 
 
 @remember_recent  # generate solves its draw; the variant reuses that solution

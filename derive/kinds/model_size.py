@@ -369,13 +369,6 @@ def _float_exact(*groups) -> bool:
     return all(_float_sizes(shapes) is not None for shapes in groups)
 
 
-def _row_products(np, shapes):
-    """The product of each shape (1 for []), as float64: the shapes padded with ones, as one array."""
-    width = max((len(s) for s in shapes), default=0)
-    rows = np.array([(*s, *(1,) * (width - len(s))) for s in shapes] if width else [], dtype=float)
-    return rows.reshape(len(shapes), width).prod(axis=1)
-
-
 def _reference_by_tensor(p: ModelSizeParams) -> dict:
     """`reference` one tensor at a time: for counts float64 cannot hold exactly."""
     import numpy as np

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from fractions import Fraction
 
-from ..forms import Add, Call, Div, Mul, Sub, Sym, Vec, Words
+from ..forms import Add, Call, Div, Mul, Sub, Sym, Vec, Words, subscript
 from ..model import Relation, Step
 from .count import (
     DTYPE_BYTES, OPTIMIZER_STATE_NAMES, ActGroup, Memory, ParamLine, prod_form,
@@ -28,7 +28,6 @@ __all__ = [
 # Layers whose output has their input's features (channels): activations, Dropout, the norms.
 _KEEP_FEATURES = (LayerNorm, BatchNorm1d, BatchNorm2d, _Elementwise)
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 N = Sym("n", "n")
 
 
@@ -47,12 +46,12 @@ class Label(Words):
 
 @lru_cache(maxsize=1024)
 def z_sym(i: int) -> Sym:
-    return Sym(f"z{str(i).translate(_SUB)}", f"z_{{{i}}}")
+    return Sym(f"z{subscript(i)}", f"z_{{{i}}}")
 
 
 @lru_cache(maxsize=1024)
 def zhat_sym(i: int) -> Sym:
-    return Sym(f"ẑ{str(i).translate(_SUB)}", rf"\hat{{z}}_{{{i}}}")
+    return Sym(f"ẑ{subscript(i)}", rf"\hat{{z}}_{{{i}}}")
 
 
 def _csym(label: str, part: str = "") -> Sym:
@@ -165,7 +164,7 @@ def _floor_call(inner, ceil: bool = False):
 
 def _spatial_relation(k: int, label: str, sp: Spatial, both: bool) -> Relation:
     i = k + 1
-    lhs_text = f"H{str(i).translate(_SUB)} = W{str(i).translate(_SUB)}" if both else f"{sp.axis}{str(i).translate(_SUB)}"
+    lhs_text = f"H{subscript(i)} = W{subscript(i)}" if both else f"{sp.axis}{subscript(i)}"
     lhs = Sym(lhs_text, f"H_{{{i}}} = W_{{{i}}}" if both else f"{sp.axis}_{{{i}}}")
     if sp.padding is None:
         return Relation(lhs, (sp.size_out,), approx=False, note=f"{label}: padding='same' keeps the size")
