@@ -22,15 +22,21 @@ from typing import Any
 
 __all__ = [
     "Sym", "Add", "Sub", "Mul", "Div", "Sqrt", "Pow", "Vec", "Mat", "Call", "Words",
-    "vec", "mat", "subscript",
+    "vec", "mat", "subscript", "superscript",
 ]
 
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPT_DIGITS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def subscript(i: int) -> str:
     """An index as Unicode subscript digits, for a symbol's plain text (10 → "₁₀" in z₁₀)."""
     return str(i).translate(_SUBSCRIPT_DIGITS)
+
+
+def superscript(i: int) -> str:
+    """An integer exponent as Unicode superscripts, for plain text (-10 → "⁻¹⁰" in 10⁻¹⁰)."""
+    return str(i).translate(_SUPERSCRIPT_DIGITS)
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,8 @@ def test_seed_steps_are_written_out_like_the_worksheet():
     assert "= 0 + 0 + 0 + 0 + 0 + 0 + 16 + 16" in text
     assert "= 2 + 6 + 4 + 4 + 5 + 3 + 4 + 4" in text
     assert "E[y_corr] = Σᵢ wᵢxᵢ · (E[mᵢ]/(1 - p)) = Σᵢ wᵢxᵢ · ((1 - p)/(1 - p)) = y_orig" in text
-    assert "E[y_drop] = 32 - 32*p = 1/4 · 32 = 8" in text
-    assert "Var[y_corr] = 138*p/(1 - p)" in text
+    assert "E[y_drop] = 32 - 32p = 1/4 · 32 = 8" in text
+    assert "Var[y_corr] = 138p/(1 - p)" in text
     assert "BatchNorm. Of the common layers" in text
     assert "running averages" in text
 

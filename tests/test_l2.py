@@ -55,9 +55,9 @@ def test_worked_example_by_hand():
 def test_worked_example_steps():
     sol = solve(**EX)
     text = sol.to_text()
-    assert "det M(λ) = λ**2 + 4*λ + 3 = (λ + 1)*(λ + 3)" in text
-    assert "‖θ‖² = 121/(2*(λ + 3)**2) + 1/(2*(λ + 1)**2)" in text          # eigenvalues 1 and 3
-    assert "R(λ) = 61*λ**3 + 186*λ**2 + 195*λ + 74" in text
+    assert "det M(λ) = λ² + 4λ + 3 = (λ + 1)(λ + 3)" in text
+    assert "‖θ‖² = 121/(2(λ + 3)²) + 1/(2(λ + 1)²)" in text          # eigenvalues 1 and 3
+    assert "R(λ) = 61λ³ + 186λ² + 195λ + 74" in text
     assert "Test error improved" in text and "λ = 1, has test MSE 0.2031" in text
     assert "Answers: for a very large λ, θ = 0; for a very small λ, θ = θ*; for a moderate λ, ‖θ‖₂ < ‖θ*‖₂" in text
     assert "weight_decay = 2λ = 1" in text

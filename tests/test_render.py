@@ -151,7 +151,10 @@ def test_an_integer_times_a_symbol_prints_as_sympy_prints_it(k, symbol):
     expr = k * symbol
     assert integer_multiple(expr) == (k, symbol)
     assert latex(expr) == LatexPrinter().doprint(expr)
-    assert text(expr) == TextPrinter().doprint(expr) == StrPrinter().doprint(expr)
+    assert StrPrinter().doprint(expr) == f"{k}*{symbol.name}"
+    # plain text as the steps write a product: side by side after a number, but not a longer name
+    side_by_side = f"{k}{symbol.name}" if len(symbol.name) == 1 else f"{k} · {symbol.name}"
+    assert text(expr) == TextPrinter().doprint(expr) == side_by_side
     assert sympy_str(expr) == str(expr)
 
 

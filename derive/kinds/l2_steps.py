@@ -10,7 +10,7 @@ import sympy
 
 from .. import definitions
 from ..exact import approx, approx_relation, exact_str, is_terminating, round_sigfigs
-from ..forms import Add, Call, Div, Mat, Mul, Pow, Sub, Sym, Vec
+from ..forms import Add, Call, Div, Mat, Mul, Pow, Sub, Sym, Vec, superscript
 from ..model import Relation, Step
 from . import l2_logistic as logistic
 from .l2_params import L2Params, Setup
@@ -229,13 +229,10 @@ def logistic_step(S: Setup, lp) -> Step:
                 f"{_power_of_ten(logistic.GRADIENT_TOL)} in size. " + status)
 
 
-_SUPERSCRIPT_DIGITS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 def _power_of_ten(x: float) -> str:
     """1e-10 as 10⁻¹⁰ (prose for students, not a float literal); any other number as %g."""
     exponent = round(math.log10(x))
-    return "10" + str(exponent).translate(_SUPERSCRIPT_DIGITS) if 10.0**exponent == x else f"{x:g}"
+    return "10" + superscript(exponent) if 10.0**exponent == x else f"{x:g}"
 
 
 def seed_step(p, S, path, th0, theta, E0, E_lam, sweep, lp) -> Step:

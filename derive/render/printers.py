@@ -13,10 +13,11 @@ numbers is kept by value (turning big ints into decimal digits is the costly par
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sympy import Add as SymPyAdd, Integer, Mul, Symbol
+from sympy import Add as SymPyAdd, Integer, Mul, Rational, Symbol
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
@@ -229,10 +230,12 @@ class _FormsMixin:
     def _p(self, x, min_prec: float) -> str:
         """x printed, in parentheses when it binds less tightly than min_prec."""
         s = self._node(x)
+        return self._paren(s) if self._binding(x) < min_prec else s
+
+    def _binding(self, x) -> float:
+        """How tightly x binds as this printer prints it."""
         prec = self._precedence.get(type(x))
-        if prec is None:
-            prec = _prec(x, self.latex_mode)
-        return self._paren(s) if prec < min_prec else s
+        return _prec(x, self.latex_mode) if prec is None else prec
 
     def _elide(self, items) -> tuple:
         """(the entries shown before the dots, the last entry), or (items, None) when all are shown."""
@@ -347,7 +350,10 @@ class TextPrinter(_FormsMixin, StrPrinter):
         return exact_str(x).replace("*sqrt(", "√(").replace("sqrt(", "√(").replace(f"√({x.r})", f"√{x.r}")
 
     def _print_Div(self, x):
-        return f"{self._p(x.num, MUL)}/{self._p(x.den, ATOM)}"
+        num = self._p(x.num, MUL)
+        if "/" in num and self._binding(x.num) == MUL:  # (3/4)/(1/4), not 3/4/(1/4)
+            num = self._paren(num)
+        return f"{num}/{self._p(x.den, ATOM)}"
 
     def _print_Sqrt(self, x):
         a = x.arg
@@ -356,14 +362,58 @@ class TextPrinter(_FormsMixin, StrPrinter):
 
     def _print_Pow(self, x):
         if not isinstance(x, F.Pow):
-            return super()._print_Pow(x)
-        exp = {2: "²", 3: "³"}.get(x.exp) if isinstance(x.exp, int) else None
+            return self._sympy_power(x)
         base = self._p(x.base, ATOM)
-        return base + exp if exp else f"{base}^{self._p(x.exp, ATOM)}"
+        return base + F.superscript(x.exp) if type(x.exp) is int else f"{base}^{self._p(x.exp, ATOM)}"
+
+    def _sympy_power(self, x) -> str:
+        """A SymPy power as the steps write one, λ², λ⁻² and √2, not SymPy's λ**2, λ**(-2) and sqrt(2)."""
+        exp = x.exp
+        if exp.is_Integer and exp != 1 and exp != -1:  # SymPy writes x**(-1) as 1/x
+            return self.parenthesize(x.base, sympy_precedence(x), strict=False) + F.superscript(int(exp))
+        if exp == _HALF:
+            base = self._print(x.base)
+            return f"√{base}" if x.base.is_Symbol or x.base.is_Integer and x.base >= 0 else f"√({base})"
+        return super()._print_Pow(x)
+
+    def _print_Mul(self, x):
+        text = super()._print_Mul(x)
+        return text if isinstance(x, F.Mul) else _implicit_products(text)
 
     def _print_Mat(self, x):
         rows = [self._print_Vec(F.Vec(r)) for r in x.rows]
         return "[" + ",\n ".join(rows) + "]"
+
+
+_HALF = Rational(1, 2)
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
+# SymPy's text joins a product's factors with `*`, each factor printed already (so with no
+# `*` of its own left but a power's `**`): the `*` between them, and what stands either side.
+_STAR = re.compile(r"(?<!\*)\*(?!\*)")
+_LEFT_NUMBER = re.compile(r"(?<![\w.√])\d+(?:\.\d+)?$")
+_LEFT_LETTER = re.compile(rf"(?<![\w.])[^\W\d_{_SUPERSCRIPTS}][{_SUPERSCRIPTS}]*$")
+_LEFT_GROUP = re.compile(rf"\)[{_SUPERSCRIPTS}]*$")
+_RIGHT_LETTER = re.compile(rf"[^\W\d_{_SUPERSCRIPTS}](?![^\W{_SUPERSCRIPTS}])")
+
+
+def _implicit_products(text: str) -> str:
+    """SymPy's product text as a worksheet writes a product: factors side by side where that
+    reads unambiguously (4λ, 3λ/2, p(1 - p), (λ + 1)(λ + 3), 2√3), else ` · ` between them
+    (2 · exp(p), √2 · x); the LaTeX printer sets the same factors side by side."""
+    if "*" not in text:
+        return text
+    return _STAR.sub(lambda m: _product_sign(text[: m.start()], text[m.end():]), text)
+
+
+def _product_sign(left: str, right: str) -> str:
+    opens = right[:1] == "("
+    if _LEFT_NUMBER.search(left):
+        side_by_side = opens or right[:1] == "√" or _RIGHT_LETTER.match(right)
+    elif _LEFT_LETTER.search(left):
+        side_by_side = opens or _RIGHT_LETTER.match(right)
+    else:
+        side_by_side = opens and _LEFT_GROUP.search(left)
+    return "" if side_by_side else " · "
 
 
 class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
