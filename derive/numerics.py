@@ -28,12 +28,16 @@ def available_backends() -> tuple[str, ...]:
     return tuple(b for b in BACKENDS if importlib.util.find_spec(b) is not None)
 
 
-def resolve_backends(spec) -> tuple[str, ...]:
+def resolve_backends(spec, *, field: str = "check") -> tuple[str, ...]:
     """'numpy,torch' | 'torch:cuda' | 'cupy' | 'all' | 'none' | a sequence → backend specs, checked.
 
     A spec is a backend name, optionally with a device ("torch:cuda", "torch:cuda:1");
     whether that device exists is checked when the check runs (BackendUnavailable).
+    `field` names the spec in an error: a command checks its --check option before any
+    problem is solved, so that a misspelt backend is the option's error, not a problem's.
     """
+    if field != "check":
+        return _resolve(spec, field)
     if spec is None or isinstance(spec, (str, tuple)):
         return _resolve_hashable(spec)
     return _resolve(spec)
@@ -45,7 +49,7 @@ def _resolve_hashable(spec) -> tuple[str, ...]:
     return _resolve(spec)
 
 
-def _resolve(spec) -> tuple[str, ...]:
+def _resolve(spec, field: str = "check") -> tuple[str, ...]:
     if spec is None:
         return ("numpy",)
     spec = _items(spec)
@@ -56,10 +60,10 @@ def _resolve(spec) -> tuple[str, ...]:
     for item in spec:
         name, _, device = item.partition(":")
         if name not in BACKENDS:
-            raise InputError("check", f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}, all, none")
+            raise InputError(field, f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}, all, none")
         if importlib.util.find_spec(name) is None:
             hint = "pip install cupy-cuda12x" if name == "cupy" else f"pip install 'derive[{name}]'"
-            raise BackendUnavailable(f"check: backend {name!r} is not installed ({hint})")
+            raise BackendUnavailable(f"{field}: backend {name!r} is not installed ({hint})")
         if device:
             from .backends import parse_device
 

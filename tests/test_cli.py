@@ -1,12 +1,16 @@
 """The command line, run as a user would: through a subprocess."""
 
+import importlib.util
 import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import sympy
+
+SEED_SPEC = Path(__file__).resolve().parent.parent / "examples" / "normalization-regularization.toml"
 
 SEED_LN = ["--X", "[[4,4,8,8],[0,2,2,8],[1,1,1,5]]", "--gamma", "[1,2,3,4]", "--beta", "[0,-1,1,0]", "--eps", "0"]
 SEED_BN = ["--X", "[[2,2,1,1],[2,5,4,1],[5,5,10,10]]", "--gamma", "[1,2,3,4]", "--beta", "[0,-1,1,0]", "--eps", "0"]
@@ -83,6 +87,24 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize("command", [["worksheet"], ["generate", "--variants", "2", "--seed", "1"]])
+@pytest.mark.parametrize("check, message", [
+    ("jax", "--check: unknown backend 'jax'; choose from numpy, torch, cupy, all, none"),
+    ("numpy,cupy", "--check: backend 'cupy' is not installed"),
+])
+def test_a_bad_check_option_is_the_option_s_error(tmp_path, command, check, message):
+    """Checked before any problem is solved: it named "problem 1 (model-size): check", as if
+    the spec's first problem were at fault."""
+    if check == "numpy,cupy" and importlib.util.find_spec("cupy") is not None:
+        pytest.skip("CuPy is installed here")
+    out = tmp_path / "out"
+    result = derive(command[0], str(SEED_SPEC), *command[1:], "--check", check, "--no-pdf", "-o", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(f"derive {command[0]}: error: {message}")
+    assert len(result.stderr.strip().splitlines()) == 1 and "problem" not in result.stderr
+    assert not out.exists()
 
 
 def test_size_limit_from_cli(tmp_path):

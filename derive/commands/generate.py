@@ -96,6 +96,9 @@ def _generate(args) -> int:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(name, "1")
     vary = _problem_list(args.vary) if args.vary else None
+    from ..numerics import resolve_backends
+
+    resolve_backends(args.check, field="--check")
     try:
         from ..generate import prepare
     except ImportError as e:  # pragma: no cover - a broken installation

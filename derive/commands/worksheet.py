@@ -42,6 +42,9 @@ def run(parser, argv) -> int:
     from ..model import Precision
     from ..worksheet import load_worksheet, solve_worksheet
 
+    from ..numerics import resolve_backends
+
+    resolve_backends(args.check, field="--check")
     start = time.perf_counter()
     ws = load_worksheet(args.spec)
     precision = ws.precision
