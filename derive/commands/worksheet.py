@@ -40,9 +40,8 @@ def run(parser, argv) -> int:
     from ..compare import compare_printed, erratum_notes, load_printed, report_dict, report_text
     from ..documents import build_documents, solutions_text, write_documents
     from ..model import Precision
-    from ..worksheet import load_worksheet, solve_worksheet
-
     from ..numerics import resolve_backends
+    from ..worksheet import load_worksheet, solve_worksheet
 
     resolve_backends(args.check, field="--check")
     start = time.perf_counter()
