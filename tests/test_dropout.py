@@ -69,9 +69,16 @@ def test_seed_steps_are_written_out_like_the_worksheet():
     assert "= 2 + 6 + 4 + 4 + 5 + 3 + 4 + 4" in text
     assert "E[y_corr] = Σᵢ wᵢxᵢ · (E[mᵢ]/(1 - p)) = Σᵢ wᵢxᵢ · ((1 - p)/(1 - p)) = y_orig" in text
     assert "E[y_drop] = 32 - 32p = 1/4 · 32 = 8" in text
-    assert "Var[y_corr] = 138p/(1 - p)" in text
+    assert "Var[y_corr] = 138p/(1 - p) = (3/4)/(1/4) · 138 = 414" in text
     assert "BatchNorm. Of the common layers" in text
     assert "running averages" in text
+
+
+def test_a_quotient_of_probabilities_is_one_fraction_bar_in_latex():
+    """p/(1 − p) at p = 3/4: \\frac{3/4}{1/4}, not a fraction of two small fractions."""
+    latex = derive.solve("dropout", **SEED, checks="none").to_latex()
+    assert r"= \frac{3/4}{1/4} \cdot 138 = 414" in latex
+    assert r"\frac{\frac" not in latex
 
 
 def test_seed_acceptance_through_the_cli():

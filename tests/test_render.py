@@ -221,3 +221,17 @@ def test_the_monte_carlo_check_names_the_expectation_it_estimates():
     assert (r"numpy Monte Carlo (within 4 standard errors), $\mathbb{E}\left[y_{\text{corr}}\right]$: max"
             in tex)
     assert "E{[}y" not in tex and r"y\_" not in tex
+
+
+def test_a_fraction_s_rational_parts_print_inline():
+    from fractions import Fraction
+
+    import sympy
+
+    from derive.forms import Add, Div, Sym
+    from derive.render.printers import latex
+
+    assert latex(Div(Fraction(3, 4), Fraction(1, 4))) == r"\frac{3/4}{1/4}"
+    assert latex(Div(sympy.Rational(-1, 2), 3)) == r"\frac{-1/2}{3}"
+    assert latex(Div(Fraction(6, 1), 7)) == r"\frac{6}{7}"  # whole numbers as they are
+    assert latex(Div(1, Add((1, Sym("p", "p"))))) == r"\frac{1}{1 + p}"

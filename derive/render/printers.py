@@ -536,7 +536,16 @@ class DeriveLatexPrinter(_FormsMixin, LatexPrinter):
         return " - " + s[1:] if s[0] == "-" else " + " + s
 
     def _print_Div(self, x):
-        return rf"\frac{{{self._node(x.num)}}}{{{self._node(x.den)}}}"
+        return rf"\frac{{{self._in_fraction(x.num)}}}{{{self._in_fraction(x.den)}}}"
+
+    def _in_fraction(self, x) -> str:
+        """A fraction's numerator or denominator; a rational one inline, 3/4, so that
+        p/(1 − p) at p = 3/4 reads \frac{3/4}{1/4} rather than a fraction of small fractions."""
+        if type(x) is Fraction and x._denominator != 1:
+            return f"{x._numerator}/{x._denominator}"
+        if getattr(x, "is_Rational", False) and not x.is_Integer:  # SymPy's, as dropout's p
+            return f"{x.p}/{x.q}"
+        return self._node(x)
 
     def _print_form_Pow(self, x):
         base = x.base
