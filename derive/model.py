@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Relation", "Prose", "Step", "Result", "Check", "Precision", "Solution"]
+__all__ = ["Relation", "Prose", "Formula", "prose", "Step", "Result", "Check", "Precision", "Solution"]
 
 # A variant builds some 130 of these; like `derive.forms`, the hot classes write their own
 # __init__, storing the fields in the instance's __dict__ (the generated frozen one calls
@@ -47,8 +47,9 @@ class Relation:
 
 class Prose(str):
     """Prose that names symbols: as a str it is the plain text (y_corr, for text and JSON);
-    `parts` keeps each symbol (a `forms.Sym`) apart, so LaTeX sets it in math (y_{\text{corr}})
-    where escaping the text would print a literal underscore.
+    `parts` keeps each symbol (a `forms.Sym`) and each `Formula` apart, so LaTeX sets them in
+    math (y_{\\text{corr}}, n \\cdot K > C) where escaping the text would print a literal
+    underscore, or an upright n beside the steps' italic one.
 
     >>> from derive.forms import Sym
     >>> Prose("so ", Sym("y_corr", r"y_{\text{corr}}"), " is closer")
@@ -59,6 +60,29 @@ class Prose(str):
         self = super().__new__(cls, "".join(p if isinstance(p, str) else p.text for p in parts))
         self.parts = parts
         return self
+
+
+class Formula(str):
+    """A formula inside `Prose` (n·K > C, 1 − p, σ²), in Unicode as the plain text shows it;
+    LaTeX sets it in math (`derive.render.escape.math_latex`)."""
+
+
+def prose(text: str) -> Prose | str:
+    """derive's own sentence with its formulas between dollars, as a `Prose`:
+
+    >>> p = prose("so $Z = n·K$ with $K = 12$")
+    >>> p, p.parts
+    ('so Z = n·K with K = 12', ('so ', 'Z = n·K', ' with ', 'K = 12'))
+
+    Only for text derive writes and the numbers it computes: a user's text (a layer's label)
+    goes in a plain str part of `Prose`, escaped as text.  Without dollars, the text itself.
+    """
+    pieces = text.split("$")
+    if len(pieces) % 2 == 0:
+        raise ValueError(f"prose: an unpaired $ in {text!r}")
+    if len(pieces) == 1:
+        return text
+    return Prose(*(Formula(piece) if i % 2 else piece for i, piece in enumerate(pieces) if piece))
 
 
 @dataclass(frozen=True)

@@ -362,3 +362,47 @@ def latex_escape(value: object, field: str = "text", strict: bool = True) -> str
 # Engine prose (explanations, notes, the words inside relations) repeats across renders,
 # and escaping is pure: its results are kept (bounded; an error is raised afresh each time).
 escape_latex_kept = lru_cache(maxsize=4096)(escape_latex)
+
+
+# ---------------------------------------------------------------------------------
+# Formulas in derive's own prose (n·K > C, 1 − p, σ², mᵢ): LaTeX math, not escaped text.
+
+# ASCII that means the same in math; the rest of ASCII (\ { } $ & # % _ ^ ~) never appears
+# in a formula derive writes, and is refused rather than given a meaning.
+_MATH_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=/()[],.:;<>!'*")
+_MATH_EXTRA = {"\u2212": "-", "\u2026": r"\dots", "\u2016": r"\|", "\u230a": r"\lfloor",
+               "\u230b": r"\rfloor", "\u2308": r"\lceil", "\u2309": r"\rceil"}
+_FORMULA_PIECES = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+|.", re.S)
+_ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+\Z")
+
+
+@lru_cache(maxsize=1024)
+def math_latex(formula: str) -> str:
+    """A formula derive writes in its prose, in Unicode as its plain text shows it, as LaTeX
+    math (without the math delimiters): `n·K > C` → `n \\cdot K > C`, `σ²` → `\\sigma^{2}`,
+    `x̂ᵢ` → `\\hat{x}_{i}`.  Never for user text: a character with no meaning here is an error
+    in derive (ValueError), not something to escape.
+
+    >>> print(math_latex("N/(N − 1)·σ²"))
+    N/(N - 1)\\cdot\\sigma^{2}
+    """
+    out: list[str] = []
+    for piece in _FORMULA_PIECES.finditer(unicodedata.normalize("NFC", formula)):
+        chars = piece.group()
+        if chars[0] in _SCRIPT_CHARS:
+            mark = "^" if chars[0] in _SUPERSCRIPTS else "_"
+            out.append(f"{mark}{{{''.join(_SCRIPT_CHARS[ch] for ch in chars)}}}")
+        elif chars in _MATH_ASCII:
+            out.append(chars)
+        elif chars in _MATH_EXTRA or chars in _MATH:
+            out.append(_MATH_EXTRA.get(chars) or _MATH[chars])
+        elif chars in _ACCENTS and out and len(out[-1]) == 1 and out[-1].isalpha():
+            out[-1] = rf"{_ACCENTS[chars]}{{{out[-1]}}}"  # x̂: x + U+0302, no precomposed form
+        else:
+            letter, accent = _decomposed(chars)  # ẑ, ŷ
+            if accent is None:
+                raise ValueError(f"math_latex: no math for {chars!r} in {formula!r}")
+            out.append(rf"{_ACCENTS[accent]}{{{letter}}}")
+    # A command's name ends at the first non-letter: \\cdot K, not \\cdotK.
+    return "".join(f"{piece} " if i + 1 < len(out) and out[i + 1][:1].isalpha() and _ENDS_IN_COMMAND.search(piece)
+                   else piece for i, piece in enumerate(out))

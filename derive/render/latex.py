@@ -16,10 +16,10 @@ from ..definitions import definition_latex
 from ..exact import Surd
 from ..forms import Mat, Vec
 from ..memo import KeptByIdentity, keep
-from ..model import Precision, Prose, Relation, Solution
+from ..model import Formula, Precision, Prose, Relation, Solution
 from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
 from .breaking import LONG_FORM, break_sum, visible_length
-from .escape import escape_latex, escape_latex_kept
+from .escape import escape_latex, escape_latex_kept, math_latex
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
 from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
 
@@ -98,11 +98,15 @@ def environment():
 
 
 def _escape_filter(text) -> str:
-    """Jinja's `e`: escaped text, with the symbols of a `Prose` set in math."""
-    if type(text) is Prose:
-        return "".join(_escape_cached(p) if isinstance(p, str) else rf"\ensuremath{{{latex(p)}}}"
-                       for p in text.parts)
-    return _escape_cached(text)
+    """Jinja's `e`: escaped text, with the symbols and formulas of a `Prose` set in math."""
+    return _prose_latex(text.parts) if type(text) is Prose else _escape_cached(text)
+
+
+def _prose_latex(parts) -> str:
+    """Parts of a `Prose`: text escaped, formulas and symbols in math."""
+    return "".join(_escape_cached(p) if type(p) is str
+                   else rf"\ensuremath{{{math_latex(p)}}}" if type(p) is Formula
+                   else rf"\ensuremath{{{latex(p)}}}" for p in parts)
 
 
 def _bytecode_cache():
@@ -189,14 +193,35 @@ def _add_note(rows: list[str], note: str) -> None:
     """The note beside the rows (`&& \\text{...}`); a long one one clause a row: model-size's
     "in_features = Linear3.out_features; out_features = num_classes" on one row widened its
     block 62 pt past the line (the notes are a column as wide as the widest)."""
-    clauses = note.split("; ") if len(note) > LONG_NOTE else (note,)
+    clauses = _note_clauses(note)
     last = len(clauses) - 1
     for i, clause in enumerate(clauses):
-        text = rf" && \text{{{_escape_cached(clause)}{';' if i < last else ''}}}"
+        text = rf" && \text{{{clause}{';' if i < last else ''}}}"
         if i < len(rows):
             rows[i] += text
         else:
             rows.append(" &" + text)
+
+
+def _note_clauses(note: str) -> list[str]:
+    """A note's LaTeX, cut into its clauses ("a; b") when it is long; a `Prose` note is cut
+    only in its text, never inside a formula."""
+    if type(note) is not Prose:
+        return [_escape_cached(clause) for clause in (note.split("; ") if len(note) > LONG_NOTE else (note,))]
+    if len(note) <= LONG_NOTE:
+        return [_prose_latex(note.parts)]
+    clauses, current = [], []
+    for part in note.parts:
+        if type(part) is str and "; " in part:
+            first, *more = part.split("; ")
+            current.append(first)
+            for piece in more:
+                clauses.append(current)
+                current = [piece]
+        else:
+            current.append(part)
+    clauses.append(current)
+    return [_prose_latex(clause) for clause in clauses]
 
 
 # Rows of recent relations, by identity: kinds keep some relations across variants (dropout's
