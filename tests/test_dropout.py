@@ -369,10 +369,12 @@ def test_the_prose_sets_y_corr_as_math_in_latex_and_plain_in_text():
     why = next(s for s in sol.steps if s.title == "Why the correction").explanation
     assert why.startswith("Here |y_corr − y_orig| = 0 and |y_drop − y_orig| = 24, so y_corr is the closer one.")
     tex = sol.to_latex()
-    assert (r"Here \textbar{}\ensuremath{y_{\text{corr}}} \textminus{} \ensuremath{y_{\text{orig}}}\textbar{} = 0"
-            in tex)
-    assert r"makes \ensuremath{\mathbb{E}\left[y_{\text{corr}}\right]} = \ensuremath{y_{\text{orig}}}," in tex
+    # each formula one math group, symbols and all (it set | and − as text between them)
+    assert r"Here \ensuremath{|y_{\text{corr}} - y_{\text{orig}}| = 0} and" in tex
+    assert r"to \ensuremath{(1 - p)\cdot y_{\text{orig}}} during" in tex
+    assert r"makes \ensuremath{\mathbb{E}\left[y_{\text{corr}}\right] = y_{\text{orig}}}," in tex
     assert r"y\_" not in tex
     assert pickle.loads(pickle.dumps(why)).parts == why.parts and isinstance(why, Prose)
     edge = derive.solve("dropout", x=[2, 6], mask=[1, 1], p=0).to_latex()
-    assert r"the identity and \ensuremath{y_{\text{drop}}} = \ensuremath{y_{\text{corr}}}" in edge
+    assert r"\ensuremath{p = 0} keeps every unit" in edge
+    assert r"the identity and \ensuremath{y_{\text{drop}} = y_{\text{corr}} = y_{\text{orig}}}." in edge

@@ -62,3 +62,12 @@ def test_prose_keeps_symbols_and_formulas():
     p = Prose("so ", Sym("y_corr", r"y_{\text{corr}}"), " and ", Formula("1 − p > 0"))
     assert p == "so y_corr and 1 − p > 0"
     assert _escape_filter(p) == r"so \ensuremath{y_{\text{corr}}} and \ensuremath{1 - p > 0}"
+
+
+def test_a_run_of_symbols_and_formulas_is_one_math_group():
+    from derive.forms import Sym
+
+    y_corr, y_orig = Sym("y_corr", r"y_{\text{corr}}"), Sym("y_orig", r"y_{\text{orig}}")
+    p = Prose("Here ", Formula("|"), y_corr, Formula(" − "), y_orig, Formula("| = 0"), ", so")
+    assert p == "Here |y_corr − y_orig| = 0, so"
+    assert _escape_filter(p) == r"Here \ensuremath{|y_{\text{corr}} - y_{\text{orig}}| = 0}, so"

@@ -26,7 +26,7 @@ from .. import definitions
 from ..errors import InputError
 from ..exact import _ZERO, approx_relation, floats, products, rational, to_float, total
 from ..forms import Add, Call, Div, Mul, Pow, Sub, Sym, Vec, Words
-from ..model import Check, Prose, Relation, Result, Solution, Step
+from ..model import Check, Formula, Prose, Relation, Result, Solution, Step, prose
 from ..params import build
 from ..registry import Kind, MistakeAnswer
 from .dropout_params import DropoutParams, below, drop_probability, sample_mask
@@ -313,8 +313,8 @@ def solve(p: DropoutParams) -> Solution:
         Step("Dropout without correction", (rel_xdrop, rel_drop),
              "Dropped units are set to 0; the kept ones pass unchanged."),
         Step("Dropout with correction", corr_rels,
-             f"Dropped units are set to 0 and the kept ones are scaled by {scale_name}, "
-             "so that the output keeps its expected value (inverted dropout, as torch.nn.Dropout does in training)."),
+             prose(f"Dropped units are set to 0 and the kept ones are scaled by ${scale_name}$, "
+                   "so that the output keeps its expected value (inverted dropout, as torch.nn.Dropout does in training).")),
         Step("No dropout", (rel_orig,), "The original output: every unit kept, nothing scaled (test time)."),
         expect_step,
         Step("Why the correction", (), _why_correction(y_drop, y_corr, y_orig, keep, p.convention)),
@@ -340,15 +340,15 @@ def solve(p: DropoutParams) -> Solution:
     )
 
 
-def _mask_origin(p: DropoutParams, n: int) -> str:
+def _mask_origin(p: DropoutParams, n: int) -> Prose:
     dropped = [i for i in range(n) if not p.mask[i]]
     where = f"units {_ranges(dropped)} (0-based) are dropped" if dropped else "no unit is dropped"
     if p.seed is not None:
-        how = (f"Sampled with random.Random({p.seed}): unit i is dropped when its i-th draw uᵢ < "
-               f"{drop_probability(p)}, the drop probability")
+        how = (f"Sampled with random.Random({p.seed}): unit $i$ is dropped when its $i$-th draw "
+               f"$uᵢ < {drop_probability(p)}$, the drop probability")
     else:
         how = "Given"
-    return f"{how}; mᵢ = 1 keeps unit i and mᵢ = 0 drops it, so {where}."
+    return prose(f"{how}; $mᵢ = 1$ keeps unit $i$ and $mᵢ = 0$ drops it, so {where}.")
 
 
 def _ranges(idx) -> str:
@@ -365,14 +365,14 @@ def _ranges(idx) -> str:
 def _expectation_step(p, ex: Expectations, general, sum_sq, y_orig, E_drop_v, E_corr_v, Var_corr_v,
                       keep: Fraction, drop: Fraction) -> Step:
     name = _text(ex.symbol)
-    at = f"{name} = {p.p}"
+    at = prose(f"${name} = {p.p}$")
     keep_at, drop_at = _sym(keep), _sym(drop)  # ex.keep, ex.drop at s = p
     # This problem's x and w after the general lines: the same expressions as functions of the symbol, then its value.
     rels = [*_general_relations(ex.symbol, ex.keep, ex.drop, ex.E_m),
             Relation(_E(Y_DROP), (ex.E_y_drop, Mul(keep_at, y_orig), E_drop_v), note=at)]
     if E_corr_v is not None:
         rels.append(Relation(_E(Y_CORR), (Mul(y_orig, Div(ex.keep, ex.keep)), E_corr_v),
-                             note=f"every {name} with {_text(ex.keep)} > 0"))
+                             note=prose(f"every ${name}$ with ${_text(ex.keep)} > 0$")))
         rels.append(Relation(_Var(Y_CORR), (ex.Var_y_corr, Mul(Div(drop_at, keep_at), sum_sq), Var_corr_v),
                              note=at))
     else:
@@ -392,9 +392,9 @@ def _general_relations(symbol, keep, drop, E_m) -> tuple[Relation, ...]:
     a_i, a2_i = Sym("wᵢxᵢ", "w_i x_i"), Sym("(wᵢxᵢ)²", "(w_i x_i)^2")
     return (
         Relation(_E(m_i), (Add((Mul(1, keep), Mul(0, drop))), E_m), approx=False,
-                 note="mᵢ = 1 with probability " + _text(keep)),
+                 note=prose(f"$mᵢ = 1$ with probability ${_text(keep)}$")),
         Relation(_Var(m_i), (Sub(_E(Pow(m_i, 2)), Pow(_E(m_i), 2)), Sub(keep, Pow(keep, 2)),
-                             sympy.Mul(drop, keep)), approx=False, note="mᵢ² = mᵢ"),
+                             sympy.Mul(drop, keep)), approx=False, note=prose("$mᵢ² = mᵢ$")),
         Relation(_E(Y_DROP), (Mul(Mul(sigma, a_i, "juxtapose"), _E(m_i)), Mul(keep, sum_a),
                               Mul(keep, Y_ORIG)), approx=False, note="linearity of expectation"),
         Relation(_E(Y_CORR), (Mul(Mul(sigma, a_i, "juxtapose"), Div(_E(m_i), keep)),
@@ -402,17 +402,17 @@ def _general_relations(symbol, keep, drop, E_m) -> tuple[Relation, ...]:
                  note="linearity of expectation"),
         Relation(_Var(Y_CORR), (Mul(Mul(sigma, a2_i, "juxtapose"), Div(_Var(m_i), Pow(keep, 2))),
                                 Mul(Div(drop, keep), sum_a2)), approx=False,
-                 note="the mᵢ are independent"),
+                 note=prose("the $mᵢ$ are independent")),
     )
 
 
 @lru_cache(maxsize=8)
-def _expectation_text(symbol, keep, checked: bool) -> str:
-    general_text = ("the general lines, written with Σᵢ, hold for every x and w (checked symbolically, with the wᵢxᵢ "
-                    "as symbols)" if checked else "the general lines, written with Σᵢ, hold for every x and w")
-    return (f"Treat the mask as random: mᵢ ~ Bernoulli({_text(keep)}), independent. Each expectation follows "
-            f"from the two outcomes of mᵢ and linearity of expectation, with {_text(symbol)} kept as a symbol; "
-            f"{general_text}; the lines after them put in this problem's numbers.")
+def _expectation_text(symbol, keep, checked: bool) -> Prose:
+    general_text = ("the general lines, written with $Σᵢ$, hold for every $x$ and $w$ (checked symbolically, with "
+                    "the $wᵢxᵢ$ as symbols)" if checked else "the general lines, written with $Σᵢ$, hold for every $x$ and $w$")
+    return prose(f"Treat the mask as random: $mᵢ$ ~ Bernoulli(${_text(keep)}$), independent. Each expectation follows "
+                 f"from the two outcomes of $mᵢ$ and linearity of expectation, with ${_text(symbol)}$ kept as a symbol; "
+                 f"{general_text}; the lines after them put in this problem's numbers.")
 
 
 # The symbolic pieces above depend only on the convention: built and printed once per process.
@@ -429,18 +429,20 @@ def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> Prose:
     """The comparison in words; the symbols are `Prose` parts, so LaTeX sets y_corr as math."""
     k = "1 − p" if convention == "drop" else "q"
     if not keep:
-        return Prose(f"With {k} = 0 every unit is dropped: ", Y_DROP, f" = 0, and the correction 1/({k}) is "
-                     "undefined, so dropout with correction cannot be used here.")
+        return Prose("With ", Formula(f"{k} = 0"), " every unit is dropped: ", Y_DROP, Formula(" = 0"),
+                     ", and the correction ", Formula(f"1/({k})"), " is undefined, so dropout with correction cannot "
+                     "be used here.")
     off_corr, off_drop = abs(y_corr - y_orig), abs(y_drop - y_orig)
     closer = off_corr <= off_drop
     return Prose(
-        "Here |", Y_CORR, " − ", Y_ORIG, f"| {approx_relation(off_corr)} and |", Y_DROP, " − ", Y_ORIG,
-        f"| {approx_relation(off_drop)}, so ", Y_CORR, f" is {'the closer one' if closer else 'not closer this time'}. "
-        f"Zeroing units alone shrinks the expected output to ({k})·", Y_ORIG, " during training, while at "
+        "Here ", Formula("|"), Y_CORR, Formula(" − "), Y_ORIG, Formula(f"| {approx_relation(off_corr)}"), " and ",
+        Formula("|"), Y_DROP, Formula(" − "), Y_ORIG, Formula(f"| {approx_relation(off_drop)}"), ", so ", Y_CORR,
+        f" is {'the closer one' if closer else 'not closer this time'}. "
+        "Zeroing units alone shrinks the expected output to ", Formula(f"({k})·"), Y_ORIG, " during training, while at "
         "test time dropout is off and the output is ", Y_ORIG, ": the next layer would see a shift in scale "
-        "between training and testing (a domain shift) and do worse at test time. Scaling the kept units by "
-        f"1/({k}) makes ", _E_Y_CORR, " = ", Y_ORIG, ", so train and test outputs agree in expectation; a single "
-        "mask need not land closer, only the average over masks does.")
+        "between training and testing (a domain shift) and do worse at test time. Scaling the kept units by ",
+        Formula(f"1/({k})"), " makes ", _E_Y_CORR, Formula(" = "), Y_ORIG, ", so train and test outputs agree in "
+        "expectation; a single mask need not land closer, only the average over masks does.")
 
 
 TRAIN_TEST = {
@@ -468,25 +470,26 @@ def train_test_sentences() -> str:
 
 def _conventions(p: DropoutParams, drop: Fraction) -> tuple[str, ...]:
     if p.convention == "drop":
-        first = (f"p = {p.p} is the probability of dropping a unit (PyTorch nn.Dropout, Keras rate); "
-                 f"units are kept with probability 1 − p = {1 - p.p}.")
+        first = prose(f"$p = {p.p}$ is the probability of dropping a unit (PyTorch nn.Dropout, Keras rate); "
+                      f"units are kept with probability $1 − p = {1 - p.p}$.")
     else:
-        first = (f"q = {p.p} is the probability of keeping a unit (keep-probability wording, CS231n and "
-                 f"TF1 keep_prob); units are dropped with probability 1 − q = {drop}, and the correction is 1/q.")
+        first = prose(f"$q = {p.p}$ is the probability of keeping a unit (keep-probability wording, CS231n and "
+                      f"TF1 keep_prob); units are dropped with probability $1 − q = {drop}$, and the correction is $1/q$.")
     return (first,
             "Correction is applied at training time (inverted dropout), as PyTorch does; Srivastava et al. (2014) "
             "instead scale by the keep probability at test time, which gives the same expectations.",
-            "The mask m has mᵢ = 1 for kept units; dropped indices are 0-based.")
+            prose("The mask $m$ has $mᵢ = 1$ for kept units; dropped indices are 0-based."))
 
 
 def _notes(p, drop, y_corr, y_orig) -> tuple[str, ...]:
     notes = []
     if drop == 0:
-        notes.append(Prose("p = 0 keeps every unit: dropout is the identity and ", Y_DROP, " = ", Y_CORR, " = ",
-                           Y_ORIG, "."))
+        notes.append(Prose(Formula("p = 0"), " keeps every unit: dropout is the identity and ", Y_DROP,
+                           Formula(" = "), Y_CORR, Formula(" = "), Y_ORIG, "."))
     if drop == 1:
-        notes.append(Prose("p = 1 drops every unit: ", Y_DROP, " = 0 and ", Y_CORR, " is undefined (1/(1 − p) = "
-                           "1/0); torch.nn.Dropout(p=1) returns zeros instead."))
+        notes.append(Prose(Formula("p = 1"), " drops every unit: ", Y_DROP, Formula(" = 0"), " and ", Y_CORR,
+                           " is undefined (", Formula("1/(1 − p) = 1/0"), "); torch.nn.Dropout(p=1) returns zeros "
+                           "instead."))
     return tuple(notes)
 
 

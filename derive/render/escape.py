@@ -369,7 +369,7 @@ escape_latex_kept = lru_cache(maxsize=4096)(escape_latex)
 
 # ASCII that means the same in math; the rest of ASCII (\ { } $ & # % _ ^ ~) never appears
 # in a formula derive writes, and is refused rather than given a meaning.
-_MATH_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=/()[],.:;<>!'*")
+_MATH_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=/()[],.:;<>!'*|")
 _MATH_EXTRA = {"\u2212": "-", "\u2026": r"\dots", "\u2016": r"\|", "\u230a": r"\lfloor",
                "\u230b": r"\rfloor", "\u2308": r"\lceil", "\u2309": r"\rceil"}
 _FORMULA_PIECES = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+|.", re.S)

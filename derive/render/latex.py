@@ -8,6 +8,7 @@ out strings prepared here; they do no arithmetic.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
@@ -103,10 +104,25 @@ def _escape_filter(text) -> str:
 
 
 def _prose_latex(parts) -> str:
-    """Parts of a `Prose`: text escaped, formulas and symbols in math."""
-    return "".join(_escape_cached(p) if type(p) is str
-                   else rf"\ensuremath{{{math_latex(p)}}}" if type(p) is Formula
-                   else rf"\ensuremath{{{latex(p)}}}" for p in parts)
+    """Parts of a `Prose`: text escaped, formulas and symbols in math, each run of them one
+    group (|y_corr − y_orig| = 0 is a symbol, a formula, a symbol and a formula)."""
+    out, math = [], ""
+    for part in parts:
+        if type(part) is str:
+            if math:
+                out.append(rf"\ensuremath{{{math}}}")
+                math = ""
+            out.append(_escape_cached(part))
+        else:
+            piece = math_latex(part) if type(part) is Formula else latex(part)
+            # a command's name ends at the first non-letter: \cdot y, not \cdoty
+            math += f" {piece}" if piece[:1].isalpha() and _ENDS_IN_COMMAND.search(math) else piece
+    if math:
+        out.append(rf"\ensuremath{{{math}}}")
+    return "".join(out)
+
+
+_ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+\Z")
 
 
 def _bytecode_cache():
