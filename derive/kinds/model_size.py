@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..forms import Sym
-from ..model import Result, Solution
+from ..model import Formula, Prose, Result, Solution, prose
 from ..params import build, build_value, field_specs, param
 from ..registry import Kind, MistakeAnswer
 from ..modelsize import count as cnt
@@ -166,14 +166,15 @@ def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
     m = p.model
     L = len(m.layers)
     out = [
-        f"The batch dimension comes first: x has shape {_shape_text(m.input_shape)}, so n = {m.batch}.",
-        f"Each layer's output is one activation: z₁…{z(L)} are the layer outputs"
-        + (f", {z(L + 1)} is the loss output." if m.loss is not None else "."),
-        f"K counts the elements of one example's intermediate activations z₁…{z(L)}; the input x"
-        + (f" and the loss output {z(L + 1)} are" if m.loss is not None else " is") + " not counted.",
-        "C counts trainable parameters (weights, biases, γ, β)"
-        + ("; BatchNorm running statistics are buffers, counted separately" if c["B"] else "")
-        + ("; a tied weight counts once" if m.ties else "") + ".",
+        Prose("The batch dimension comes first: ", Formula("x"), f" has shape {_shape_text(m.input_shape)}, so ",
+              Formula(f"n = {m.batch}"), "."),
+        prose(f"Each layer's output is one activation: $z₁…{z(L)}$ are the layer outputs"
+              + (f", ${z(L + 1)}$ is the loss output." if m.loss is not None else ".")),
+        prose(f"$K$ counts the elements of one example's intermediate activations $z₁…{z(L)}$; the input $x$"
+              + (f" and the loss output ${z(L + 1)}$ are" if m.loss is not None else " is") + " not counted."),
+        prose("$C$ counts trainable parameters (weights, biases, γ, β)"
+              + ("; BatchNorm running statistics are buffers, counted separately" if c["B"] else "")
+              + ("; a tied weight counts once" if m.ties else "") + "."),
         f"Memory: every array in {p.dtype} ({cnt.DTYPE_BYTES[p.dtype]} bytes per element); 1 MiB = 2²⁰ bytes.",
     ]
     if m.loss is not None:
@@ -183,18 +184,18 @@ def _conventions(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
 
 def _notes(p: ModelSizeParams, c: dict) -> tuple[str, ...]:
     m = p.model
-    notes = [f"Z = {c['Z']} is a multiple of n: every activation has the batch as its first dimension, so "
-             f"Z = n·K = {m.batch}·{c['K']}."]
+    notes = [prose(f"$Z = {c['Z']}$ is a multiple of $n$: every activation has the batch as its first dimension, "
+                   f"so $Z = n·K = {m.batch}·{c['K']}$.")]
     if c["B"]:
-        notes.append(f"BatchNorm's running mean and variance ({c['B']} values with the counters) are buffers: "
-                     "saved with the model but not trained, so they are not in C.")
+        notes.append(prose(f"BatchNorm's running mean and variance ({c['B']} values with the counters) are buffers: "
+                           "saved with the model but not trained, so they are not in $C$."))
     for k, owner in m.ties.items():
         notes.append(f"{m.labels[k]} shares its weight with {m.labels[owner]}: the shared matrix is counted once, "
                      f"in {m.labels[owner]}.")
     mem = c["memory"]
     if not mem.training:
-        notes.append("Training needs more: one gradient per parameter, and Adam keeps two more copies of the "
-                     "parameters (first and second moments), so 4·C values plus the activations.")
+        notes.append(prose("Training needs more: one gradient per parameter, and Adam keeps two more copies of the "
+                     "parameters (first and second moments), so $4·C$ values plus the activations."))
     return tuple(notes)
 
 

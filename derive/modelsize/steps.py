@@ -13,7 +13,7 @@ from functools import lru_cache
 from fractions import Fraction
 
 from ..forms import Add, Call, Div, Mul, Sub, Sym, Vec, Words, subscript
-from ..model import Relation, Step
+from ..model import Relation, Step, prose
 from .count import (
     DTYPE_BYTES, OPTIMIZER_STATE_NAMES, ActGroup, Memory, ParamLine, prod_form,
 )
@@ -123,7 +123,7 @@ def _missing_text(model: Model) -> str:
         left_out = blanks - marked
         head = (f"{blanks} missing dimensions solved: {marked} written ? and {left_out} that the layer list "
                 f"leaves out. ")
-    why = "Each layer's input must match the output of the layer before it (the first matches the input x)"
+    why = "Each layer's input must match the output of the layer before it (the first matches the input $x$)"
     keepers = list(dict.fromkeys(type(layer).__name__ for layer in model.layers
                                  if isinstance(layer, _KEEP_FEATURES)))
     if keepers:
@@ -131,7 +131,7 @@ def _missing_text(model: Model) -> str:
         why += f"; {names} keep{'s' if len(keepers) == 1 else ''} the feature count"
     if model.num_classes is not None:
         why += f"; the logits have num_classes = {model.num_classes} entries per example"
-    return head + why + "."
+    return prose(head + why + ".")
 
 
 # Variants repeat layers ("LayerNorm2: LayerNorm(128)"), and relations are immutable:
@@ -191,10 +191,10 @@ def shapes_step(model: Model) -> Step:
             rels.extend([_spatial_relation(k, label, h, True)] if same else
                         [_spatial_relation(k, label, h, False), _spatial_relation(k, label, w, False)])
         rels.append(_shape_relation(k + 1, tuple(shape), f"{label} output"))
-    text = "Each layer's output is one activation z, numbered in order; the batch dimension n comes first."
+    text = "Each layer's output is one activation $z$, numbered in order; the batch dimension $n$ comes first."
     if any(model.spatial):
-        text += (" A convolution or pooling window of size F, stride S and padding P gives an output size "
-                 "floor((W − F + 2P)/S) + 1 (with dilation D: floor((W + 2P − D(F − 1) − 1)/S) + 1; ceil_mode "
+        text += (" A convolution or pooling window of size $F$, stride $S$ and padding $P$ gives an output size "
+                 "$⌊(W − F + 2P)/S⌋ + 1$ (with dilation $D$: $⌊(W + 2P − D(F − 1) − 1)/S⌋ + 1$; ceil_mode "
                  "rounds up but drops a window that would start in the padding).")
     if model.loss is not None:
         i = len(model.shapes) + 1
@@ -205,9 +205,9 @@ def shapes_step(model: Model) -> Step:
         other = ("none" if red != "none" else "mean")
         other_shape = "[" + ", ".join(map(str, (model.batch,) + tuple(model.shapes[-1][2:]))) + "]" \
             if other == "none" else "[]"
-        text += (f" The loss output {z_sym(i).text} depends on the reduction: with reduction='{other}' it would have "
+        text += (f" The loss output ${z_sym(i).text}$ depends on the reduction: with reduction='{other}' it would have "
                  f"shape {other_shape}.")
-    return Step("Activation shapes", tuple(rels), text)
+    return Step("Activation shapes", tuple(rels), prose(text))
 
 
 def logits_step(model: Model) -> Step | None:
@@ -258,7 +258,7 @@ def params_step(lines: tuple[ParamLine, ...], buffers: tuple[ParamLine, ...], C:
         rels.extend(Relation(Sym(f"B_{b.label}", rf"B_{{\text{{{b.label}}}}}"), (b.form, b.count), approx=False,
                              note=b.note) for b in buffers)
         rels.append(Relation(Sym("B", "B"), (Add(tuple(b.count for b in buffers)), B) if len(buffers) > 1 else (B,),
-                             approx=False, note="buffers, not in C"))
+                             approx=False, note=prose("buffers, not in $C$")))
     kinds = []
     types = {type(x).__name__ for x in model.layers}
     if types & {"Linear"}:
@@ -342,20 +342,20 @@ def activations_step(groups: tuple[ActGroup, ...], K: int, Z: int, model: Model)
         z_forms = (zsum, total([_group_form(g, N) for g in groups]), Mul(K, N))
     else:  # the group lines above carry the terms
         z_forms = (zsum, Mul(K, N))
-    rels.append(Relation(Sym("Z", "Z"), z_forms, approx=False, note="Z is a multiple of n", stacked=True))  # as the seed
+    rels.append(Relation(Sym("Z", "Z"), z_forms, approx=False, note=prose("$Z$ is a multiple of $n$"), stacked=True))  # as the seed
     per = [prod_form(([g.count] if g.count > 1 else []) + list(g.shape)) if (g.count > 1 or g.shape) else 1
            for g in groups] if full else [g.count * g.size for g in groups]
     rels.append(Relation(Sym("K", "K"), (total(per), K) if not one or full else (K,), approx=False,
                          note="elements per example"))
     at_n = total([_group_form(g, n) for g in groups]) if full else Mul(n, K)
-    rels.append(Relation(Sym("Z", "Z"), (at_n, Z), approx=False, note=f"n = {n}", stacked=full))
+    rels.append(Relation(Sym("Z", "Z"), (at_n, Z), approx=False, note=prose(f"$n = {n}$"), stacked=full))
     last = len(model.shapes)
-    excluded = "the input x" + (f" and the loss output {z_sym(last + 1).text}" if model.loss is not None else "")
+    excluded = "the input $x$" + (f" and the loss output ${z_sym(last + 1).text}$" if model.loss is not None else "")
     text = (f"Each line counts the elements of a group of activations of the same shape, the outputs of "
-            f"the layers named beside it; ẑᵢ is the number of elements of zᵢ. Z adds up the "
-            f"intermediate activations z₁…{z_sym(last).text} (every layer output; {excluded} are not counted), so "
-            f"Z = n·K with K = {K} per example.")
-    return Step("Activation count Z", tuple(rels), text)
+            f"the layers named beside it; $ẑᵢ$ is the number of elements of $zᵢ$. $Z$ adds up the "
+            f"intermediate activations $z₁…{z_sym(last).text}$ (every layer output; {excluded} are not counted), so "
+            f"$Z = n·K$ with $K = {K}$ per example.")
+    return Step("Activation count Z", tuple(rels), prose(text))
 
 
 def memory_step(mem: Memory, C: int, Z: int, model: Model, others: dict[str, Memory]) -> Step:
@@ -398,19 +398,19 @@ def crossover_step(C: int, K: int, nstar: int, model: Model) -> Step:
     n = model.batch
     Z = n * K
     rels = (
-        Relation(Div(Sym("C", "C"), Sym("K", "K")), (Div(C, K), Fraction(C, K)), note="n·K > C ⇔ n > C/K"),
+        Relation(Div(Sym("C", "C"), Sym("K", "K")), (Div(C, K), Fraction(C, K)), note=prose("$n·K > C ⇔ n > C/K$")),
         Relation(Sym("n*", "n^{*}"), (Add((_floor_call(Div(Sym("C", "C"), Sym("K", "K"))), 1)), Add((C // K, 1)), nstar),
-                 approx=False, note="the smallest whole n with n·K > C"),
-        Relation(Mul(nstar, Sym("K", "K")), (Mul(nstar, K), nstar * K), approx=False, note=f"> C = {C}"),
+                 approx=False, note=prose("the smallest whole $n$ with $n·K > C$")),
+        Relation(Mul(nstar, Sym("K", "K")), (Mul(nstar, K), nstar * K), approx=False, note=prose(f"$> C = {C}$")),
         Relation(Mul(nstar - 1, Sym("K", "K")), (Mul(nstar - 1, K), (nstar - 1) * K), approx=False,
-                 note=f"≤ C = {C}") if nstar > 1 else None,
+                 note=prose(f"$≤ C = {C}$")) if nstar > 1 else None,
     )
     rels = tuple(r for r in rels if r is not None)
     if Z > C:
-        now = f"At n = {n} the activations already outnumber the parameters (Z = {Z} > C = {C})."
+        now = f"At $n = {n}$ the activations already outnumber the parameters ($Z = {Z} > C = {C}$)."
     else:
-        now = f"At n = {n} the parameters outnumber the activations (C = {C} ≥ Z = {Z})."
-    text = (f"Parameters do not grow with the batch, activations do (Z = n·K). {now} From n = {nstar} on, "
-            f"n·K > C: with large batches the activations take more memory than the parameters, though a "
-            f"model with a huge C can stay above n·K for every batch that fits.")
-    return Step("Activations or parameters?", rels, text)
+        now = f"At $n = {n}$ the parameters outnumber the activations ($C = {C} ≥ Z = {Z}$)."
+    text = (f"Parameters do not grow with the batch, activations do ($Z = n·K$). {now} From $n = {nstar}$ on, "
+            f"$n·K > C$: with large batches the activations take more memory than the parameters, though a "
+            f"model with a huge $C$ can stay above $n·K$ for every batch that fits.")
+    return Step("Activations or parameters?", rels, prose(text))
