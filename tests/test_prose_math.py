@@ -30,6 +30,10 @@ def test_prose_splits_at_dollars():
     ("2²⁰", "2^{20}"),
     ("‖θ‖² ≤ 1", r"\|\theta\|^{2} \leq 1"),
     ("λI", r"\lambda I"),
+    ("√(σ² + ε)", r"\sqrt{\sigma^{2} + \epsilon}"),  # a radical over its argument, as the steps set it
+    ("x̂ = 0/√0", r"\hat{x} = 0/\sqrt{0}"),
+    ("0/√ε = 0", r"0/\sqrt{\epsilon} = 0"),
+    ("√(W(F − 1))·2", r"\sqrt{W(F - 1)}\cdot2"),
 ])
 def test_math_latex(formula, tex):
     assert math_latex(formula) == tex

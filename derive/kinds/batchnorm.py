@@ -20,7 +20,7 @@ from .. import definitions
 from ..errors import InputError
 from ..exact import _ZERO, floats, rational, to_float
 from ..forms import Add, Mul, Sym, Vec, Words
-from ..model import Relation, Result, Solution, Step
+from ..model import Relation, Result, Solution, Step, prose
 from ..params import Matrix, Vector, param
 from ..registry import Kind, MistakeAnswer
 from .layernorm import check_affine, check_eps, indexed
@@ -116,9 +116,12 @@ def _running_update(p: BatchNormParams, stats: list[Moments]):
     unbiased = tuple(s.var_unbiased for s in stats)
     new_var = tuple(_blend(r, u, m) for r, u in zip(p.running_var, unbiased))
     rels.append(Relation(Sym("s²", "s^2"), (Mul(Fraction(n, n - 1), Vec(tuple(s.var for s in stats))),
-                                            Vec(unbiased)), note="unbiased batch variance, N/(N − 1)·σ²"))
+                                            Vec(unbiased)), note=prose("unbiased batch variance, $N/(N − 1)·σ²$")))
     rels.append(Relation(var_sym, (Add((Mul(keep, Vec(p.running_var)), Mul(m, Vec(unbiased)))), Vec(new_var))))
     return new_mean, new_var, rels
+
+
+_BIASED = prose("σ² is the biased (population) variance, dividing by $N$, as PyTorch normalizes.")
 
 
 @remember_recent  # generate solves its draw; the variant reuses that solution
@@ -149,38 +152,38 @@ def solve(p: BatchNormParams) -> Solution:
             stat_rel.extend(statistics_relations(s, mu_s, var_s) if j <= MAX_DETAILED
                             else (Relation(mu_s, (s.mean,)), Relation(var_s, (s.var,))))
         steps.append(Step("Statistics", tuple(stat_rel),
-                          f"Mean and variance of each column of X (over the batch of N = {n})."))
+                          prose(f"Mean and variance of each column of $X$ (over the batch of $N = {n}$).")))
     else:
         steps.append(Step("Running statistics", (
             Relation(Sym("μ_run", r"\mu_{\mathrm{run}}"), (Vec(p.running_mean),)),
             Relation(Sym("σ²_run", r"\sigma^2_{\mathrm{run}}"), (Vec(p.running_var),)),
         ), "In eval mode BatchNorm uses the running statistics, not the batch's own."))
     steps.append(Step("Normalize", tuple(norm_rel),
-                      "Subtract each column's mean and divide by √(σ² + ε)." + more))
+                      prose("Subtract each column's mean and divide by $√(σ² + ε)$." + more)))
     steps.append(Step("Scale and shift", tuple(aff_rel),
-                      "Multiply column j by γⱼ and add βⱼ (γ and β broadcast across the batch)." + more))
+                      prose("Multiply column $j$ by $γⱼ$ and add $βⱼ$ (γ and β broadcast across the batch)." + more)))
     if train:
         new_mean, new_var, rels = _running_update(p, stats)
         steps.append(Step("Running statistics update", tuple(rels),
-                          f"PyTorch updates the running statistics with momentum m = {p.momentum}, "
-                          "using the unbiased (N − 1) batch variance."))
+                          prose(f"PyTorch updates the running statistics with momentum $m = {p.momentum}$, "
+                                "using the unbiased ($N − 1$) batch variance.")))
         results += [Result("running_mean", Sym("μ_run", r"\mu_{\mathrm{run}}"), new_mean, "updated running mean"),
                     Result("running_var", Sym("σ²_run", r"\sigma^2_{\mathrm{run}}"), new_var,
                            "updated running variance")]
     if train and n == 1:
-        notes.append(
-            "Batch size 1: each column's only value is its own mean, so σ² = 0. "
-            + ("With ε = 0, x̂ = 0/√0 is undefined (division by zero)." if p.eps == 0 else
-               f"With ε = {p.eps} > 0, x̂ = 0/√ε = 0, so every output equals β: the input is erased.")
-            + " PyTorch refuses to train BatchNorm with one value per channel for this reason.")
+        notes.append(prose(
+            "Batch size 1: each column's only value is its own mean, so $σ² = 0$. "
+            + ("With $ε = 0$, $x̂ = 0/√0$ is undefined (division by zero)." if p.eps == 0 else
+               f"With $ε = {p.eps} > 0$, $x̂ = 0/√ε = 0$, so every output equals $β$: the input is erased.")
+            + " PyTorch refuses to train BatchNorm with one value per channel for this reason."))
     for j, x in enumerate(xhats, 1):
         if n > 1 and any(isinstance(v, Undefined) for v in x):
-            notes.append(f"Column {j}: σ² + ε = 0, so its output is undefined (division by zero).")
+            notes.append(prose(f"Column {j}: $σ² + ε = 0$, so its output is undefined (division by zero)."))
     conventions = (
         ("μ and σ² are taken over each column (one feature across the batch)." if train else
          "Eval mode: the running mean and variance replace the batch statistics; nothing is updated."),
-        "σ² is the biased (population) variance, dividing by N, as PyTorch normalizes.",
-        f"ε = {p.eps} (taken exactly).",
+        _BIASED,
+        prose(f"$ε = {p.eps}$ (taken exactly)."),
     )
     return Solution(
         kind="batchnorm", params=p, results=tuple(results), steps=tuple(steps),

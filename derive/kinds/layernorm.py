@@ -17,7 +17,7 @@ from .. import definitions
 from ..errors import InputError
 from ..exact import _ZERO, floats, to_float
 from ..forms import Sym, subscript
-from ..model import Relation, Result, Solution, Step
+from ..model import Relation, Result, Solution, Step, prose
 from ..params import Matrix, Vector, param
 from ..registry import Kind, MistakeAnswer
 from .normalization import (
@@ -61,7 +61,7 @@ class LayerNormParams:
 
 CONVENTIONS = (
     "μ and σ² are taken over each row (the features of one example), independent of batch size.",
-    "σ² is the biased (population) variance, dividing by the number of features N, as PyTorch normalizes.",
+    prose("σ² is the biased (population) variance, dividing by the number of features $N$, as PyTorch normalizes."),
 )
 
 
@@ -104,17 +104,17 @@ def solve(p: LayerNormParams) -> Solution:
         if n_rows > MAX_DETAILED else ""
     steps = (
         Step("Statistics", tuple(stat_rel),
-             f"Mean and variance of each row of X (over its N = {width} features)."),
+             prose(f"Mean and variance of each row of $X$ (over its $N = {width}$ features).")),
         Step("Normalize", tuple(norm_rel),
-             "Subtract the row mean and divide by √(σ² + ε)." + more),
+             prose("Subtract the row mean and divide by $√(σ² + ε)$." + more)),
         Step("Scale and shift", tuple(aff_rel),
              "Multiply element-wise by γ and add β (both broadcast over the rows)." + more),
     )
     notes = []
     for i, m in enumerate(stats, 1):
         if not m.var and not p.eps:  # σ² + ε = 0 (both are ≥ 0)
-            notes.append(f"Row {i} is constant and ε = 0, so σ² + ε = 0 and its LayerNorm is undefined "
-                         "(division by zero); any ε > 0 would make the row equal to β.")
+            notes.append(prose(f"Row {i} is constant and $ε = 0$, so $σ² + ε = 0$ and its LayerNorm is undefined "
+                               "(division by zero); any $ε > 0$ would make the row equal to $β$."))
     if n_rows == 1:
         notes.append("Batch size 1 works: LayerNorm's statistics come from one example's features.")
     return Solution(
@@ -123,7 +123,7 @@ def solve(p: LayerNormParams) -> Solution:
         results=(Result("output", Sym("LayerNorm(X)", r"\mathrm{LayerNorm}(X)"), tuple(outs),
                         "LayerNorm(X), one row per example"),),
         steps=steps,
-        conventions=CONVENTIONS + (f"ε = {p.eps} (taken exactly).",),
+        conventions=CONVENTIONS + (prose(f"$ε = {p.eps}$ (taken exactly)."),),
         notes=tuple(notes),
         definition=definitions.layer_norm,
     )

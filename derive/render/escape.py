@@ -374,6 +374,7 @@ _MATH_EXTRA = {"\u2212": "-", "\u2026": r"\dots", "\u2016": r"\|", "\u230a": r"\
                "\u230b": r"\rfloor", "\u2308": r"\lceil", "\u2309": r"\rceil"}
 _FORMULA_PIECES = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+|.", re.S)
 _ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+\Z")
+_ROOT = re.compile(r"√(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\)|(\d+|[^\W\d_]))")
 
 
 @lru_cache(maxsize=1024)
@@ -386,8 +387,14 @@ def math_latex(formula: str) -> str:
     >>> print(math_latex("N/(N − 1)·σ²"))
     N/(N - 1)\\cdot\\sigma^{2}
     """
+    text = unicodedata.normalize("NFC", formula)
+    root = _ROOT.search(text)
+    if root is not None:  # √(σ² + ε), √0, √ε: a radical over its argument, as the steps set it
+        inner = root.group(1) if root.group(1) is not None else root.group(2)
+        return (math_latex(text[:root.start()]) + rf"\sqrt{{{math_latex(inner)}}}"
+                + ("" if root.end() == len(text) else math_latex(text[root.end():])))
     out: list[str] = []
-    for piece in _FORMULA_PIECES.finditer(unicodedata.normalize("NFC", formula)):
+    for piece in _FORMULA_PIECES.finditer(text):
         chars = piece.group()
         if chars[0] in _SCRIPT_CHARS:
             mark = "^" if chars[0] in _SUPERSCRIPTS else "_"
