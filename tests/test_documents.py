@@ -75,7 +75,7 @@ def test_student_documents_speak_of_the_mathematics_not_of_the_tool(docs):
 def test_one_glyph_for_epsilon_in_formulas_and_in_prose(docs):
     # The formulas write \epsilon (as the seed does); the prose "divide by √(σ² + ε)" beside
     # them printed \varepsilon, a second glyph for the same ε.
-    assert r"\epsilon" in docs.solutions and r"\ensuremath{\epsilon}" in docs.solutions
+    assert r"\epsilon" in docs.solutions and r"divide by \ensuremath{\sqrt{\sigma^{2} + \epsilon}}" in docs.solutions
     assert r"\varepsilon" not in docs.solutions
 
 

@@ -34,15 +34,19 @@ def test_prose_splits_at_dollars():
     ("x̂ = 0/√0", r"\hat{x} = 0/\sqrt{0}"),
     ("0/√ε = 0", r"0/\sqrt{\epsilon} = 0"),
     ("√(W(F − 1))·2", r"\sqrt{W(F - 1)}\cdot2"),
+    ("θ* = argmin CE", r"\theta^{*} = \operatorname{argmin} \operatorname{CE}"),  # a star and operator words
+    ("adj M(λ)/det M(λ)", r"\operatorname{adj} M(\lambda)/\det M(\lambda)"),
+    ("θ_λ, θ_sep", r"\theta_{\lambda}, \theta_{\text{sep}}"),  # an index; a word of it upright
+    ("Σᵢ wᵢxᵢ", r"\sum_{i} w_{i}x_{i}"),  # Σ in derive's formulas is a sum
 ])
 def test_math_latex(formula, tex):
     assert math_latex(formula) == tex
 
 
-@pytest.mark.parametrize("bad", ["a_b", "x^2", "\\input", "{", "$", "50%", "a & b", "#1", "~", "层"])
+@pytest.mark.parametrize("bad", ["a_", "a_ b", "x^2", "\\input", "{", "$", "50%", "a & b", "#1", "~", "层"])
 def test_math_latex_refuses_what_is_no_formula(bad):
     """TeX's special characters never reach math from here: derive writes no such formula."""
-    with pytest.raises(ValueError, match="no math for"):
+    with pytest.raises(ValueError, match="no math for|no index"):
         math_latex(bad)
 
 

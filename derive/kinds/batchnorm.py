@@ -116,7 +116,7 @@ def _running_update(p: BatchNormParams, stats: list[Moments]):
     unbiased = tuple(s.var_unbiased for s in stats)
     new_var = tuple(_blend(r, u, m) for r, u in zip(p.running_var, unbiased))
     rels.append(Relation(Sym("s²", "s^2"), (Mul(Fraction(n, n - 1), Vec(tuple(s.var for s in stats))),
-                                            Vec(unbiased)), note=prose("unbiased batch variance, $N/(N − 1)·σ²$")))
+                                            Vec(unbiased)), note=prose("unbiased variance, $N/(N − 1)·σ²$")))
     rels.append(Relation(var_sym, (Add((Mul(keep, Vec(p.running_var)), Mul(m, Vec(unbiased)))), Vec(new_var))))
     return new_mean, new_var, rels
 

@@ -25,7 +25,7 @@ from .. import definitions
 from ..errors import InputError
 from ..exact import solve_linear
 from ..forms import Add, Call, Div, Mat, Pow, Sym
-from ..model import Relation, Result, Solution, Step
+from ..model import Relation, Result, Solution, Step, prose
 from ..params import build
 from ..registry import Kind, MistakeAnswer
 from . import l2_logistic as logistic
@@ -33,7 +33,7 @@ from .l2_numeric import evaluate, reference, save_plot, torch_reference
 from .l2_params import DEFAULT_GRID, MAX_FEATURES, L2Params, Setup, setup
 from .l2_ridge import (LAM, eigen_form, limit_inf, limit_zero, monotonicity, mse, penalized_norm2, rank,
                        ridge_path, theta_at)
-from .l2_steps import (THETA, XTX, XTY, col, conventions, data_term_name, limits_step, logistic_step,
+from .l2_steps import (THETA, XTX, XTY, col, conventions, data_term, data_term_name, limits_step, logistic_step,
                        monotone_step, norm2_sym, notes, objective_step, seed_step, sgd_step, sweep_step,
                        sweep_table, system_step)
 
@@ -70,21 +70,22 @@ def solve(p: L2Params) -> Solution:
     steps = (
         objective_step(p, S),
         Step("XᵀX and Xᵀy", (
-            *((Relation(Sym("X", "X"), (Mat(S.X),), approx=False, note="with a column of ones for the bias b"),)
+            *((Relation(Sym("X", "X"), (Mat(S.X),), approx=False, note=prose("with a column of ones for the bias $b$")),)
               if p.intercept else ()),
             Relation(XTX, (Mat(path.A),), approx=False),
             Relation(XTY, (col(path.b),), approx=False)),
-             f"n = {len(S.y)} training examples, d = {d} parameters; XᵀX has rank {r}."),
+             prose(f"$n = {len(S.y)}$ training examples, $d = {d}$ parameters; $XᵀX$ has rank {r}.")),
         system_step(path),
         Step("θ(λ) exactly", (Relation(Call(THETA, (LAM,)), (
             Div(col(p_.as_expr() for p_ in path.num), path.det.as_expr()), col(theta_lambda)), approx=False),),
-             "θ(λ) = adj M(λ)·Xᵀy / det M(λ); each entry is a rational function of λ, in lowest terms."),
+             prose("$θ(λ) = adj M(λ)·Xᵀy / det M(λ)$; each entry is a rational function of $λ$, in lowest terms.")),
         Step(f"At λ = {lam0}", (
             Relation(Call(THETA, (lam0,)), (col(theta),)),
             Relation(norm2_sym(), (Add(tuple(Pow(v, 2) for v, k in zip(theta, S.D) if k)), penalized_norm2(theta, S.D)),
                      note="penalized entries" if 0 in S.D else ""),
-            Relation(Sym("E_train", r"E_{\text{train}}"), (E_lam,), note=data_term_name(p))),
-             "Substitute λ into θ(λ)." + (" At λ = 0 with XᵀX singular, θ(0) is the limit below." if at_zero_singular else "")),
+            Relation(Sym("E_train", r"E_{\text{train}}"), (E_lam,), note=data_term(p))),
+             prose("Substitute $λ$ into $θ(λ)$."
+                   + (" At $λ = 0$ with $XᵀX$ singular, $θ(0)$ is the limit below." if at_zero_singular else ""))),
         limits_step(p, S, path, r, th0, th_inf),
         monotone_step(p, S, path, mono, eig, E0, E_lam, E_inf),
         sweep_step(S, sweep, th0),

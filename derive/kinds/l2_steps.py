@@ -11,12 +11,12 @@ import sympy
 from .. import definitions
 from ..exact import approx, approx_relation, exact_str, is_terminating, round_sigfigs
 from ..forms import Add, Call, Div, Mat, Mul, Pow, Sub, Sym, Vec, superscript
-from ..model import Relation, Step
+from ..model import Prose, Relation, Step, prose
 from . import l2_logistic as logistic
 from .l2_params import L2Params, Setup
 from .l2_ridge import LAM, lam_theta_limit, mse, penalized_norm2, theta_at
 
-__all__ = ["THETA", "XTX", "XTY", "col", "dec", "norm2_sym", "data_term_name", "sweep_table", "verdict",
+__all__ = ["THETA", "XTX", "XTY", "col", "dec", "norm2_sym", "data_term", "data_term_name", "sweep_table", "verdict",
            "objective_step", "system_step", "limits_step", "monotone_step", "sweep_step", "logistic_step",
            "seed_step", "sgd_step", "conventions", "notes"]
 
@@ -64,24 +64,34 @@ def objective_forms(p: L2Params, S: Setup):
     return Sym(f"{data_t} + {lam_t}‖{pen}‖²", rf"{data_l} + {lam_l}\|{pen_l}\|^2")
 
 
+def _data_term_markup(p: L2Params) -> str:
+    return "sum of squared errors $‖Xθ − y‖²$" if p.loss == "sum" else "mean squared error $‖Xθ − y‖²/n$"
+
+
+def data_term(p: L2Params) -> Prose:
+    """The data term in words and its formula ("mean squared error ‖Xθ − y‖²/n")."""
+    return prose(_data_term_markup(p))
+
+
 def data_term_name(p: L2Params) -> str:
-    return "sum of squared errors ‖Xθ − y‖²" if p.loss == "sum" else "mean squared error ‖Xθ − y‖²/n"
+    """`data_term` as plain text (a result's description)."""
+    return str(data_term(p))
 
 
 def objective_step(p: L2Params, S: Setup) -> Step:
     J = Call(Sym("J", "J"), (THETA,))
     I = Sym("D", "D") if 0 in S.D else Sym("I", "I")
     system = Mul(Add((XTX, Mul(_c_lam(S.c), I, "juxtapose"))), THETA, "juxtapose")
-    why = ("Setting ∇J(θ) = 2s·Xᵀ(Xθ − y) + 2t·λ·Dθ to zero gives the normal equations below, with "
-           f"s = {S.s} (data term) and t = {S.t} (penalty), so λ is scaled by c = t/s = {S.c}.")
+    why = ("Setting $∇J(θ) = 2s·Xᵀ(Xθ − y) + 2t·λ·Dθ$ to zero gives the normal equations below, with "
+           f"$s = {S.s}$ (data term) and $t = {S.t}$ (penalty), so $λ$ is scaled by $c = t/s = {S.c}$.")
     if 0 in S.D:
-        why += " D is the identity with a 0 for the bias b, which is not penalized."
+        why += " $D$ is the identity with a 0 for the bias $b$, which is not penalized."
     return Step("Objective and normal equations", (
         Relation(J, (objective_forms(p, S),), approx=False),
         Relation(system, (XTY,), approx=False),
         Relation(Call(THETA, (LAM,)), (Mul(Pow(Add((XTX, Mul(_c_lam(S.c), I, "juxtapose"))), -1), XTY, "juxtapose"),),
                  approx=False),
-    ), why)
+    ), prose(why))
 
 
 def system_step(path) -> Step:
@@ -95,8 +105,8 @@ def system_step(path) -> Step:
         rels.append(Relation(Call(Sym("adj M", r"\operatorname{adj} M"), (LAM,)),
                              (Mat(tuple(tuple(e.as_expr() for e in row) for row in path.adj)),), approx=False))
     return Step("The regularized system", tuple(rels),
-                "M(λ) = XᵀX + cλD; its inverse is adj M(λ)/det M(λ)."
-                + ("" if path.d <= 4 else " (The adjugate is not printed for d > 4.)"))
+                prose("$M(λ) = XᵀX + cλD$; its inverse is $adj M(λ)/det M(λ)$."
+                      + ("" if path.d <= 4 else " (The adjugate is not printed for $d > 4$.)")))
 
 
 def limits_step(p, S, path, r, th0, th_inf) -> Step:
@@ -107,17 +117,17 @@ def limits_step(p, S, path, r, th0, th_inf) -> Step:
     if all(S.D):
         rels.append(Relation(Sym("lim λ·θ(λ)", r"\lim_{\lambda \to \infty} \lambda\,\theta(\lambda)"),
                              (Div(XTY, _q(S.c)) if S.c != 1 else XTY, col(lam_theta_limit(path))),
-                             note="θ shrinks like Xᵀy/(cλ)"))
+                             note=prose("$θ$ shrinks like $Xᵀy/(cλ)$")))
     if r == path.d:
-        why = ("λ → 0: det M(0) = det XᵀX ≠ 0, so θ(0) = (XᵀX)⁻¹Xᵀy, the ordinary least-squares solution θ*.")
+        why = ("$λ → 0$: $det M(0) = det XᵀX ≠ 0$, so $θ(0) = (XᵀX)⁻¹Xᵀy$, the ordinary least-squares solution $θ*$.")
     else:
-        why = (f"λ → 0: XᵀX is singular (rank {r} < {path.d}), so least squares has infinitely many solutions; "
-               "θ(λ) still has a limit (det M(λ) and every numerator share the factor λ^k), and it is the "
-               + ("minimum-norm least-squares solution X⁺y." if all(S.D)
+        why = (f"$λ → 0$: $XᵀX$ is singular (rank ${r} < {path.d}$), so least squares has infinitely many solutions; "
+               "$θ(λ)$ still has a limit ($det M(λ)$ and every numerator share the factor λ^k), and it is the "
+               + ("minimum-norm least-squares solution $X⁺y$." if all(S.D)
                   else "least-squares solution with the smallest penalized norm."))
-    why += (" λ → ∞: det M(λ) has higher degree than every numerator of a penalized entry, so those entries tend to 0"
-            + (" while the unpenalized bias tends to the mean of y." if 0 in S.D else "."))
-    return Step("Limits", tuple(rels), why)
+    why += (" $λ → ∞$: $det M(λ)$ has higher degree than every numerator of a penalized entry, so those entries tend to 0"
+            + (" while the unpenalized bias tends to the mean of $y$." if 0 in S.D else "."))
+    return Step("Limits", tuple(rels), prose(why))
 
 
 def monotone_step(p, S, path, mono, eig, E0, E_lam, E_inf) -> Step:
@@ -129,28 +139,28 @@ def monotone_step(p, S, path, mono, eig, E0, E_lam, E_inf) -> Step:
     if eig:
         terms = [_q(sj) / (_q(ej) + c * LAM) ** 2 for ej, sj in eig if sj]
         rels.append(Relation(norm2_sym(), (sympy.Add(*terms),) if terms else (0,), approx=False,
-                             note="eigen form: eigenvalues " + ", ".join(str(e) for e, _ in eig) + " of XᵀX"))
+                             note=prose("eigen form: eigenvalues " + ", ".join(str(e) for e, _ in eig) + " of $XᵀX$")))
     rels.append(Relation(dN, (Div(Mul(-2 * c, R), Pow(Q, 3)),), approx=False, note="quotient rule, checked exactly"))
     if mono.R.degree() <= 12:
-        rels.append(Relation(R, (mono.R.as_expr(),), approx=False, note="R = (DP)ᵀ adj M (DP)"))
+        rels.append(Relation(R, (mono.R.as_expr(),), approx=False, note=prose("$R = (DP)ᵀ adj M (DP)$")))
     rels.append(Relation(dE, (Mul(-c * LAM, dN), Div(Mul(2 * c**2 * LAM, R), Pow(Q, 3))), approx=False,
-                         note="because Xᵀ(Xθ − y) = −cλDθ"))
+                         note=prose("because $Xᵀ(Xθ − y) = −cλDθ$")))
     E_train = Sym("E_train", r"E_{\text{train}}")
     rels += [Relation(Call(E_train, (0,)), (E0,), note="the limit λ → 0"),
              Relation(Call(E_train, (p.lam,)), (E_lam,), note="this problem's λ"),
              Relation(Call(E_train, (Sym("∞", r"\infty"),)), (E_inf,), note="the limit λ → ∞")]
     if mono.R_zero:
-        why = "R ≡ 0: θ(λ) = 0 for every λ (Xᵀy = 0), so nothing changes with λ."
+        why = "$R ≡ 0$: $θ(λ) = 0$ for every $λ$ ($Xᵀy = 0$), so nothing changes with $λ$."
     elif mono.R_nonnegative and mono.Q_nonnegative:
-        why = (f"Every coefficient of R(λ) (degree {mono.R.degree()}) and of Q(λ) = det M(λ) is ≥ 0, so for λ > 0 the "
-               "derivative of ‖θ(λ)‖² is negative (‖θ‖ strictly decreases) and that of the training error is ≥ 0 "
-               "(it never decreases).")
+        why = (f"Every coefficient of $R(λ)$ (degree {mono.R.degree()}) and of $Q(λ) = det M(λ)$ is $≥ 0$, so for "
+               "$λ > 0$ the derivative of $‖θ(λ)‖²$ is negative ($‖θ‖$ strictly decreases) and that of the training "
+               "error is $≥ 0$ (it never decreases).")
     else:
-        why = ("R(λ) = vᵀ adj M(λ) v with v = DP(λ), and adj M = det M · M⁻¹ is positive definite for λ > 0, so R > 0: "
-               "‖θ(λ)‖ strictly decreases and the training error never decreases.")
+        why = ("$R(λ) = vᵀ adj M(λ) v$ with $v = DP(λ)$, and $adj M = det M · M⁻¹$ is positive definite for $λ > 0$, "
+               "so $R > 0$: $‖θ(λ)‖$ strictly decreases and the training error never decreases.")
     if eig:
-        why += " In the eigen form every term sⱼ/(eⱼ + cλ)² decreases in λ, the same conclusion."
-    return Step("‖θ(λ)‖ decreases, training error increases", tuple(rels), why)
+        why += " In the eigen form every term $sⱼ/(eⱼ + cλ)²$ decreases in $λ$, the same conclusion."
+    return Step("‖θ(λ)‖ decreases, training error increases", tuple(rels), prose(why))
 
 
 def sweep_table(S: Setup, path):
@@ -186,7 +196,7 @@ def sweep_step(S: Setup, sweep, th0) -> Step:
     head.append(norm2_sym())
     table = Mat((tuple(head),) + tuple((row[0],) + tuple(dec(v) for v in row[1:]) for row in sweep))
     return Step("λ sweep", (Relation(Sym("sweep", r"\text{sweep}"), (table,), approx=False),),
-                "Exact values at each λ of a log grid, shown to 4 significant figures (MSE = ‖Xθ − y‖²/n). "
+                prose("Exact values at each $λ$ of a log grid, shown to 4 significant figures ($MSE = ‖Xθ − y‖²/n$). ")
                 + verdict(S, sweep, th0))
 
 
@@ -211,22 +221,29 @@ def logistic_step(S: Setup, lp) -> Step:
     if lp.star:
         rels.append(Relation(Sym("θ*", r"\theta^*"), (Vec(tuple(dec(v, 6) for v in lp.star.theta)),), approx=False,
                              note=f"λ = 0, {lp.star.iterations} Newton step{'s' if lp.star.iterations != 1 else ''}"))
-        status = "At λ = 0 Newton's method converges: the unregularized minimizer θ* exists."
+        status = prose("At $λ = 0$ Newton's method converges: the unregularized minimizer $θ*$ exists.")
     elif lp.status == "separable":
         short = max(v.denominator for v in lp.certificate) <= logistic.SHORT_DENOMINATORS[-1]
         shown = Vec(lp.certificate if short else tuple(dec(float(v), 6) for v in lp.certificate))
         rels.append(Relation(Sym("θ_sep", r"\theta_{\text{sep}}"), (shown,), approx=short,
                              note="every margin > 0, checked exactly"))
-        status = ("The classes are linearly separable (θ_sep classifies every training example correctly, checked in "
-                  "exact arithmetic): scaling θ_sep up drives the cross-entropy to 0, so θ* does not exist — ‖θ_λ‖ "
-                  "grows without bound as λ → 0.")
+        status = prose("The classes are linearly separable ($θ_sep$ classifies every training example correctly, "
+                       "checked in exact arithmetic): scaling $θ_sep$ up drives the cross-entropy to 0, so $θ*$ does not "
+                       "exist — $‖θ_λ‖$ grows without bound as $λ → 0$.")
     else:
-        status = ("At λ = 0 Newton's method does not converge (‖θ‖ keeps growing): the classes are (quasi-)separable "
-                  "and θ* does not exist.")
+        status = prose("At $λ = 0$ Newton's method does not converge ($‖θ‖$ keeps growing): the classes are "
+                       "(quasi-)separable and $θ*$ does not exist.")
     return Step("Logistic regression (cross-entropy, numerical)", tuple(rels),
-                "The cross-entropy objective Σ CE(σ(Xθ), y) + λ‖θ‖² (same conventions) has no closed form: Newton's method in "
-                f"numpy float64, labels {S.label_rule}, stopped when every entry of ∇J is below "
-                f"{_power_of_ten(logistic.GRADIENT_TOL)} in size. " + status)
+                Prose(*_parts(prose("The cross-entropy objective $Σ CE(σ(Xθ), y) + λ‖θ‖²$ (same conventions) has no "
+                                    "closed form: Newton's method in numpy float64, labels ")),
+                      S.label_rule,  # the user's label column may be named in it: text
+                      *_parts(prose(f", stopped when every entry of $∇J$ is below "
+                                    f"${_power_of_ten(logistic.GRADIENT_TOL)}$ in size. ")), *_parts(status)))
+
+
+def _parts(text) -> tuple:
+    """A Prose's parts, or a plain str as one part: for joining prose pieces into one Prose."""
+    return text.parts if isinstance(text, Prose) else (text,)
 
 
 def _power_of_ten(x: float) -> str:
@@ -288,12 +305,13 @@ def sgd_step(p: L2Params, S: Setup):
                                                                       r"D\theta_0" if 0 in S.D else r"\theta_0")))))),
             col(w1))),
     )
-    why = (f"torch.optim.SGD(weight_decay=wd) adds wd·θ to the gradient, the gradient of (wd/2)‖θ‖². This problem's "
-           f"penalty {'(λ/2)' if p.penalty == 'half' else 'λ'}‖θ‖² therefore means weight_decay = "
-           f"{'λ' if p.penalty == 'half' else '2λ'} = {wd}; with the other convention it would be "
-           f"{'2λ' if p.penalty == 'half' else 'λ'} = {p.lam * (2 if p.penalty == 'half' else 1)}. "
-           f"η = {p.eta}; L is the data term ({data_term_name(p)}). (Adam's L2 term differs from AdamW's decoupled decay.)")
-    return Step("One SGD step with weight decay", rels, why), w1
+    why = (f"torch.optim.SGD(weight_decay=wd) adds $wd·θ$ to the gradient, the gradient of $(wd/2)‖θ‖²$. This "
+           f"problem's penalty ${'(λ/2)' if p.penalty == 'half' else 'λ'}‖θ‖²$ therefore means weight_decay "
+           f"${'= λ' if p.penalty == 'half' else '= 2λ'} = {wd}$; with the other convention it would be "
+           f"${'2λ' if p.penalty == 'half' else 'λ'} = {p.lam * (2 if p.penalty == 'half' else 1)}$. "
+           f"$η = {p.eta}$; $L$ is the data term ({_data_term_markup(p)}). (Adam's L2 term differs from AdamW's "
+           "decoupled decay.)")
+    return Step("One SGD step with weight decay", rels, prose(why)), w1
 
 
 class _vec:
@@ -313,12 +331,13 @@ class _vec:
 
 
 def conventions(p: L2Params, S: Setup) -> tuple[str, ...]:
-    out = [f"Objective: {data_term_name(p)} plus "
-           + ("(λ/2)‖θ‖² (the ½ convention)." if p.penalty == "half" else "λ‖θ‖²."),
-           f"Hence (XᵀX + {S.c}·λ·D)θ = Xᵀy: the λ of this problem enters the normal equations scaled by {S.c}."]
+    out = [prose(f"Objective: {_data_term_markup(p)} plus "
+                 + ("$(λ/2)‖θ‖²$ (the ½ convention)." if p.penalty == "half" else "$λ‖θ‖²$.")),
+           prose(f"Hence $(XᵀX + {S.c}·λ·D)θ = Xᵀy$: the $λ$ of this problem enters the normal equations scaled "
+                 f"by {S.c}.")]
     if p.intercept:
-        out.append("θ = (weights, b): a bias column of ones is appended to X; b is "
-                   + ("penalized too." if p.penalize_bias else "not penalized (D has a 0 for it), as is usual."))
+        out.append(prose("$θ$ = (weights, $b$): a bias column of ones is appended to $X$; $b$ is "
+                         + ("penalized too." if p.penalize_bias else "not penalized ($D$ has a 0 for it), as is usual.")))
     else:
         out.append("No separate bias: every entry of θ is penalized.")
     out.append("Decimals are correctly rounded from the exact values; the logistic part is float64.")
@@ -332,6 +351,7 @@ def notes(p: L2Params, S: Setup, lp) -> tuple[str, ...]:
         out.append(f"The last {rows} of X, y are held out as the test set; the ridge problem uses the first "
                    f"{len(S.y)} rows.")
     if lp.status != "converged":
-        out.append("For logistic regression θ* = argmin CE does not exist on these data (see its step); "
-                   "the answer θ = θ* for a very small λ then means θ_λ follows the ever-growing unregularized iterates.")
+        out.append(prose("For logistic regression $θ* = argmin CE$ does not exist on these data (see its step); the "
+                         "answer $θ = θ*$ for a very small $λ$ then means $θ_λ$ follows the ever-growing unregularized "
+                         "iterates."))
     return tuple(out)

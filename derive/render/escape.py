@@ -370,9 +370,13 @@ escape_latex_kept = lru_cache(maxsize=4096)(escape_latex)
 # ASCII that means the same in math; the rest of ASCII (\ { } $ & # % _ ^ ~) never appears
 # in a formula derive writes, and is refused rather than given a meaning.
 _MATH_ASCII = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=/()[],.:;<>!'*|")
-_MATH_EXTRA = {"\u2212": "-", "\u2026": r"\dots", "\u2016": r"\|", "\u230a": r"\lfloor",
+_MATH_EXTRA = {"\u2212": "-", "\u03a3": r"\sum", "\u2026": r"\dots", "\u2016": r"\|", "\u230a": r"\lfloor",
                "\u230b": r"\rfloor", "\u2308": r"\lceil", "\u2309": r"\rceil"}
-_FORMULA_PIECES = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+|.", re.S)
+_FORMULA_PIECES = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS)}]+|_[A-Za-z]{{2,}}|_.|[A-Za-z]{{2,}}|.",
+                             re.S)
+# Words that name an operator, set upright as the steps set them (det M, not d·e·t·M).
+_OPERATORS = {"det": r"\det", "lim": r"\lim", "exp": r"\exp", "log": r"\log", "adj": r"\operatorname{adj}",
+              "argmin": r"\operatorname{argmin}", "CE": r"\operatorname{CE}", "MSE": r"\operatorname{MSE}"}
 _ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+\Z")
 _ROOT = re.compile(r"√(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\)|(\d+|[^\W\d_]))")
 
@@ -400,7 +404,14 @@ def math_latex(formula: str) -> str:
             mark = "^" if chars[0] in _SUPERSCRIPTS else "_"
             out.append(f"{mark}{{{''.join(_SCRIPT_CHARS[ch] for ch in chars)}}}")
         elif chars in _MATH_ASCII:
-            out.append(chars)
+            out.append("^{*}" if chars == "*" else chars)  # θ*, n*: a star is a superscript here
+        elif chars[0] == "_":  # θ_λ, θ_sep: an index, a word of it upright
+            index = chars[1:]
+            if not index.strip():
+                raise ValueError(f"math_latex: an underscore with no index in {formula!r}")
+            out.append(rf"_{{\text{{{index}}}}}" if len(index) > 1 else f"_{{{math_latex(index)}}}")
+        elif chars[0].isascii() and chars.isalpha():  # a word: an operator, else a product of letters
+            out.append(_OPERATORS.get(chars, chars))
         elif chars in _MATH_EXTRA or chars in _MATH:
             out.append(_MATH_EXTRA.get(chars) or _MATH[chars])
         elif chars in _ACCENTS and out and len(out[-1]) == 1 and out[-1].isalpha():
