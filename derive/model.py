@@ -8,6 +8,7 @@ solution renders to text, LaTeX, JSON and PDF alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 __all__ = ["Relation", "Prose", "Formula", "prose", "Step", "Result", "Check", "Precision", "Solution"]
@@ -67,6 +68,7 @@ class Formula(str):
     LaTeX sets it in math (`derive.render.escape.math_latex`)."""
 
 
+@lru_cache(maxsize=2048)  # most of a kind's sentences are the same in every variant: one object each
 def prose(text: str) -> Prose | str:
     """derive's own sentence with its formulas between dollars, as a `Prose`:
 
@@ -82,7 +84,7 @@ def prose(text: str) -> Prose | str:
         raise ValueError(f"prose: an unpaired $ in {text!r}")
     if len(pieces) == 1:
         return text
-    return Prose(*(Formula(piece) if i % 2 else piece for i, piece in enumerate(pieces) if piece))
+    return Prose(*[Formula(piece) if i % 2 else piece for i, piece in enumerate(pieces) if piece])
 
 
 @dataclass(frozen=True)

@@ -378,6 +378,8 @@ _FORMULA_PIECES = re.compile(f"[{''.join(_SUPERSCRIPTS)}]+|[{''.join(_SUBSCRIPTS
 _OPERATORS = {"det": r"\det", "lim": r"\lim", "exp": r"\exp", "log": r"\log", "adj": r"\operatorname{adj}",
               "argmin": r"\operatorname{argmin}", "CE": r"\operatorname{CE}", "MSE": r"\operatorname{MSE}"}
 _ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+\Z")
+# A formula that is its own LaTeX: digits, single letters, and signs that mean the same in math.
+_PLAIN_FORMULA = re.compile(r"(?:[0-9 +=/().,:;<>!'|\[\]-]|(?<![A-Za-z])[A-Za-z](?![A-Za-z]))*")
 _ROOT = re.compile(r"√(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\)|(\d+|[^\W\d_]))")
 
 
@@ -391,6 +393,8 @@ def math_latex(formula: str) -> str:
     >>> print(math_latex("N/(N − 1)·σ²"))
     N/(N - 1)\\cdot\\sigma^{2}
     """
+    if _PLAIN_FORMULA.fullmatch(formula):  # most: n = 4, p = 3/4, > C = 66756
+        return formula
     text = unicodedata.normalize("NFC", formula)
     root = _ROOT.search(text)
     if root is not None:  # √(σ² + ε), √0, √ε: a radical over its argument, as the steps set it

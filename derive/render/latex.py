@@ -100,7 +100,17 @@ def environment():
 
 def _escape_filter(text) -> str:
     """Jinja's `e`: escaped text, with the symbols and formulas of a `Prose` set in math."""
-    return _prose_latex(text.parts) if type(text) is Prose else _escape_cached(text)
+    if type(text) is not Prose:
+        return _escape_cached(text)
+    hit = _PROSE_LATEX.get(id(text))  # the kinds' fixed sentences are the same objects in every variant
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    return keep(_PROSE_LATEX, id(text), (text, _prose_latex(text.parts)), PROSE_KEPT)[1]
+
+
+# A Prose's LaTeX by the object's identity (an entry holds the object, so its id is not reused).
+_PROSE_LATEX: dict = {}
+PROSE_KEPT = 1024
 
 
 def _prose_latex(parts) -> str:
