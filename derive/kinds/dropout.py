@@ -446,8 +446,8 @@ def _why_correction(y_drop, y_corr, y_orig, keep, convention) -> Prose:
 
 
 TRAIN_TEST = {
-    "dropout": ("Dropout: in training each unit is zeroed with probability p and the kept units are scaled "
-                "by 1/(1 − p); at test time (model.eval()) it is the identity."),
+    "dropout": ("Dropout: in training each unit is zeroed with probability $p$ and the kept units are scaled "
+                "by $1/(1 − p)$; at test time (model.eval()) it is the identity."),
     "batchnorm": ("BatchNorm: in training it normalizes with the mean and biased variance of the current batch "
                   "and updates running averages (momentum 0.1, unbiased variance); at test time it normalizes "
                   "with those running averages, so one example's output no longer depends on its batch."),
@@ -458,14 +458,14 @@ TRAIN_TEST = {
 
 
 @lru_cache(maxsize=1)
-def train_test_sentences() -> str:
+def train_test_sentences() -> Prose:
     """Which supported layers differ between train and test, from the table above (fixed per process)."""
     from ..registry import kind_names
 
     differ = [TRAIN_TEST[k] for k in ("batchnorm", "dropout") if k in kind_names()]
     same = [TRAIN_TEST[k] for k in kind_names() if k not in ("batchnorm", "dropout") and TRAIN_TEST.get(k)]
-    return ("BatchNorm. Of the common layers, Dropout and BatchNorm behave differently at train and "
-            "test time. " + " ".join(differ + same))
+    return prose("BatchNorm. Of the common layers, Dropout and BatchNorm behave differently at train and "
+                 "test time. " + " ".join(differ + same))
 
 
 def _conventions(p: DropoutParams, drop: Fraction) -> tuple[str, ...]:
