@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from derive.errors import InputError
 
-__all__ = ["escape_latex", "latex_escape", "TEXT_ESCAPES"]
+__all__ = ["escape_latex", "latex_escape", "math_latex", "math_joined", "TEXT_ESCAPES"]
 
 
 # The ten characters with a special meaning in TeX, and < > | which print as other glyphs
@@ -425,6 +425,13 @@ def math_latex(formula: str) -> str:
             if accent is None:
                 raise ValueError(f"math_latex: no math for {chars!r} in {formula!r}")
             out.append(rf"{_ACCENTS[accent]}{{{letter}}}")
-    # A command's name ends at the first non-letter: \\cdot K, not \\cdotK.
-    return "".join(f"{piece} " if i + 1 < len(out) and out[i + 1][:1].isalpha() and _ENDS_IN_COMMAND.search(piece)
-                   else piece for i, piece in enumerate(out))
+    joined = ""
+    for piece in out:
+        joined = math_joined(joined, piece)
+    return joined
+
+
+def math_joined(left: str, right: str) -> str:
+    """Two pieces of math LaTeX side by side: a command's name ends at the first non-letter,
+    so `\\cdot` and `K` join as `\\cdot K`, not `\\cdotK`."""
+    return f"{left} {right}" if right[:1].isalpha() and _ENDS_IN_COMMAND.search(left) else left + right

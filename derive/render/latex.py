@@ -8,7 +8,6 @@ out strings prepared here; they do no arithmetic.
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from functools import lru_cache
 from types import SimpleNamespace  # template rows: Jinja looks up attributes first
@@ -20,7 +19,7 @@ from ..memo import KeptByIdentity, keep
 from ..model import Formula, Precision, Prose, Relation, Solution
 from ..registry import get_kind  # here, not in each call: a variant renders 8 fragments
 from .breaking import LONG_FORM, break_sum, visible_length
-from .escape import escape_latex, escape_latex_kept, math_latex
+from .escape import escape_latex, escape_latex_kept, math_joined, math_latex
 from .printers import ELIDE_AFTER, latex, matrix_latex, vector_latex
 from .values import _exact_decimal, approx_display, decimal_entries, display, is_exactly_shown
 
@@ -124,15 +123,10 @@ def _prose_latex(parts) -> str:
                 math = ""
             out.append(_escape_cached(part))
         else:
-            piece = math_latex(part) if type(part) is Formula else latex(part)
-            # a command's name ends at the first non-letter: \cdot y, not \cdoty
-            math += f" {piece}" if piece[:1].isalpha() and _ENDS_IN_COMMAND.search(math) else piece
+            math = math_joined(math, math_latex(part) if type(part) is Formula else latex(part))
     if math:
         out.append(rf"\ensuremath{{{math}}}")
     return "".join(out)
-
-
-_ENDS_IN_COMMAND = re.compile(r"\\[A-Za-z]+\Z")
 
 
 def _bytecode_cache():
