@@ -375,21 +375,20 @@ def _reference_by_tensor(p: ModelSizeParams) -> dict:
     import numpy as np
 
     m = p.model
-    params = buffers = np.float64(0)
-    has_buffers = False
-    for k, layer in enumerate(m.layers):
-        for t in layer.tensors():
-            size = np.prod(np.array(t.shape, dtype=np.float64)) if t.shape else np.float64(1)
-            if t.kind == "buffer":
-                buffers += size
-                has_buffers = True
-            elif not (t.tied_to is not None and k in m.ties):
-                params += size
+    param_shapes, buffer_shapes = _tensor_shapes(m)
+
+    def total(shapes):  # one tensor at a time, in the layers' order
+        out = np.float64(0)
+        for s in shapes:
+            out += np.prod(np.array(s, dtype=np.float64)) if s else np.float64(1)
+        return out
+
+    params, buffers = total(param_shapes), total(buffer_shapes)
     sizes = np.array([np.prod(np.array(s, dtype=np.float64)) if s else 1.0 for s in m.all_shapes])
     per_example = np.array([np.prod(np.array(s[1:], dtype=np.float64)) for s in m.shapes])
     out = {"params": params, "buffers": buffers, "K": per_example.sum(),
            "activations": sizes[: len(m.shapes)].sum(), "activation_sizes": sizes}
-    return out if has_buffers else _without_buffers(out)
+    return out if buffer_shapes else _without_buffers(out)
 
 
 def torch_reference(p: ModelSizeParams) -> dict:
